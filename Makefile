@@ -1,0 +1,63 @@
+# Samla: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint translations extract-messages bench worker chromium clean help
+
+help:
+	@echo "make run    - install, migrate, load the demo conference and serve on http://$(HOST):$(PORT)"
+	@echo "make test   - the whole suite: ruff, translations, pytest (SQLite, and PostgreSQL if TEST_DATABASE_URL is set)"
+	@echo "make bench  - the benchmarks in bench/"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Chromium from Debian's packages..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile -d app/translations
+
+extract-messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
+
+run: $(VENV)/.installed translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load --if-empty
+	@echo "Samla is at http://$(HOST):$(PORT)  (developer mailbox: http://$(HOST):$(PORT)/dev/mail)"
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.installed node_modules/.installed chromium translations lint
+	TEST_DATABASE_URL= $(PY) -m pytest -q
+	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
+	  echo "--- again on $(TEST_DATABASE_URL)"; \
+	  $(PY) -m pytest -q; \
+	fi
+
+bench: $(VENV)/.installed translations
+	@for script in bench/*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
+
+worker: $(VENV)/.installed translations
+	$(VENV)/bin/celery -A app.worker worker --beat --loglevel=info
+
+clean:
+	rm -rf $(VENV) node_modules instance .pytest_cache .ruff_cache

@@ -1,0 +1,86 @@
+"""Samla: conference and course management for organisations like NSPH."""
+
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from config import BASE_DIR, Config
+
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+BLUEPRINTS = (
+    "app.accounts.views",
+    "app.events.views",
+    "app.programme.views",
+    "app.speakers.views",
+    "app.registration.views",
+    "app.badges.views",
+    "app.checkin.views",
+    "app.feedback.views",
+    "app.mail.views",
+)
+
+
+def create_app(config: type | dict | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=str(BASE_DIR / "instance"),
+    )
+    app.config.from_object(Config)
+    if isinstance(config, dict):
+        app.config.update(config)
+    elif config is not None:
+        app.config.from_object(config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _ensure_secret_key(app)
+    app.config.setdefault(
+        "RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://"
+    )
+
+    if app.config.get("PROXY_FIX"):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    from . import i18n
+
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+
+    from importlib import import_module
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+
+    from . import cli, database, errors, models, security  # noqa: F401 (models: one metadata)
+    from .mail import outbox
+
+    database.init_app(app)
+    errors.init_app(app)
+    security.init_app(app)
+    outbox.init_app(app)
+    cli.init_app(app)
+    if app.config["REDIS_URL"]:
+        from .tasks import celery_init_app
+
+        celery_init_app(app)
+    return app
+
+
+def _ensure_secret_key(app: Flask) -> None:
+    """Keep sessions valid across restarts of the embedded set-up without asking for a key."""
+    if app.config.get("SECRET_KEY"):
+        return
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()

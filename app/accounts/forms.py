@@ -1,0 +1,27 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired, Length
+
+from app.validators import valid_email
+
+ROLE_LABELS = (
+    ("organiser", _l("Organiser")),
+    ("door", _l("Door staff")),
+    ("admin", _l("Administrator")),
+)
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), valid_email()])
+    password = PasswordField(_l("Password"), validators=[DataRequired()])
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), valid_email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password (at least 10 characters)"), validators=[DataRequired(), Length(min=10)]
+    )
+    role = SelectField(_l("Role"), choices=ROLE_LABELS)
+    events = SelectMultipleField(_l("Events this person may check in at"), coerce=int)

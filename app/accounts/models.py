@@ -1,0 +1,43 @@
+"""People who log in: organisers, door staff and administrators. Attendees and speakers do not."""
+
+from flask_login import UserMixin
+from sqlalchemy import Column, ForeignKey, Table
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+
+ROLES = ("admin", "organiser", "door")
+
+door_assignment = Table(
+    "door_assignment",
+    db.metadata,
+    Column("user_id", ForeignKey("user.id", ondelete="CASCADE"), primary_key=True),
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class User(UserMixin, db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    email = db.Column(db.String(254), nullable=False, unique=True)
+    name = db.Column(db.String(200), nullable=False)
+    password_hash = db.Column(db.String(255), nullable=False)
+    role = db.Column(db.String(20), nullable=False, default="organiser")
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    door_events = db.relationship("Event", secondary=door_assignment, lazy="selectin")
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_organiser(self) -> bool:
+        return self.role in ("admin", "organiser")
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def may_check_in(self, event) -> bool:
+        return self.is_organiser or any(e.id == event.id for e in self.door_events)

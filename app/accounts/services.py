@@ -1,0 +1,61 @@
+"""Account rules: hashing, authentication, creation."""
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+
+from .models import ROLES, User
+
+
+class AccountError(ValueError):
+    pass
+
+
+def _hasher() -> PasswordHasher:
+    cfg = current_app.config
+    return PasswordHasher(time_cost=cfg["ARGON2_TIME_COST"], memory_cost=cfg["ARGON2_MEMORY_COST"])
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(password)
+
+
+def find_user(email: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+
+
+def authenticate(email: str, password: str) -> User | None:
+    user = find_user(email)
+    if user is None:
+        # Hash anyway so a missing account takes as long to refuse as a wrong password.
+        _hasher().hash(password)
+        return None
+    try:
+        _hasher().verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if not user.active:
+        return None
+    if _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        db.session.commit()
+    return user
+
+
+def create_user(email: str, name: str, password: str, role: str = "organiser", events=()) -> User:
+    if role not in ROLES:
+        raise AccountError(f"unknown role {role!r}")
+    if len(password) < 10:
+        raise AccountError("password too short")
+    if find_user(email):
+        raise AccountError("email taken")
+    user = User(
+        email=email.strip().lower(), name=name.strip(), password_hash=hash_password(password),
+        role=role,
+    )
+    user.door_events = list(events)
+    db.session.add(user)
+    return user

@@ -1,0 +1,85 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from app.events.models import Event
+from app.extensions import db, limiter, login_manager
+
+from . import services
+from .access import admin_required
+from .forms import LoginForm, UserForm
+from .models import User
+
+bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return db.session.get(User, int(user_id))
+
+
+def _landing_for(user: User) -> str:
+    if user.is_organiser:
+        return url_for("events.dashboard")
+    return url_for("checkin.choose_event")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user:
+            login_user(user)
+            target = request.args.get("next", "")
+            parts = urlsplit(target)
+            if target.startswith("/") and not parts.netloc and not target.startswith("//"):
+                return redirect(target)
+            return redirect(_landing_for(user))
+        flash(_("Wrong email or password."), "error")
+        return render_template("accounts/login.html", form=form), 401
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("events.index"))
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@admin_required
+def users():
+    form = UserForm()
+    form.events.choices = [
+        (e.id, e.name) for e in db.session.scalars(select(Event).order_by(Event.starts_on))
+    ]
+    if form.validate_on_submit():
+        events = [db.session.get(Event, i) for i in form.events.data]
+        try:
+            services.create_user(
+                form.email.data, form.name.data, form.password.data, form.role.data,
+                [e for e in events if e],
+            )
+        except services.AccountError:
+            form.email.errors.append(_("There is already an account with this email address."))
+        else:
+            db.session.commit()
+            flash(_("The account was created."), "success")
+            return redirect(url_for("accounts.users"))
+    status = 400 if form.errors else 200
+    accounts = db.session.scalars(select(User).order_by(User.name)).all()
+    return render_template("accounts/users.html", form=form, users=accounts), status
+
+
+@bp.app_context_processor
+def inject_user():
+    return {"current_user": current_user}

@@ -1,0 +1,44 @@
+from flask import Blueprint, Response, abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.accounts.access import organiser_required
+from app.events.views import managed_event_or_404
+from app.extensions import db
+from app.registration.models import Registration
+from app.registration.views import registration_or_404
+
+from .services import badge_pdf
+
+bp = Blueprint("badges", __name__)
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data, mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+@bp.route("/r/<token>/badge.pdf")
+def attendee_badge(token):
+    registration = registration_or_404(token)
+    if not registration.is_active:
+        abort(404)
+    return _pdf(badge_pdf([registration]), "namnbricka.pdf")
+
+
+@bp.route("/manage/e/<slug>/badges.pdf")
+@organiser_required
+def event_badges(slug):
+    event = managed_event_or_404(slug)
+    registrations = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .options(selectinload(Registration.ticket_type), selectinload(Registration.event))
+        .order_by(Registration.name)
+    ).all()
+    if not registrations:
+        abort(404)
+    return _pdf(badge_pdf(registrations), f"namnbrickor-{event.slug}.pdf")

@@ -1,0 +1,54 @@
+"""Command-line tasks: accounts and the demo conference."""
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.group("users")
+    def users():
+        """Manage accounts for organisers and door staff."""
+
+    @users.command("create")
+    @click.option("--email", prompt=True)
+    @click.option("--name", prompt=True)
+    @click.option("--role", type=click.Choice(["admin", "organiser", "door"]), default="organiser")
+    @click.option("--event", "event_slugs", multiple=True, help="Event slug (door staff).")
+    @click.password_option()
+    def create(email, name, role, event_slugs, password):
+        """Create an account."""
+        from app.accounts.services import AccountError, create_user
+        from app.events.models import Event
+
+        events = db.session.scalars(select(Event).where(Event.slug.in_(event_slugs))).all()
+        if len(events) != len(set(event_slugs)):
+            raise click.ClickException("unknown event slug")
+        try:
+            create_user(email, name, password, role, events)
+        except AccountError as error:
+            raise click.ClickException(str(error)) from error
+        db.session.commit()
+        click.echo(f"created {role} {email}")
+
+    @app.cli.group("demo")
+    def demo():
+        """The demo conference."""
+
+    @demo.command("load")
+    @click.option("--if-empty", is_flag=True, help="Do nothing unless the database is empty.")
+    def load(if_empty):
+        """Load Framtidskonferensen and print how to log in."""
+        from app import demo as demo_data
+
+        if demo_data.database_is_empty():
+            event = demo_data.load_demo()
+            click.echo(f"Loaded the demo conference: {event.name}")
+        elif not if_empty:
+            raise click.ClickException("the database already has events")
+        path = demo_data.credentials_file()
+        if path.exists():
+            click.echo("Log in at http://127.0.0.1:5000/login with")
+            click.echo(path.read_text().rstrip())

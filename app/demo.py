@@ -1,0 +1,150 @@
+"""The demo conference: Framtidskonferensen of NSPH's PEER Support project (see shared/domain.md).
+People are invented; their roles are the ones the project's own texts name."""
+
+import secrets
+from datetime import date, time
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select
+
+from app.accounts.services import create_user
+from app.events.models import Event, Room
+from app.events.services import to_utc
+from app.extensions import db
+from app.programme.models import ProgrammeItem
+from app.registration.models import Registration, TicketType
+from app.speakers.models import SpeakerSlot
+from app.speakers.services import add_speaker
+from app.tokens import badge_token, link_token
+
+DAY = date(2027, 1, 28)
+ORGANISER_EMAIL = "arrangor@nsph.example"
+DOOR_EMAIL = "entre@nsph.example"
+
+SPEAKERS = {
+    "karin": ("Karin Lindqvist", "Projektledare", "NSPH, projektet PEER Support"),
+    "johan": ("Johan Ekström", "Peer supporter", "Region Örebro län"),
+    "sara": ("Sara Nilsson", "Peer supporter", "Stockholms stad, socialpsykiatrin"),
+    "maria": ("Maria Holm", "Forskare", "Centrum för evidensbaserade psykosociala insatser"),
+    "anders": ("Anders Berg", "Enhetschef", "Stockholms stad, socialpsykiatrin"),
+    "lena": ("Lena Sjöberg", "Handledare", "NSPH Västra Götaland"),
+    "ahmed": ("Ahmed Yusuf", "Brukarrepresentant", "NSPH Skåne"),
+    "eva": ("Eva Lund", "Utvecklingsledare", "Region Västerbotten"),
+    "peter": ("Peter Åberg", "Verksamhetsutvecklare", "Göteborgs stad"),
+}
+
+# (start, end, room, kind, title, description, speakers)
+PROGRAMME = [
+    ("08:30", "09:15", "Foajén", "break", "Registrering och kaffe",
+     "Hämta din namnbricka i entrén. Kaffe och smörgås serveras.", []),
+    ("09:15", "09:30", "Stora salen", "plenary", "Välkommen till framtidskonferensen",
+     "Om dagen och om tre år med projektet PEER Support.", ["karin"]),
+    ("09:30", "10:15", "Stora salen", "talk", "Vad är peer support? Den svenska modellen",
+     "Professionell egen erfaren resurs: hur modellen tagits fram och används i psykiatri, "
+     "socialpsykiatri och rehabilitering.", ["karin"]),
+    ("10:15", "10:30", "Foajén", "break", "Paus", "", []),
+    ("10:30", "11:30", "Stora salen", "panel", "Peer supportrar berättar",
+     "Två peer supportrar om sitt arbete, om återhämtning, egenmakt och minskat självstigma.",
+     ["johan", "sara"]),
+    ("11:30", "12:00", "Stora salen", "talk", "Utvärdering av peer support i socialpsykiatrin",
+     "Resultat från den första utvärderingen inom kommunal socialpsykiatri: fem verksamheter "
+     "i Stockholm.", ["maria"]),
+    ("12:00", "13:00", "Foajén", "lunch", "Lunch", "Specialkost enligt anmälan.", []),
+    ("13:00", "13:45", "Sal B", "talk", "Att anställa en peer supporter",
+     "En enhetschef om planering, förankring och vad arbetsplatsen behöver förbereda.",
+     ["anders"]),
+    ("13:00", "14:15", "Sal C", "workshop", "Workshop: handledning av peer supportrar",
+     "Hur handledning stöttar peer supportrar i vardagen. Begränsat antal platser.", ["lena"]),
+    ("13:45", "14:30", "Stora salen", "talk", "Brukarens röst",
+     "Vad peer support har betytt för en brukare: samtal, struktur i vardagen och stöd på möten.",
+     ["ahmed"]),
+    ("14:30", "14:45", "Foajén", "break", "Paus", "", []),
+    ("14:45", "15:30", "Stora salen", "panel", "Arbetsgivare och peer supporter: förväntningar",
+     "Vad förväntar sig arbetsgivaren, och vad förväntar sig peer supportern? Kommun och region "
+     "samtalar.", ["anders", "eva", "johan"]),
+    ("15:30", "16:00", "Stora salen", "plenary",
+     "Framåt: peer support i fler kommuner och regioner",
+     "Nästa steg, kommande utbildningar och avslutning.", ["peter", "karin"]),
+]
+
+
+def _hhmm(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+def credentials_file() -> Path:
+    return Path(current_app.instance_path) / "demo-credentials.txt"
+
+
+def load_demo() -> Event:
+    event = Event(
+        slug="framtidskonferensen-2027",
+        name="Framtidskonferensen – PEER Support",
+        description=(
+            "En dag om peer support: personer med egen erfarenhet av psykisk ohälsa som arbetar "
+            "professionellt inom vård och omsorg. Med peer supportrar, enhetschefer, brukare, "
+            "handledare, forskare och företrädare för kommuner och regioner."
+        ),
+        organiser_name="NSPH – Nationell Samverkan för Psykisk Hälsa",
+        contact_email="peer@nsph.example",
+        venue="Konferenscentret", city="Stockholm", timezone="Europe/Stockholm",
+        starts_on=DAY, ends_on=DAY, published=True, registration_open=True,
+    )
+    db.session.add(event)
+    rooms = {
+        "Stora salen": Room(event=event, name="Stora salen", capacity=250, position=0,
+                            accessibility_notes="Hörslinga, rullstolsplatser längst fram."),
+        "Sal B": Room(event=event, name="Sal B", capacity=80, position=1,
+                      accessibility_notes="Hiss från entréplanet."),
+        "Sal C": Room(event=event, name="Sal C", capacity=30, position=2,
+                      accessibility_notes="Hiss från entréplanet."),
+        "Foajén": Room(event=event, name="Foajén", position=3),
+    }
+    db.session.add_all(rooms.values())
+    speakers = {
+        key: add_speaker(event, name=name, role_title=role, organisation=org,
+                         email=f"{key}@talare.example")
+        for key, (name, role, org) in SPEAKERS.items()
+    }
+    for start, end, room, kind, title, description, keys in PROGRAMME:
+        item = ProgrammeItem(
+            event=event, room=rooms[room], kind=kind, title=title, description=description,
+            starts_at=to_utc(event, DAY, _hhmm(start)), ends_at=to_utc(event, DAY, _hhmm(end)),
+        )
+        db.session.add(item)
+        for key in keys:
+            db.session.add(SpeakerSlot(item=item, speaker=speakers[key], state="accepted"))
+    free = TicketType(
+        event=event, name="Brukare och anhöriga – kostnadsfri", price_ore=0, capacity=100,
+        description="För dig som är brukare eller anhörig.", position=0, seats_taken=0,
+    )
+    paid = TicketType(
+        event=event, name="Ordinarie deltagare", price_ore=120000, capacity=200,
+        description="För personal, chefer och tjänstepersoner. Inklusive lunch och fika.",
+        position=1,
+    )
+    db.session.add_all([free, paid])
+    for name, org in (("Alva Persson", "RSMH Stockholm"), ("Nils Karlsson", "Anhörig"),
+                      ("Fatima Hassan", "Hjärnkoll")):
+        free.seats_taken += 1
+        db.session.add(Registration(
+            event=event, ticket_type=free, name=name, organisation=org,
+            email=name.lower().replace(" ", ".") + "@deltagare.example",
+            manage_token=link_token(), badge_token=badge_token(),
+        ))
+    organiser_password = secrets.token_urlsafe(9)
+    door_password = secrets.token_urlsafe(9)
+    create_user(ORGANISER_EMAIL, "Arrangör (demo)", organiser_password, role="admin")
+    create_user(DOOR_EMAIL, "Entrévärd (demo)", door_password, role="door", events=[event])
+    db.session.commit()
+    credentials_file().write_text(
+        f"organiser: {ORGANISER_EMAIL} / {organiser_password}\n"
+        f"door staff: {DOOR_EMAIL} / {door_password}\n"
+    )
+    return event
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(select(Event.id).limit(1)) is None

@@ -1,0 +1,51 @@
+from zoneinfo import available_timezones
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from app.validators import valid_email
+
+
+class EventForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    organiser_name = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
+    contact_email = EmailField(_l("Contact email"), validators=[Optional(), valid_email()])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    starts_on = DateField(_l("First day"), validators=[DataRequired()])
+    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+    timezone = SelectField(_l("Time zone"), default="Europe/Stockholm")
+    published = BooleanField(_l("Published (visible to the public)"))
+    registration_open = BooleanField(_l("Registration open"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zones = sorted(z for z in available_timezones() if z.startswith("Europe/"))
+        self.timezone.choices = [(z, z) for z in zones]
+
+    def validate_ends_on(self, field):
+        if self.starts_on.data and field.data and field.data < self.starts_on.data:
+            raise ValidationError(_l("The last day cannot be before the first day."))
+        if self.starts_on.data and field.data and (field.data - self.starts_on.data).days > 30:
+            raise ValidationError(_l("An event can last at most 31 days."))
+
+
+class RoomForm(FlaskForm):
+    name = StringField(_l("Room name"), validators=[DataRequired(), Length(max=120)])
+    capacity = IntegerField(
+        _l("Seats"), validators=[Optional(), NumberRange(min=1, max=100000)]
+    )
+    accessibility_notes = TextAreaField(
+        _l("Accessibility notes"), validators=[Optional(), Length(max=2000)]
+    )

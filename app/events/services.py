@@ -1,0 +1,43 @@
+"""Event rules with no request in sight."""
+
+import re
+import unicodedata
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from app.extensions import db
+
+from .models import Event
+
+
+def slugify(text: str) -> str:
+    text = text.replace("å", "a").replace("ä", "a").replace("ö", "o")
+    text = text.replace("Å", "a").replace("Ä", "a").replace("Ö", "o")
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "event"
+
+
+def unique_slug(name: str, starts_on: date) -> str:
+    base = f"{slugify(name)}-{starts_on.year}"
+    slug, n = base, 2
+    while db.session.scalar(select(Event.id).where(Event.slug == slug)):
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def to_utc(event: Event, day: date, at: time) -> datetime:
+    """A wall-clock time at the event's place, as the instant Samla stores."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
+
+
+def local_day(event: Event, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(event.timezone)).date()
+
+
+def get_by_slug(slug: str, published_only: bool = False) -> Event | None:
+    query = select(Event).where(Event.slug == slug)
+    if published_only:
+        query = query.where(Event.published.is_(True))
+    return db.session.scalar(query)

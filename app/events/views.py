@@ -1,0 +1,127 @@
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from app.accounts.access import organiser_required
+from app.extensions import db
+
+from . import services
+from .forms import EventForm, RoomForm
+from .models import Event, Room
+
+bp = Blueprint("events", __name__)
+
+
+def event_or_404(slug: str) -> Event:
+    """Published events for everyone; organisers also see their drafts."""
+    organiser = current_user.is_authenticated and current_user.is_organiser
+    event = services.get_by_slug(slug, published_only=not organiser)
+    if event is None:
+        abort(404)
+    return event
+
+
+def managed_event_or_404(slug: str) -> Event:
+    event = services.get_by_slug(slug)
+    if event is None:
+        abort(404)
+    return event
+
+
+@bp.route("/")
+def index():
+    events = db.session.scalars(
+        select(Event).where(Event.published.is_(True)).order_by(Event.starts_on.desc())
+    ).all()
+    return render_template("events/index.html", events=events)
+
+
+@bp.route("/e/<slug>/")
+def show(slug):
+    event = event_or_404(slug)
+    from app.registration.services import ticket_types_for
+
+    return render_template("events/show.html", event=event, ticket_types=ticket_types_for(event))
+
+
+@bp.route("/manage/")
+@organiser_required
+def dashboard():
+    from app.registration.models import Registration
+
+    counts = dict(
+        db.session.execute(
+            select(Registration.event_id, func.count())
+            .where(Registration.status == "confirmed")
+            .group_by(Registration.event_id)
+        ).all()
+    )
+    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
+    return render_template("events/dashboard.html", events=events, counts=counts)
+
+
+@bp.route("/manage/events/new", methods=["GET", "POST"])
+@organiser_required
+def create():
+    form = EventForm()
+    if form.validate_on_submit():
+        event = Event()
+        form.populate_obj(event)
+        event.slug = services.unique_slug(event.name, event.starts_on)
+        db.session.add(event)
+        db.session.commit()
+        flash(_("The event was created. Add rooms, programme items and tickets."), "success")
+        return redirect(url_for("events.manage", slug=event.slug))
+    return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
+
+
+@bp.route("/manage/e/<slug>/edit", methods=["GET", "POST"])
+@organiser_required
+def edit(slug):
+    event = managed_event_or_404(slug)
+    form = EventForm(obj=event)
+    if form.validate_on_submit():
+        form.populate_obj(event)
+        db.session.commit()
+        flash(_("The event was saved."), "success")
+        return redirect(url_for("events.manage", slug=event.slug))
+    return render_template("events/form.html", form=form, event=event), 400 if form.errors else 200
+
+
+def _render_manage(event: Event, room_form: RoomForm | None = None, status: int = 200):
+    from app.notices.services import notice_summaries
+    from app.programme.services import items_for
+    from app.registration.services import registration_counts, ticket_types_for
+
+    page = render_template(
+        "events/manage.html",
+        event=event,
+        room_form=room_form or RoomForm(),
+        items=items_for(event, include_cancelled=True),
+        ticket_types=ticket_types_for(event),
+        counts=registration_counts(event),
+        notices=notice_summaries(event),
+    )
+    return page, status
+
+
+@bp.route("/manage/e/<slug>/")
+@organiser_required
+def manage(slug):
+    return _render_manage(managed_event_or_404(slug))
+
+
+@bp.route("/manage/e/<slug>/rooms", methods=["POST"])
+@organiser_required
+def add_room(slug):
+    event = managed_event_or_404(slug)
+    form = RoomForm()
+    if not form.validate_on_submit():
+        return _render_manage(event, form, 400)
+    room = Room(event=event, position=len(event.rooms))
+    form.populate_obj(room)
+    db.session.add(room)
+    db.session.commit()
+    flash(_("The room %(name)s was added.", name=room.name), "success")
+    return redirect(url_for("events.manage", slug=slug) + "#rooms")

@@ -1,0 +1,73 @@
+"""Language choice and locale-aware formatting. Swedish unless the visitor picks English."""
+
+from datetime import date, datetime
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency
+from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
+from flask_babel import get_locale
+
+
+def select_locale() -> str:
+    forced = g.get("forced_locale")
+    if forced:
+        return forced
+    chosen = session.get("lang") if has_request_context() else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    return str(get_locale() or "sv")
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the switch cannot be used to bounce people elsewhere."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    return redirect(_safe_next(request.args.get("next")))
+
+
+def local(value: datetime, tz: str) -> datetime:
+    return value.astimezone(ZoneInfo(tz))
+
+
+def fmt_date(value: date, style: str = "long") -> str:
+    return format_date(value, format=style, locale=current_language())
+
+
+def fmt_time(value: datetime, tz: str) -> str:
+    return format_time(local(value, tz), format="HH:mm", locale=current_language())
+
+
+def fmt_datetime(value: datetime, tz: str) -> str:
+    loc = local(value, tz)
+    return f"{format_date(loc, format='long', locale=current_language())} {loc:%H:%M}"
+
+
+def fmt_money(ore: int, currency: str = "SEK") -> str:
+    return format_currency(ore / 100, currency, locale=current_language())
+
+
+def init_app(app: Flask) -> None:
+    app.add_url_rule("/language/<code>", "set_language", set_language)
+    app.jinja_env.filters.update(
+        date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=fmt_money
+    )
+
+    @app.context_processor
+    def inject_language():
+        return {"current_language": current_language(), "languages": app.config["LANGUAGES"]}

@@ -1,0 +1,186 @@
+"""Queue mail in the caller's transaction; deliver it after commit, exactly once, with retries.
+
+A message is claimed by one atomic UPDATE (pending -> sending) before it is handed to the
+transport, so two workers, a retry and a re-dispatch can never both send it. A message whose
+sender died mid-send is reclaimed after CLAIM_TIMEOUT (longer than any SMTP timeout)."""
+
+import logging
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from flask import Flask, current_app
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy.orm import Session
+
+from app.db_types import utcnow
+from app.extensions import db
+
+from .models import EmailAttachment, OutgoingEmail
+from .transport import get_transport
+
+log = logging.getLogger(__name__)
+CLAIM_TIMEOUT = timedelta(minutes=10)
+_NEW = "samla_outbox_new"
+_COMMITTED = "samla_outbox_committed"
+
+
+def queue_email(*, to, subject, body, kind, attachments=(), event_id=None, notice_id=None):
+    """Add a message to the current transaction. It is sent only if that transaction commits."""
+    domain = current_app.config["MAIL_FROM"].rpartition("@")[2].strip(">") or "samla.localhost"
+    email = OutgoingEmail(
+        kind=kind, to_address=to, subject=subject, body_text=body,
+        message_id=make_msgid(domain=domain), event_id=event_id, notice_id=notice_id,
+    )
+    for filename, content_type, data in attachments:
+        email.attachments.append(
+            EmailAttachment(filename=filename, content_type=content_type, data=data)
+        )
+    db.session.add(email)
+    return email
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+def build_message(email: OutgoingEmail) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message["Message-ID"] = email.message_id
+    message["Date"] = format_datetime(email.created_at)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(email.body_text)
+    for attachment in email.attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return message
+
+
+def deliver(email_id: int, now=None) -> bool:
+    """Send one message if it is due and nobody else holds it. True when this call sent it."""
+    now = now or utcnow()
+    with Session(db.engine) as session:
+        claimed = session.execute(
+            update(OutgoingEmail)
+            .where(OutgoingEmail.id == email_id, _claimable(now))
+            .values(status="sending", claimed_at=now)
+        ).rowcount
+        session.commit()
+        if not claimed:
+            return False
+        email = session.get(OutgoingEmail, email_id)
+        try:
+            get_transport().send(build_message(email), email.id)
+        except Exception as error:  # any failure of the transport: keep the message, retry later
+            email.attempts += 1
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            email.claimed_at = None
+            if email.attempts >= current_app.config["MAIL_MAX_ATTEMPTS"]:
+                email.status = "failed"
+            else:
+                email.status = "pending"
+                email.next_attempt_at = now + backoff(email.attempts)
+            session.commit()
+            log.warning("Mail %s to %s not delivered: %s", email.id, email.to_address, error)
+            return False
+        email.attempts += 1
+        email.status = "sent"
+        email.sent_at = utcnow()
+        email.last_error = ""
+        session.commit()
+        return True
+
+
+def _claimable(now):
+    return or_(
+        and_(OutgoingEmail.status == "pending", OutgoingEmail.next_attempt_at <= now),
+        and_(OutgoingEmail.status == "sending", OutgoingEmail.claimed_at < now - CLAIM_TIMEOUT),
+    )
+
+
+def due_ids(now=None, limit: int = 200) -> list[int]:
+    now = now or utcnow()
+    with Session(db.engine) as session:
+        return list(
+            session.scalars(
+                select(OutgoingEmail.id).where(_claimable(now)).order_by(OutgoingEmail.id)
+                .limit(limit)
+            )
+        )
+
+
+def deliver_due(now=None, limit: int = 200) -> int:
+    """Send everything that is due (retries included). Returns how many were sent."""
+    return sum(deliver(email_id, now) for email_id in due_ids(now, limit))
+
+
+def retry_failed(email_id: int) -> bool:
+    """An organiser asks to try a message that gave up again."""
+    changed = db.session.execute(
+        update(OutgoingEmail)
+        .where(OutgoingEmail.id == email_id, OutgoingEmail.status == "failed")
+        .values(status="pending", next_attempt_at=utcnow(), attempts=0)
+    ).rowcount
+    return bool(changed)
+
+
+def dispatch(ids: list[int]) -> None:
+    """Hand freshly committed messages to a worker, or deliver them now without one."""
+    app = current_app._get_current_object()
+    if "celery" in app.extensions:
+        celery = app.extensions["celery"]
+        for email_id in ids:
+            try:
+                celery.send_task("samla.deliver_email", args=[email_id])
+            except Exception:  # broker down: the periodic sweep will find the message
+                log.exception("Could not queue mail %s for a worker", email_id)
+        return
+    for email_id in ids:
+        try:
+            deliver(email_id)
+        except Exception:
+            log.exception("Delivery of mail %s failed unexpectedly", email_id)
+
+
+@event.listens_for(FlaskSession, "after_flush")
+def _remember_new(session, _context):
+    new = [obj for obj in session.new if isinstance(obj, OutgoingEmail)]
+    if new:
+        session.info.setdefault(_NEW, []).extend(new)
+
+
+@event.listens_for(FlaskSession, "before_commit")
+def _collect_ids(session):
+    # Flush first, so ids exist; after commit the objects are expired and SQL is not allowed.
+    session.flush()
+    session.info[_COMMITTED] = [obj.id for obj in session.info.pop(_NEW, []) if obj.id]
+
+
+@event.listens_for(FlaskSession, "after_commit")
+def _dispatch_after_commit(session):
+    ids = session.info.pop(_COMMITTED, [])
+    if ids and current_app and not current_app.config.get("OUTBOX_HOLD"):
+        dispatch(ids)
+
+
+@event.listens_for(FlaskSession, "after_rollback")
+def _forget(session):
+    session.info.pop(_NEW, None)
+    session.info.pop(_COMMITTED, None)
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.group("outbox")
+    def outbox_cli():
+        """Deliver queued mail."""
+
+    @outbox_cli.command("deliver")
+    def deliver_command():
+        """Send every message that is due, retries included."""
+        print(f"sent: {deliver_due()}")

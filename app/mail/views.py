@@ -1,0 +1,96 @@
+"""Developer mailbox (/dev/mail) and the organisers' view of the outbox."""
+
+import email
+import email.policy
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from app.accounts.access import organiser_required
+from app.extensions import db
+
+from . import outbox
+from .models import OutgoingEmail
+
+bp = Blueprint("mail", __name__)
+
+
+def _folder() -> Path:
+    if not current_app.config["DEV_MAIL_VIEW"]:
+        abort(404)
+    return Path(current_app.config["MAIL_FOLDER"])
+
+
+def _read(name: str):
+    if not name.endswith(".eml") or "/" in name or name.startswith("."):
+        abort(404)
+    path = _folder() / name
+    if not path.is_file():
+        abort(404)
+    return email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+
+
+@bp.route("/dev/mail")
+def dev_inbox():
+    folder = _folder()
+    messages = []
+    files = sorted(folder.glob("*.eml"), reverse=True)[:200] if folder.is_dir() else []
+    for path in files:
+        with path.open("rb") as handle:
+            headers = email.message_from_binary_file(
+                handle, policy=email.policy.default, _class=email.message.EmailMessage
+            )
+        messages.append({"name": path.name, "to": headers["To"], "subject": headers["Subject"],
+                         "date": headers["Date"]})
+    return render_template("mail/dev_inbox.html", messages=messages, folder=folder)
+
+
+@bp.route("/dev/mail/<name>")
+def dev_message(name):
+    message = _read(name)
+    body = message.get_body(preferencelist=("plain",))
+    attachments = [part.get_filename() for part in message.iter_attachments()]
+    return render_template(
+        "mail/dev_message.html", name=name, message=message,
+        body=body.get_content() if body else "", attachments=attachments,
+    )
+
+
+@bp.route("/dev/mail/<name>/<int:index>")
+def dev_attachment(name, index):
+    parts = list(_read(name).iter_attachments())
+    if index >= len(parts):
+        abort(404)
+    part = parts[index]
+    return Response(
+        part.get_content(), mimetype=part.get_content_type(),
+        headers={"Content-Disposition": f'inline; filename="{part.get_filename()}"'},
+    )
+
+
+@bp.route("/manage/outbox")
+@organiser_required
+def manage():
+    counts = dict(
+        db.session.execute(
+            select(OutgoingEmail.status, func.count()).group_by(OutgoingEmail.status)
+        ).all()
+    )
+    problems = db.session.scalars(
+        select(OutgoingEmail)
+        .where(OutgoingEmail.status.in_(("pending", "failed")), OutgoingEmail.attempts > 0)
+        .order_by(OutgoingEmail.id.desc()).limit(200)
+    ).all()
+    return render_template("mail/outbox.html", counts=counts, problems=problems)
+
+
+@bp.route("/manage/outbox/<int:email_id>/retry", methods=["POST"])
+@organiser_required
+def retry(email_id):
+    if not outbox.retry_failed(email_id):
+        abort(404)
+    db.session.commit()
+    flash(_("The message will be sent again."), "success")
+    return redirect(url_for("mail.manage"))

@@ -1,0 +1,11 @@
+"""Every model, imported in one place so Alembic and the app see the same metadata."""
+
+from app.accounts.models import User, door_assignment  # noqa: F401
+from app.checkin.models import CheckIn  # noqa: F401
+from app.events.models import Event, Room  # noqa: F401
+from app.feedback.models import FeedbackResponse  # noqa: F401
+from app.mail.models import EmailAttachment, OutgoingEmail  # noqa: F401
+from app.notices.models import Notice  # noqa: F401
+from app.programme.models import ProgrammeItem  # noqa: F401
+from app.registration.models import Registration, TicketType  # noqa: F401
+from app.speakers.models import Speaker, SpeakerSlot  # noqa: F401

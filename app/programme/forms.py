@@ -1,0 +1,55 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.validators import valid_email
+
+KIND_LABELS = (
+    ("talk", _l("Talk")),
+    ("panel", _l("Panel")),
+    ("workshop", _l("Workshop")),
+    ("plenary", _l("Plenary")),
+    ("break", _l("Break")),
+    ("lunch", _l("Lunch")),
+)
+
+
+class CheckboxList(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ItemForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    kind = SelectField(_l("Kind"), choices=KIND_LABELS, default="talk")
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    day = SelectField(_l("Day"), validators=[DataRequired()])
+    start = TimeField(_l("Starts"), validators=[DataRequired()])
+    end = TimeField(_l("Ends"), validators=[DataRequired()])
+    room = SelectField(_l("Room"), coerce=int)
+    speakers = CheckboxList(_l("Speakers"), coerce=int)
+    new_speaker_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
+    new_speaker_role = StringField(_l("Title or role"), validators=[Optional(), Length(max=200)])
+    new_speaker_organisation = StringField(
+        _l("Organisation"), validators=[Optional(), Length(max=200)]
+    )
+    new_speaker_email = EmailField(
+        _l("Email"), validators=[Optional(), valid_email(), Length(max=254)]
+    )
+    invite = BooleanField(_l("Email an invitation to new speakers on this item"), default=True)
+
+
+class CancelItemForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, cancel this item and tell everyone registered"), validators=[DataRequired()]
+    )

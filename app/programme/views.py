@@ -1,0 +1,150 @@
+from datetime import date
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from app.accounts.access import organiser_required
+from app.events.services import local_day
+from app.events.views import event_or_404, managed_event_or_404
+from app.extensions import db
+from app.i18n import current_language, fmt_date, local
+from app.speakers import services as speaker_services
+
+from . import services
+from .forms import CancelItemForm, ItemForm
+from .models import ProgrammeItem
+
+bp = Blueprint("programme", __name__)
+
+
+@bp.route("/e/<slug>/programme")
+def public(slug):
+    event = event_or_404(slug)
+    items = services.items_for(event, include_cancelled=True)
+    return render_template(
+        "programme/public.html", event=event, days=services.by_day(event, items)
+    )
+
+
+def _item_form(event, item=None) -> ItemForm:
+    form = ItemForm(obj=item)
+    form.day.choices = [(d.isoformat(), fmt_date(d, "full")) for d in event.days]
+    form.room.choices = [(0, _("No room"))] + [(r.id, r.name) for r in event.rooms]
+    speakers = speaker_services.speakers_for(event)
+    form.speakers.choices = [
+        (s.id, f"{s.name} ({s.role_title})" if s.role_title else s.name) for s in speakers
+    ]
+    if item is not None and not form.is_submitted():
+        form.day.data = local_day(event, item.starts_at).isoformat()
+        form.start.data = local(item.starts_at, event.timezone).time()
+        form.end.data = local(item.ends_at, event.timezone).time()
+        form.room.data = item.room_id or 0
+        form.speakers.data = [slot.speaker_id for slot in item.slots]
+    return form
+
+
+def _placement(event, form) -> services.ItemPlacement:
+    room = next((r for r in event.rooms if r.id == form.room.data), None)
+    return services.ItemPlacement(
+        day=date.fromisoformat(form.day.data), start=form.start.data, end=form.end.data, room=room
+    )
+
+
+def _save_speakers(event, item, form) -> None:
+    chosen = [s for s in speaker_services.speakers_for(event) if s.id in (form.speakers.data or [])]
+    if form.new_speaker_name.data:
+        chosen.append(
+            speaker_services.add_speaker(
+                event, name=form.new_speaker_name.data,
+                role_title=form.new_speaker_role.data or "",
+                organisation=form.new_speaker_organisation.data or "",
+                email=form.new_speaker_email.data or "", language=current_language(),
+            )
+        )
+        db.session.flush()
+    keep = {s.id for s in chosen}
+    for slot in list(item.slots):
+        if slot.speaker_id not in keep:
+            item.slots.remove(slot)
+    speaker_services.assign(item, chosen, invite=form.invite.data)
+
+
+@bp.route("/manage/e/<slug>/items/new", methods=["GET", "POST"])
+@organiser_required
+def create(slug):
+    event = managed_event_or_404(slug)
+    form = _item_form(event)
+    if form.validate_on_submit():
+        try:
+            item = services.create_item(
+                event, title=form.title.data, kind=form.kind.data,
+                description=form.description.data, placement=_placement(event, form),
+            )
+            db.session.flush()
+            _save_speakers(event, item, form)
+            db.session.commit()
+        except services.ProgrammeError as error:
+            db.session.rollback()
+            form.end.errors.append(str(error))
+        else:
+            flash(_("The programme item was added."), "success")
+            return redirect(url_for("events.manage", slug=slug) + "#programme")
+    return render_template("programme/form.html", event=event, form=form, item=None), (
+        400 if form.errors else 200
+    )
+
+
+def _item_or_404(event, item_id) -> ProgrammeItem:
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None or item.event_id != event.id:
+        abort(404)
+    return item
+
+
+@bp.route("/manage/e/<slug>/items/<int:item_id>", methods=["GET", "POST"])
+@organiser_required
+def edit(slug, item_id):
+    event = managed_event_or_404(slug)
+    item = _item_or_404(event, item_id)
+    form = _item_form(event, item)
+    if form.validate_on_submit():
+        try:
+            moved = services.update_item(
+                item, title=form.title.data, kind=form.kind.data,
+                description=form.description.data, placement=_placement(event, form),
+            )
+            _save_speakers(event, item, form)
+            db.session.commit()
+        except services.ProgrammeError as error:
+            db.session.rollback()
+            form.end.errors.append(str(error))
+        else:
+            if moved:
+                flash(_("The item was moved. Everyone registered and its speakers are being "
+                        "told of the new time."), "success")
+            else:
+                flash(_("The programme item was saved."), "success")
+            return redirect(url_for("events.manage", slug=slug) + "#programme")
+    return render_template(
+        "programme/form.html", event=event, form=form, item=item, cancel_form=CancelItemForm()
+    ), 400 if form.errors else 200
+
+
+@bp.route("/manage/e/<slug>/items/<int:item_id>/cancel", methods=["POST"])
+@organiser_required
+def cancel(slug, item_id):
+    event = managed_event_or_404(slug)
+    item = _item_or_404(event, item_id)
+    form = CancelItemForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm the cancellation."), "error")
+        return render_template(
+            "programme/form.html", event=event, form=_item_form(event, item), item=item,
+            cancel_form=form,
+        ), 400
+    if services.cancel_item(item):
+        db.session.commit()
+        flash(_("The item is cancelled and everyone affected is being told."), "success")
+    else:
+        flash(_("The item was already cancelled."), "info")
+    return redirect(url_for("events.manage", slug=slug) + "#programme")

@@ -1,0 +1,30 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from app.validators import valid_email
+
+
+class SpeakerForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role_title = StringField(
+        _l("Title or role, for example peer supporter or researcher"),
+        validators=[Optional(), Length(max=200)],
+    )
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[Optional(), valid_email(), Length(max=254)])
+    language = SelectField(
+        _l("Language for emails"), choices=[("sv", "Svenska"), ("en", "English")], default="sv"
+    )
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    role_title = StringField(_l("Title or role"), validators=[Optional(), Length(max=200)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    bio = TextAreaField(_l("Short biography"), validators=[Optional(), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    """Only the CSRF token: the button pressed carries the answer."""

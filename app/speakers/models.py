@@ -1,0 +1,40 @@
+"""Speakers and the slots they are invited to hold."""
+
+from app.db_types import UTCDateTime, utcnow
+from app.extensions import db
+
+SLOT_STATES = ("invited", "accepted", "declined")
+
+
+class Speaker(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)
+    role_title = db.Column(db.String(200), nullable=False, default="")
+    organisation = db.Column(db.String(200), nullable=False, default="")
+    bio = db.Column(db.Text, nullable=False, default="")
+    email = db.Column(db.String(254), nullable=False, default="")
+    language = db.Column(db.String(5), nullable=False, default="sv")
+    token = db.Column(db.String(64), nullable=False, unique=True)
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+    event = db.relationship("Event")
+    slots = db.relationship("SpeakerSlot", back_populates="speaker", cascade="all, delete-orphan")
+
+
+class SpeakerSlot(db.Model):
+    __table_args__ = (db.UniqueConstraint("item_id", "speaker_id"),)
+
+    id = db.Column(db.Integer, primary_key=True)
+    item_id = db.Column(
+        db.ForeignKey("programme_item.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    speaker_id = db.Column(
+        db.ForeignKey("speaker.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    state = db.Column(db.String(20), nullable=False, default="invited")
+    invited_at = db.Column(UTCDateTime)
+    answered_at = db.Column(UTCDateTime)
+
+    item = db.relationship("ProgrammeItem", back_populates="slots")
+    speaker = db.relationship("Speaker", back_populates="slots")

@@ -1,0 +1,40 @@
+"""Celery, bound to the Flask app (the pattern from Flask's "Background Tasks with Celery")."""
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args, **kwargs):
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery = Celery(app.name, task_cls=FlaskTask)
+    celery.conf.update(
+        broker_url=app.config["REDIS_URL"],
+        result_backend=None,
+        task_ignore_result=True,
+        task_acks_late=True,
+        broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "deliver-due-mail": {"task": "samla.deliver_due", "schedule": 30.0},
+        },
+    )
+    celery.conf.update(app.config.get("CELERY", {}))
+
+    @celery.task(name="samla.deliver_email")
+    def deliver_email(email_id: int) -> bool:
+        from app.mail.outbox import deliver
+
+        return deliver(email_id)
+
+    @celery.task(name="samla.deliver_due")
+    def deliver_due() -> int:
+        from app.mail.outbox import deliver_due as sweep
+
+        return sweep()
+
+    celery.set_default()
+    app.extensions["celery"] = celery
+    return celery

@@ -1,0 +1,266 @@
+"""Shared fixtures: the app on a real database (SQLite, or PostgreSQL with TEST_DATABASE_URL),
+a real SMTP server the app delivers to, signed-in clients, and a live server for Chromium."""
+
+import email
+import email.policy
+import os
+import re
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.database import sqlite_lock_on_begin
+from app.extensions import db as _db
+from config import BASE_DIR, TestConfig
+
+PASSWORD = "correct horse battery"
+
+
+# --- a real SMTP server -----------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    """What arrived at the SMTP server, parsed as the recipient's mail program would."""
+
+    def __init__(self):
+        self.messages = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+    def clear(self):
+        with self.lock:
+            self.messages.clear()
+
+    def to(self, address: str):
+        return [m for m in self.messages if m["To"] == address]
+
+    def wait_for(self, count: int, timeout: float = 10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.messages) >= count:
+                return list(self.messages)
+            time.sleep(0.02)
+        raise AssertionError(f"expected {count} messages, got {len(self.messages)}")
+
+    @staticmethod
+    def body(message) -> str:
+        return message.get_body(preferencelist=("plain",)).get_content()
+
+    @staticmethod
+    def link(message, pattern: str) -> str:
+        """The path of the first link in the body that matches pattern."""
+        paths = re.findall(r"https?://[^/\s]+(/\S*)", Mailbox.body(message))
+        matching = [path for path in paths if pattern in path]
+        assert matching, f"no link matching {pattern!r} in:\n{Mailbox.body(message)}"
+        return matching[0]
+
+
+class SMTPServer:
+    def __init__(self):
+        self.port = free_port()
+        self.mailbox = Mailbox()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    server = SMTPServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server):
+    """The SMTP server's inbox, empty at the start of a test (restarted if a test stopped it)."""
+    if smtp_server.controller is None:
+        smtp_server.start()
+    smtp_server.mailbox.clear()
+    return smtp_server.mailbox
+
+
+# --- the application and its database ---------------------------------------------------------
+
+def database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'samla-test.sqlite3'}"
+
+
+class Client(FlaskClient):
+    """Each request runs in its own app context, as in production, so a request never shares
+    a database session or flask.g (the logged-in user) with the test or another client. After
+    it, the test's own session starts afresh so it sees what the request committed."""
+
+    def open(self, *args, **kwargs):
+        _db.session.rollback()
+        with sqlite_lock_on_begin(True), self.application.app_context():
+            response = super().open(*args, **kwargs)
+        _db.session.rollback()
+        return response
+
+
+@pytest.fixture(scope="session")
+def app_settings(smtp_server, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("samla")
+    return dict(
+        SQLALCHEMY_DATABASE_URI=database_url(tmp),
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=smtp_server.port,
+        SMTP_TIMEOUT=5,
+        MAIL_FOLDER=str(tmp / "mail"),
+    )
+
+
+@pytest.fixture(scope="session")
+def app(app_settings):
+    """The app for HTTP tests. CSRF is off here (the test client posts bare forms); the live
+    server that Chromium uses has it on, and a test turns it on to check the expired-form page."""
+    application = create_app(TestConfig, WTF_CSRF_ENABLED=False, **app_settings)
+    application.test_client_class = Client
+    with application.app_context():
+        _reset_schema()
+        import flask_migrate
+
+        flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"))
+    yield application
+    with application.app_context():
+        _db.engine.dispose()
+
+
+def _reset_schema():
+    if _db.engine.dialect.name == "postgresql":
+        with _db.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    else:
+        path = _db.engine.url.database
+        _db.engine.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(path + suffix).unlink(missing_ok=True)
+
+
+def _empty_tables():
+    with _db.engine.begin() as connection:
+        quote = connection.dialect.identifier_preparer.quote
+        tables = [quote(t.name) for t in reversed(_db.metadata.sorted_tables)]
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def app_context(request, app):
+    """Tests call services directly, so each runs inside an app context; tables empty after.
+    The test body reads without taking SQLite's write lock (see app.database)."""
+    with sqlite_lock_on_begin(False), app.app_context():
+        yield
+        _db.session.remove()
+    with app.app_context():
+        _empty_tables()
+
+
+@pytest.fixture
+def db(app):
+    return _db
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+# --- people and data --------------------------------------------------------------------------
+
+@pytest.fixture
+def make_user(db):
+    from app.accounts.services import create_user
+
+    def make(email="arrangor@example.org", role="organiser", events=(), name=None):
+        user = create_user(email, name or email.split("@")[0].title(), PASSWORD, role, events)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def login(client, email):
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def organiser(app, make_user):
+    """A client signed in as an organiser (an administrator, so every organiser page opens)."""
+    make_user("arrangor@example.org", role="admin", name="Olga Organiser")
+    return login(app.test_client(), "arrangor@example.org")
+
+
+@pytest.fixture
+def conference(db):
+    """A small published conference with a room, two items, a speaker and a free ticket."""
+    from tests.factories import build_conference
+
+    return build_conference()
+
+
+# --- a live server and Chromium ---------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def live_server(app, app_settings):
+    """A real HTTP server on the same database, with CSRF protection on, for Chromium."""
+    live_app = create_app(TestConfig, WTF_CSRF_ENABLED=True, **app_settings)
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def base_url(live_server):
+    return live_server
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-quic"],
+    }
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "sv-SE", "timezone_id": "Europe/Stockholm"}

@@ -1,0 +1,48 @@
+"""Small, explicit builders for test data, written through the same services the app uses."""
+
+from datetime import date, time
+
+from app.events.models import Event, Room
+from app.extensions import db
+from app.programme.services import ItemPlacement, create_item
+from app.registration import services as registration
+from app.registration.models import TicketType
+from app.speakers.services import add_speaker, assign
+
+DAY = date(2027, 3, 18)
+
+
+def build_conference(name="Vårkonferensen", slug="varkonferensen-2027", capacity=None):
+    event = Event(
+        slug=slug, name=name, description="Om peer support.", organiser_name="NSPH",
+        venue="Folkets hus", city="Göteborg", starts_on=DAY, ends_on=DAY,
+        published=True, registration_open=True,
+    )
+    hall = Room(event=event, name="Stora salen", capacity=200, position=0)
+    side = Room(event=event, name="Sal B", capacity=40, position=1)
+    db.session.add_all([event, hall, side])
+    db.session.flush()
+    talk = create_item(event, title="Peer support i vården", kind="talk", description="",
+                       placement=ItemPlacement(DAY, time(10, 0), time(10, 45), hall))
+    lunch = create_item(event, title="Lunch", kind="lunch", description="",
+                        placement=ItemPlacement(DAY, time(12, 0), time(13, 0), hall))
+    speaker = add_speaker(event, name="Sara Nilsson", role_title="Peer supporter",
+                          organisation="Region Örebro län", email="sara@talare.example")
+    db.session.flush()
+    assign(talk, [speaker], invite=False)
+    ticket = TicketType(event=event, name="Fri entré", price_ore=0, capacity=capacity,
+                        seats_taken=0)
+    paid = TicketType(event=event, name="Ordinarie", price_ore=95000, capacity=100,
+                      seats_taken=0, position=1)
+    db.session.add_all([ticket, paid])
+    db.session.commit()
+    return {"event": event, "hall": hall, "side": side, "talk": talk, "lunch": lunch,
+            "speaker": speaker, "ticket": ticket, "paid": paid}
+
+
+def register(event, ticket, name="Alva Persson", email="alva@example.org", language="sv",
+             **extra):
+    return registration.register(
+        event, ticket,
+        registration.Attendee(name=name, email=email, language=language, **extra),
+    )
