@@ -47,6 +47,8 @@ class Config:
     MAIL_FROM = os.environ.get("MAIL_FROM", "Samla <noreply@samla.localhost>")
     MAIL_FOLDER = os.environ.get("MAIL_FOLDER", str(INSTANCE_DIR / "mail"))
     MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+    # Leave committed mail in the outbox for a worker or `flask outbox deliver` (bulk loads).
+    OUTBOX_HOLD = False
 
     # Links in emails must be absolute; behind a proxy set this to the public address.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")

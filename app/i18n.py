@@ -5,7 +5,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
 
@@ -62,10 +62,15 @@ def fmt_money(ore: int, currency: str = "SEK") -> str:
     return format_currency(ore / 100, currency, locale=current_language())
 
 
+def fmt_decimal(value: float, pattern: str = "0.0") -> str:
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
 def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language)
     app.jinja_env.filters.update(
-        date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=fmt_money
+        date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=fmt_money,
+        decimal=fmt_decimal,
     )
 
     @app.context_processor

@@ -1,0 +1,28 @@
+"""Browser fixtures: Chromium contexts that can inject axe-core, and an accessibility check."""
+
+import pytest
+
+from config import BASE_DIR
+
+AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # axe-core is injected as an inline script, which Samla's strict CSP would refuse.
+    return {**browser_context_args, "bypass_csp": True}
+
+
+def assert_accessible(page):
+    """No WCAG 2.1 A/AA violations according to axe-core, which the test suite ships."""
+    assert AXE.exists(), "node_modules/axe-core is missing: run `make test` (it runs npm ci)"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "() => axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
+    )
+    problems = [
+        f"{v['id']}: {v['help']} ({', '.join(n['target'][0] for n in v['nodes'][:3])})"
+        for v in result["violations"]
+    ]
+    assert not problems, f"{page.url}: " + "; ".join(problems)

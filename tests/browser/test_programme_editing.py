@@ -1,0 +1,60 @@
+"""An organiser edits the programme in Chromium; moving an item tells the people affected."""
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible
+from tests.factories import register
+
+SLUG = "varkonferensen-2027"
+
+
+def log_in(page, email="arrangor@example.org"):
+    page.goto("/login")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Lösenord").fill("correct horse battery")
+    page.get_by_role("button", name="Logga in").click()
+
+
+def test_organiser_adds_an_item_with_a_speaker_and_moves_another(page, conference, make_user,
+                                                                 mailbox):
+    register(conference["event"], conference["ticket"])
+    mailbox.wait_for(1)
+    mailbox.clear()
+    make_user("arrangor@example.org", role="admin")
+    log_in(page)
+    page.goto(f"/manage/e/{SLUG}/")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Ny programpunkt").click()
+    assert_accessible(page)
+    page.get_by_label("Titel", exact=True).fill("Brukarens röst")
+    page.get_by_label("Typ", exact=True).select_option("talk")
+    page.get_by_label("Börjar").fill("14:00")
+    page.get_by_label("Slutar").fill("14:45")
+    page.get_by_label("Sal", exact=True).select_option(label="Sal B")
+    new_speaker = page.get_by_role("group", name="Lägg till en ny föreläsare")
+    new_speaker.get_by_label("Namn", exact=True).fill("Ahmed Yusuf")
+    new_speaker.get_by_label("E-post").fill("ahmed@talare.example")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator(".message-success")).to_be_visible()
+    expect(page.get_by_role("link", name="Brukarens röst")).to_be_visible()
+    [invitation] = mailbox.wait_for(1)
+    assert invitation["To"] == "ahmed@talare.example"
+
+    # Move the talk half an hour later: the registered attendee and its speaker are told.
+    page.get_by_role("link", name="Peer support i vården").click()
+    page.get_by_label("Börjar").fill("10:30")
+    page.get_by_label("Slutar").fill("11:15")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator(".message-success")).to_be_visible()
+    messages = mailbox.wait_for(3)
+    recipients = {m["To"] for m in messages[1:]}
+    assert recipients == {"alva@example.org", "sara@talare.example"}
+    notice = next(m for m in messages if m["To"] == "alva@example.org")
+    body = mailbox.body(notice)
+    assert "10:00" in body and "10:30" in body
+
+    page.goto(f"/e/{SLUG}/programme")
+    expect(page.locator("main")).to_contain_text("10:30")
+    expect(page.locator("main")).to_contain_text("Ahmed Yusuf")
+    assert_accessible(page)
