@@ -37,6 +37,7 @@ extract-messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
+run: export BASE_URL ?= http://$(HOST):$(PORT)
 run: $(VENV)/.installed translations
 	$(FLASK) db upgrade
 	$(FLASK) demo load --if-empty

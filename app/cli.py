@@ -1,7 +1,7 @@
 """Command-line tasks: accounts and the demo conference."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.extensions import db
@@ -50,5 +50,5 @@ def init_app(app: Flask) -> None:
             raise click.ClickException("the database already has events")
         path = demo_data.credentials_file()
         if path.exists():
-            click.echo("Log in at http://127.0.0.1:5000/login with")
+            click.echo(f"Log in at {current_app.config['BASE_URL']}/login with")
             click.echo(path.read_text().rstrip())

@@ -32,7 +32,9 @@ def _fitted(text: str, font: str, largest: float, smallest: float, width: float)
     size = largest
     while size > smallest and stringWidth(text, font, size) > width:
         size -= 1
-    return size
+    # Longer than the smallest size allows: smaller still, rather than cut off at the edge.
+    measured = stringWidth(text, font, size)
+    return size * width / measured if measured > width else size
 
 
 def spaced(token: str) -> str:

@@ -35,7 +35,7 @@ def request_feedback(event: Event, checked_in_only: bool = True) -> int:
         Registration.status == "confirmed",
         Registration.feedback_requested_at.is_(None),
     )
-    if False:
+    if checked_in_only:
         query = query.where(
             Registration.id.in_(select(CheckIn.registration_id).where(CheckIn.event_id == event.id))
         )

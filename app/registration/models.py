@@ -34,11 +34,20 @@ class TicketType(db.Model):
 
 
 class Registration(db.Model):
+    __table_args__ = (
+        # One confirmed registration per address and event, even when two arrive at once.
+        db.Index(
+            "uq_registration_event_email_confirmed", "event_id", "email", unique=True,
+            postgresql_where=db.text("status = 'confirmed'"),
+            sqlite_where=db.text("status = 'confirmed'"),
+        ),
+    )
+
     id = db.Column(db.Integer, primary_key=True)
     event_id = db.Column(db.ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
     ticket_type_id = db.Column(db.ForeignKey("ticket_type.id"), nullable=False, index=True)
     name = db.Column(db.String(200), nullable=False)
-    email = db.Column(db.String(254), nullable=False, index=True)
+    email = db.Column(db.String(254), nullable=False, index=True)  # stored lower-case
     organisation = db.Column(db.String(200), nullable=False, default="")
     dietary_needs = db.Column(db.Text, nullable=False, default="")
     accessibility_needs = db.Column(db.Text, nullable=False, default="")

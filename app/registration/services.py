@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
 from app.events.models import Event
@@ -105,7 +106,7 @@ def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Regis
             raise RegistrationError(_l("Sorry, this ticket is sold out."))
         registration = Registration(
             event=event, ticket_type=ticket_type, name=attendee.name.strip(),
-            email=attendee.email.strip(), organisation=attendee.organisation.strip(),
+            email=attendee.email.strip().lower(), organisation=attendee.organisation.strip(),
             dietary_needs=attendee.dietary_needs.strip() if attendee.sensitive_consent else "",
             accessibility_needs=(attendee.accessibility_needs.strip()
                                  if attendee.sensitive_consent else ""),
@@ -116,6 +117,11 @@ def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Regis
         db.session.flush()
         queue_confirmation(registration)
         db.session.commit()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise AlreadyRegistered(
+            _l("This email address is already registered for the event.")
+        ) from error
     except Exception:
         db.session.rollback()
         raise
