@@ -79,6 +79,9 @@ def _ensure_secret_key(app: Flask) -> None:
     """Keep sessions valid across restarts of the embedded set-up without asking for a key."""
     if app.config.get("SECRET_KEY"):
         return
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Several instances behind a proxy must share one key, so production has to set it.
+        raise RuntimeError("SECRET_KEY must be set when DATABASE_URL points at a server database")
     key_file = Path(app.instance_path) / "secret_key"
     if not key_file.exists():
         key_file.write_text(secrets.token_hex(32))

@@ -1,6 +1,5 @@
 """Door staff scan badges; each badge counts once, and the screen says why when it does not."""
 
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -8,6 +7,7 @@ from sqlalchemy import func, select
 from app.checkin.models import CheckIn
 from app.extensions import db as _db
 from app.registration import services as registration_services
+from tests.concurrency import run_at_once
 from tests.conftest import login
 from tests.factories import build_conference, register
 
@@ -93,22 +93,14 @@ def test_two_doors_scanning_one_badge_at_once_count_once(app, conference, make_u
     user = make_user("dorr2@example.org", role="door", events=[conference["event"]])
     event_id, user_id, token = conference["event"].id, user.id, attendee.badge_token
     _db.session.commit()
-    outcomes, barrier = [], threading.Barrier(6, timeout=10)
 
-    def door_scan():
-        with app.app_context():
-            from app.accounts.models import User
-            from app.events.models import Event
+    def door_scan(_i):
+        from app.accounts.models import User
+        from app.events.models import Event
 
-            barrier.wait()
-            event, staff = _db.session.get(Event, event_id), _db.session.get(User, user_id)
-            outcomes.append(scan_badge(event, token, staff).outcome)
-            _db.session.remove()
+        event, staff = _db.session.get(Event, event_id), _db.session.get(User, user_id)
+        return scan_badge(event, token, staff).outcome
 
-    threads = [threading.Thread(target=door_scan) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = [outcome for _, outcome in run_at_once(app, 6, door_scan)]
     assert sorted(outcomes) == ["already"] * 5 + ["checked_in"]
     assert _db.session.scalar(select(func.count()).select_from(CheckIn)) == 1

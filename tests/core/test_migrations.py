@@ -27,3 +27,12 @@ def test_the_check_catches_a_model_without_migration(app):
             command.check(alembic_config())
     finally:
         db.metadata.remove(table)
+
+
+def test_production_database_without_secret_key_refuses_to_start():
+    from app import create_app
+    from config import Config
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(Config, SECRET_KEY="",
+                   SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1/none")

@@ -1,7 +1,6 @@
 """The last seats under real concurrency: many people register at the same moment, each in its
 own thread with its own database connection, and no more seats are given than there are."""
 
-import threading
 
 import pytest
 from sqlalchemy import func, select
@@ -10,39 +9,11 @@ from app.events.models import Event
 from app.extensions import db as _db
 from app.registration import services
 from app.registration.models import Registration, TicketType
+from tests.concurrency import run_at_once
 from tests.factories import build_conference, register
 
 CAPACITY = 5
 SOLD_OUT = "Tyvärr, biljetten är slutsåld."
-
-
-def run_at_once(app, count, work):
-    """Run work(i) in `count` threads that meet at a barrier before touching the database.
-    Returns [(i, result or exception)], so a crash in a thread fails the test."""
-    outcomes, barrier, lock = [], threading.Barrier(count, timeout=10), threading.Lock()
-
-    def run(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                result = work(i)
-            except Exception as error:
-                result = error
-                # Render lazy messages while the app context (and its locale) is still here.
-                error.text = str(error)
-            finally:
-                _db.session.remove()
-            with lock:
-                outcomes.append((i, result))
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread hung"
-    assert len(outcomes) == count
-    return outcomes
 
 
 def register_in_thread(event_id, ticket_id):
