@@ -1,6 +1,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.accounts.access import organiser_required
 from app.events.views import event_or_404, managed_event_or_404
@@ -101,6 +102,7 @@ def registrations(slug):
     event = managed_event_or_404(slug)
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id)
+        .options(selectinload(Registration.ticket_type), selectinload(Registration.check_in))
         .order_by(Registration.created_at.desc())
     ).all()
     return render_template(

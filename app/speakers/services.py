@@ -2,6 +2,7 @@
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -15,7 +16,9 @@ from .models import Speaker, SpeakerSlot
 def speakers_for(event) -> list[Speaker]:
     return list(
         db.session.scalars(
-            select(Speaker).where(Speaker.event_id == event.id).order_by(Speaker.name)
+            select(Speaker).where(Speaker.event_id == event.id)
+            .options(selectinload(Speaker.slots).selectinload(SpeakerSlot.item))
+            .order_by(Speaker.name)
         )
     )
 
