@@ -14,6 +14,7 @@ BLUEPRINTS = (
     "app.accounts.views",
     "app.events.views",
     "app.programme.views",
+    "app.programme.export_views",
     "app.speakers.views",
     "app.registration.views",
     "app.badges.views",

@@ -15,6 +15,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 
 from app.validators import valid_email
 
+TIME_STEPS = (1, 5, 10, 15, 30)
+
 
 class EventForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -26,6 +28,10 @@ class EventForm(FlaskForm):
     starts_on = DateField(_l("First day"), validators=[DataRequired()])
     ends_on = DateField(_l("Last day"), validators=[DataRequired()])
     timezone = SelectField(_l("Time zone"), default="Europe/Stockholm")
+    time_step_minutes = SelectField(
+        _l("Programme times in steps of (minutes)"), coerce=int, default=5,
+        choices=[(step, str(step)) for step in TIME_STEPS],
+    )
     published = BooleanField(_l("Published (visible to the public)"))
     registration_open = BooleanField(_l("Registration open"))
 

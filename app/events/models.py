@@ -18,6 +18,8 @@ class Event(db.Model):
     ends_on = db.Column(db.Date, nullable=False)
     published = db.Column(db.Boolean, nullable=False, default=False)
     registration_open = db.Column(db.Boolean, nullable=False, default=False)
+    # Programme times snap to this many minutes (10:00, 10:05, ... with the default).
+    time_step_minutes = db.Column(db.Integer, nullable=False, default=5, server_default="5")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     rooms = db.relationship(

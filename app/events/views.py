@@ -91,14 +91,16 @@ def edit(slug):
 
 def _render_manage(event: Event, room_form: RoomForm | None = None, status: int = 200):
     from app.notices.services import notice_summaries
-    from app.programme.services import items_for
+    from app.programme.services import conflicts_among, items_for
     from app.registration.services import registration_counts, ticket_types_for
 
+    items = items_for(event, include_cancelled=True)
     page = render_template(
         "events/manage.html",
         event=event,
         room_form=room_form or RoomForm(),
-        items=items_for(event, include_cancelled=True),
+        items=items,
+        clashes=conflicts_among(items),
         ticket_types=ticket_types_for(event),
         counts=registration_counts(event),
         notices=notice_summaries(event),

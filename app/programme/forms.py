@@ -47,6 +47,7 @@ class ItemForm(FlaskForm):
         _l("Email"), validators=[Optional(), valid_email(), Length(max=254)]
     )
     invite = BooleanField(_l("Email an invitation to new speakers on this item"), default=True)
+    confirm_overlap = BooleanField(_l("Save anyway: the overlap is deliberate"))
 
 
 class CancelItemForm(FlaskForm):

@@ -1,22 +1,27 @@
 """Programme rules: when items may be placed, and what a change means for the people affected."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app.events.models import Event, Room
 from app.events.services import local_day, to_utc
 from app.extensions import db
-from app.speakers.models import SpeakerSlot
+from app.speakers.models import Speaker, SpeakerSlot
 
 from .models import ProgrammeItem
 
 
 class ProgrammeError(ValueError):
-    pass
+    """A placement that cannot be stored; field names the form field the message belongs to."""
+
+    def __init__(self, message, field: str = "end"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass
@@ -50,16 +55,160 @@ def by_day(event: Event, items: list[ProgrammeItem]) -> list[tuple[date, list[Pr
     return [(day, entries) for day, entries in days.items() if entries]
 
 
+def _off_step(at: time, step: int) -> bool:
+    return bool((at.hour * 60 + at.minute) % step or at.second or at.microsecond)
+
+
+def _step_error(at: time, step: int, field: str) -> ProgrammeError:
+    minutes = at.hour * 60 + at.minute
+    before = minutes - minutes % step
+    after = before + step
+
+    def hhmm(total: int) -> str:
+        total %= 24 * 60
+        return f"{total // 60:02d}:{total % 60:02d}"
+
+    return ProgrammeError(
+        _l("%(time)s is not on this event's %(step)d-minute step; try %(before)s or %(after)s.",
+           time=at.strftime("%H:%M"), step=step, before=hhmm(before), after=hhmm(after)),
+        field=field,
+    )
+
+
 def place(event: Event, placement: ItemPlacement) -> tuple[datetime, datetime]:
     """Turn a day and wall-clock times into stored instants, refusing impossible ones."""
     if placement.day not in event.days:
-        raise ProgrammeError(_l("The day must be one of the event's days."))
+        raise ProgrammeError(_l("The day must be one of the event's days."), field="day")
+    step = event.time_step_minutes or 5
+    for field, at in (("start", placement.start), ("end", placement.end)):
+        if _off_step(at, step):
+            raise _step_error(at, step, field)
     if placement.end <= placement.start:
         raise ProgrammeError(_l("The item must end after it starts."))
     if placement.room is not None and placement.room.event_id != event.id:
-        raise ProgrammeError(_l("The room does not belong to this event."))
+        raise ProgrammeError(_l("The room does not belong to this event."), field="room")
     day = placement.day
-    return to_utc(event, day, placement.start), to_utc(event, day, placement.end)
+    starts_at, ends_at = to_utc(event, day, placement.start), to_utc(event, day, placement.end)
+    # One day, end after start on the clock: an item cannot run past midnight. A clock time
+    # skipped when summer time begins could still turn the instants round, so check them too.
+    if ends_at <= starts_at or local_day(event, ends_at) != day:
+        raise ProgrammeError(_l("The item must end after it starts, on the same day."))
+    return starts_at, ends_at
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Another item the placement overlaps: in the same room, or with one of the same speakers."""
+
+    kind: str  # "room" or "speaker"
+    other: ProgrammeItem
+    speaker: Speaker | None = None
+
+    @property
+    def key(self) -> tuple[str, int, int | None]:
+        return self.kind, self.other.id, self.speaker.id if self.speaker else None
+
+
+def conflicts_for(
+    event: Event, starts_at: datetime, ends_at: datetime, room: Room | None,
+    speaker_ids: Iterable[int], exclude_item_id: int | None = None,
+) -> list[Conflict]:
+    """What a placement would clash with, in a fixed number of queries however big the programme.
+
+    Two items overlap when each starts before the other ends (end-to-start touching is fine).
+    Cancelled items and slots a speaker has declined never clash; an item without a room never
+    clashes on room."""
+    speaker_ids = set(speaker_ids or ())
+    room_id = room.id if room is not None else None
+    if room_id is None and not speaker_ids:
+        return []
+    clash = []
+    if room_id is not None:
+        clash.append(ProgrammeItem.room_id == room_id)
+    if speaker_ids:
+        clash.append(ProgrammeItem.id.in_(
+            select(SpeakerSlot.item_id).where(
+                SpeakerSlot.speaker_id.in_(speaker_ids), SpeakerSlot.state != "declined"
+            )
+        ))
+    query = (
+        select(ProgrammeItem)
+        .where(
+            ProgrammeItem.event_id == event.id,
+            ProgrammeItem.cancelled.is_(False),
+            ProgrammeItem.starts_at < ends_at,
+            ProgrammeItem.ends_at > starts_at,
+            or_(*clash),
+        )
+        .options(
+            selectinload(ProgrammeItem.room),
+            selectinload(ProgrammeItem.slots).selectinload(SpeakerSlot.speaker),
+        )
+        .order_by(ProgrammeItem.starts_at, ProgrammeItem.id)
+    )
+    if exclude_item_id is not None:
+        query = query.where(ProgrammeItem.id != exclude_item_id)
+    conflicts = []
+    for other in db.session.scalars(query):
+        if room_id is not None and other.room_id == room_id:
+            conflicts.append(Conflict("room", other))
+        for slot in other.slots:
+            if slot.speaker_id in speaker_ids and slot.state != "declined":
+                conflicts.append(Conflict("speaker", other, slot.speaker))
+    return conflicts
+
+
+def conflicts_to_confirm(
+    event: Event, placement: ItemPlacement, speaker_ids: set[int],
+    item: ProgrammeItem | None = None,
+) -> list[Conflict]:
+    """The clashes an organiser must confirm before this placement is stored.
+
+    A cancelled item clashes with nothing. When editing, clashes the item already had (so were
+    confirmed before) do not ask again; a change that adds one does, and then all are listed."""
+    if item is not None and item.cancelled:
+        return []
+    starts_at, ends_at = place(event, placement)
+    exclude = item.id if item is not None else None
+    conflicts = conflicts_for(
+        event, starts_at, ends_at, placement.room, speaker_ids, exclude_item_id=exclude
+    )
+    if conflicts and item is not None:
+        current = {slot.speaker_id for slot in item.slots if slot.state != "declined"}
+        before = {c.key for c in conflicts_for(
+            event, item.starts_at, item.ends_at, item.room, current, exclude_item_id=item.id
+        )}
+        if {c.key for c in conflicts} <= before:
+            return []
+    return conflicts
+
+
+def conflicts_among(items: Iterable[ProgrammeItem]) -> dict[int, list[Conflict]]:
+    """Every clash within a programme already loaded (rooms and slots with it), by item id.
+
+    No queries: it reads only what items_for() loaded. Cancelled items are left out."""
+    live = sorted((i for i in items if not i.cancelled), key=lambda i: (i.starts_at, i.id))
+    found: dict[int, list[Conflict]] = {}
+    running: list[ProgrammeItem] = []
+
+    def speakers(item):
+        return {slot.speaker_id: slot.speaker for slot in item.slots if slot.state != "declined"}
+
+    for item in live:
+        running = [other for other in running if other.ends_at > item.starts_at]
+        mine = speakers(item)
+        for other in running:
+            theirs = speakers(other)
+            if item.room_id is not None and item.room_id == other.room_id:
+                found.setdefault(item.id, []).append(Conflict("room", other))
+                found.setdefault(other.id, []).append(Conflict("room", item))
+            for speaker_id in sorted(mine.keys() & theirs.keys()):
+                found.setdefault(item.id, []).append(Conflict("speaker", other, mine[speaker_id]))
+                found.setdefault(other.id, []).append(
+                    Conflict("speaker", item, mine[speaker_id])
+                )
+        running.append(item)
+    return found
 
 
 def create_item(event: Event, *, title, kind, description, placement: ItemPlacement):

@@ -69,6 +69,39 @@ def _save_speakers(event, item, form) -> None:
     speaker_services.assign(item, chosen, invite=form.invite.data)
 
 
+def _chosen_speaker_ids(event, form, item=None) -> set[int]:
+    """The existing speakers the form puts on the item (a new speaker cannot clash yet).
+    Someone who declined this item stays listed on it but is not expected there."""
+    known = {s.id for s in speaker_services.speakers_for(event)}
+    chosen = {i for i in (form.speakers.data or []) if i in known}
+    if item is not None:
+        chosen -= {slot.speaker_id for slot in item.slots if slot.state == "declined"}
+    return chosen
+
+
+def _unconfirmed_conflicts(event, form, placement, item=None) -> list:
+    if form.confirm_overlap.data:
+        return []
+    return services.conflicts_to_confirm(
+        event, placement, _chosen_speaker_ids(event, form, item), item
+    )
+
+
+def _refuse_conflicts(event, form, item, conflicts):
+    """Nothing is stored: the form comes back with each clash explained and the confirm box."""
+    db.session.rollback()
+    form.confirm_overlap.data = False
+    context = dict(event=event, form=form, item=item, conflicts=conflicts)
+    if item is not None:
+        context["cancel_form"] = CancelItemForm()
+    return render_template("programme/form.html", **context), 409
+
+
+def _placement_error(form, error: services.ProgrammeError) -> None:
+    db.session.rollback()
+    getattr(form, error.field, form.end).errors.append(str(error))
+
+
 @bp.route("/manage/e/<slug>/items/new", methods=["GET", "POST"])
 @organiser_required
 def create(slug):
@@ -76,16 +109,19 @@ def create(slug):
     form = _item_form(event)
     if form.validate_on_submit():
         try:
+            placement = _placement(event, form)
+            conflicts = _unconfirmed_conflicts(event, form, placement)
+            if conflicts:
+                return _refuse_conflicts(event, form, None, conflicts)
             item = services.create_item(
                 event, title=form.title.data, kind=form.kind.data,
-                description=form.description.data, placement=_placement(event, form),
+                description=form.description.data, placement=placement,
             )
             db.session.flush()
             _save_speakers(event, item, form)
             db.session.commit()
         except services.ProgrammeError as error:
-            db.session.rollback()
-            form.end.errors.append(str(error))
+            _placement_error(form, error)
         else:
             flash(_("The programme item was added."), "success")
             return redirect(url_for("events.manage", slug=slug) + "#programme")
@@ -109,15 +145,18 @@ def edit(slug, item_id):
     form = _item_form(event, item)
     if form.validate_on_submit():
         try:
+            placement = _placement(event, form)
+            conflicts = _unconfirmed_conflicts(event, form, placement, item)
+            if conflicts:
+                return _refuse_conflicts(event, form, item, conflicts)
             moved = services.update_item(
                 item, title=form.title.data, kind=form.kind.data,
-                description=form.description.data, placement=_placement(event, form),
+                description=form.description.data, placement=placement,
             )
             _save_speakers(event, item, form)
             db.session.commit()
         except services.ProgrammeError as error:
-            db.session.rollback()
-            form.end.errors.append(str(error))
+            _placement_error(form, error)
         else:
             if moved:
                 flash(_("The item was moved. Everyone registered and its speakers are being "

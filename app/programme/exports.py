@@ -1,0 +1,279 @@
+"""The programme in formats other programs read: iCalendar (RFC 5545), the Frab/pretalx
+schedule.json (as the c3voc schema defines it) and CSV for spreadsheets. No request in sight:
+links are absolute, built from BASE_URL."""
+
+import csv
+import hashlib
+import io
+import json
+import re
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import icalendar
+from flask import current_app
+from flask_babel import gettext as _
+
+from app.events.models import Event
+from app.events.services import local_day
+from app.mail.render import absolute_url
+
+from . import services
+from .models import ProgrammeItem
+
+PRODID = "-//Samla//Samla programme//EN"
+SCHEMA_ID = "https://c3voc.de/schedule/schema.json"
+CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "description", "status")
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+# --- shared pieces ------------------------------------------------------------------------------
+
+def host() -> str:
+    return urlsplit(current_app.config["BASE_URL"]).netloc or "localhost"
+
+
+def item_uid(item: ProgrammeItem) -> str:
+    """Stable for the item's whole life, so calendars update an entry instead of adding one."""
+    return f"item-{item.id}@{host()}"
+
+
+def item_guid(item: ProgrammeItem) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, item_uid(item)))
+
+
+def programme_url(event: Event) -> str:
+    return absolute_url("programme.public", slug=event.slug)
+
+
+def item_url(item: ProgrammeItem) -> str:
+    return f"{programme_url(item.event)}#item-{item.id}"
+
+
+def speaker_line(speaker) -> str:
+    text = speaker.name
+    if speaker.role_title:
+        text += f", {speaker.role_title}"
+    if speaker.organisation:
+        text += f" ({speaker.organisation})"
+    return text
+
+
+def location(event: Event, item: ProgrammeItem) -> str:
+    parts = [item.room.name if item.room else "", event.venue, event.city]
+    return ", ".join(part for part in parts if part)
+
+
+def _local(event: Event, instant: datetime) -> datetime:
+    return instant.astimezone(ZoneInfo(event.timezone))
+
+
+# --- iCalendar ----------------------------------------------------------------------------------
+
+def ical(event: Event, now: datetime | None = None) -> bytes:
+    """The whole public programme, cancelled items included (STATUS:CANCELLED), so a calendar
+    that imported an item before learns that it will not take place."""
+    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
+    cal.add("x-wr-calname", event.name)
+    cal.add("x-wr-timezone", event.timezone)
+    if event.description:
+        cal.add("x-wr-caldesc", event.description)
+    zone = ZoneInfo(event.timezone)
+    url = programme_url(event)
+    for item in services.items_for(event, include_cancelled=True):
+        entry = icalendar.Event()
+        entry.add("uid", item_uid(item))
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", item.starts_at.astimezone(zone))
+        entry.add("dtend", item.ends_at.astimezone(zone))
+        entry.add("summary", item.title)
+        place = location(event, item)
+        if place:
+            entry.add("location", place)
+        description = _description(item)
+        if description:
+            entry.add("description", description)
+        entry.add("categories", [item.kind])
+        entry.add("sequence", 0)
+        entry.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+        entry.add("url", f"{url}#item-{item.id}")
+        entry.add("created", item.created_at.astimezone(UTC))
+        entry.add("last-modified", item.updated_at.astimezone(UTC))
+        cal.add_component(entry)
+    # The zone's rules around the event, not since 1970: a few lines instead of hundreds.
+    cal.add_missing_timezones(
+        first_date=event.starts_on - timedelta(days=366),
+        last_date=event.ends_on + timedelta(days=366),
+    )
+    return cal.to_ical()
+
+
+def _description(item: ProgrammeItem) -> str:
+    parts = [item.description.strip()] if item.description.strip() else []
+    if item.speakers:
+        parts.append(_("Speakers") + ": " + "; ".join(speaker_line(s) for s in item.speakers))
+    if item.cancelled:
+        parts.insert(0, _("Cancelled"))
+    return "\n\n".join(parts)
+
+
+# --- schedule.json (Frab / pretalx, c3voc schema) -----------------------------------------------
+
+def _acronym(event: Event) -> str:
+    """The schema wants ^[a-z0-9_-][a-z0-9_]{3,}...: the slug with underscores for hyphens."""
+    text = re.sub(r"[^a-z0-9_]", "_", event.slug.lower())
+    return text if len(text) >= 4 else f"{text}_{event.id:04d}"
+
+
+def _item_slug(item: ProgrammeItem) -> str:
+    from app.events.services import slugify
+
+    text = re.sub(r"[^a-z0-9_-]", "-", f"{item.event.slug}-{item.id}-{slugify(item.title)}")
+    return text.strip("-_") or f"item-{item.id}"
+
+
+def _hhmm(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _room_name(event: Event, room) -> str:
+    """Items without a room take place at the venue as a whole (lunch, say)."""
+    return room.name if room is not None else event.venue or _("No room")
+
+
+def _person(speaker) -> dict:
+    # pretalx-style (name), not frab-style (public_name + id): the schema's oneOf accepts a
+    # person that is one or the other, never both.
+    return {
+        "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"speaker-{speaker.id}@{host()}")),
+        "name": speaker.name,
+        "biography": speaker.bio or None,
+    }
+
+
+def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
+    starts, ends = _local(event, item.starts_at), _local(event, item.ends_at)
+    return {
+        "guid": item_guid(item),
+        "id": item.id,
+        "date": starts.isoformat(),
+        "start": starts.strftime("%H:%M"),
+        "end": ends.isoformat(),
+        "duration": _hhmm(item.ends_at - item.starts_at),
+        "room": _room_name(event, item.room),
+        "slug": _item_slug(item),
+        "url": item_url(item),
+        "title": item.title,
+        "subtitle": "",
+        "track": None,
+        "type": item.kind,
+        "language": language,
+        "abstract": item.description,
+        "description": "",
+        "recording_license": "",
+        "do_not_record": None,
+        "persons": [_person(s) for s in item.speakers],
+        "links": [],
+        "attachments": [],
+    }
+
+
+def schedule(event: Event) -> dict:
+    """Cancelled items are left out: frab and pretalx publish only what takes place."""
+    zone = ZoneInfo(event.timezone)
+    language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    items = services.items_for(event)
+    room_names = [room.name for room in event.rooms]
+    rooms = [
+        {"name": room.name, "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"room-{room.id}@{host()}")),
+         "capacity": room.capacity, "description": room.accessibility_notes or None}
+        for room in event.rooms
+    ]
+    if any(item.room is None for item in items):
+        name = _room_name(event, None)
+        if name not in room_names:
+            room_names.append(name)
+            rooms.append({"name": name, "guid": str(uuid.uuid5(
+                uuid.NAMESPACE_URL, f"room-none-{event.id}@{host()}"))})
+    by_day: dict[date, list[ProgrammeItem]] = {day: [] for day in event.days}
+    for item in items:
+        by_day.setdefault(local_day(event, item.starts_at), []).append(item)
+    days = []
+    for index, (day, entries) in enumerate(sorted(by_day.items()), start=1):
+        midnight = datetime.combine(day, time(0), tzinfo=zone)
+        day_start = min((_local(event, i.starts_at) for i in entries), default=midnight)
+        day_end = max((_local(event, i.ends_at) for i in entries),
+                      default=datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone))
+        day_rooms: dict[str, list[dict]] = {name: [] for name in room_names}
+        for item in entries:
+            day_rooms[_room_name(event, item.room)].append(_schedule_event(event, item, language))
+        days.append({"index": index, "date": day.isoformat(), "day_start": day_start.isoformat(),
+                     "day_end": day_end.isoformat(), "rooms": day_rooms})
+    conference = {
+        "acronym": _acronym(event),
+        "title": event.name,
+        "description": event.description,
+        "start": event.starts_on.isoformat(),
+        "end": event.ends_on.isoformat(),
+        "daysCount": len(days),
+        "timeslot_duration": "00:05",
+        "time_zone_name": event.timezone,
+        "url": programme_url(event),
+        "rooms": rooms,
+        "days": days,
+    }
+    version = hashlib.sha256(
+        json.dumps(conference, sort_keys=True, ensure_ascii=False).encode()
+    ).hexdigest()[:12]
+    return {
+        "$schema": SCHEMA_ID,
+        "generator": {"name": "Samla"},
+        "schedule": {
+            "version": version,
+            "base_url": current_app.config["BASE_URL"] + "/",
+            "conference": conference,
+        },
+    }
+
+
+# --- CSV ----------------------------------------------------------------------------------------
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def csv_rows(event: Event) -> list[dict]:
+    rows = []
+    for item in services.items_for(event, include_cancelled=True):
+        starts, ends = _local(event, item.starts_at), _local(event, item.ends_at)
+        rows.append({
+            "day": starts.date().isoformat(),
+            "start": starts.strftime("%H:%M"),
+            "end": ends.strftime("%H:%M"),
+            "room": _cell(item.room.name if item.room else ""),
+            "kind": item.kind,
+            "title": _cell(item.title),
+            "speakers": _cell("; ".join(s.name for s in item.speakers)),
+            "description": _cell(item.description),
+            "status": "cancelled" if item.cancelled else "confirmed",
+        })
+    return rows
+
+
+def programme_csv(event: Event) -> bytes:
+    """Comma-separated, RFC 4180 quoting, UTF-8 with a byte order mark so Excel reads å, ä, ö."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
+    writer.writeheader()
+    writer.writerows(csv_rows(event))
+    return buffer.getvalue().encode("utf-8-sig")
