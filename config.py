@@ -64,6 +64,8 @@ class Config:
     LANGUAGES = ("sv", "en")
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Requests larger than this get 413; the programme CSV import takes files up to 2 MB.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
@@ -79,6 +81,9 @@ class Config:
 
     # /dev/mail lists written mail; on by default only when no SMTP server is configured.
     DEV_MAIL_VIEW = _bool("DEV_MAIL_VIEW", not os.environ.get("SMTP_HOST"))
+
+    # Speakers who leave an invitation unanswered this many days get one reminder.
+    SPEAKER_REMINDER_DAYS = int(os.environ.get("SPEAKER_REMINDER_DAYS", "5"))
 
 
 class TestConfig(Config):

@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "app.events.views",
     "app.programme.views",
     "app.programme.export_views",
+    "app.programme.grid_views",
     "app.speakers.views",
     "app.registration.views",
     "app.badges.views",

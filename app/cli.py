@@ -1,4 +1,4 @@
-"""Command-line tasks: accounts and the demo conference."""
+"""Command-line tasks: accounts, the demo conference and speaker reminders."""
 
 import click
 from flask import Flask, current_app
@@ -52,3 +52,23 @@ def init_app(app: Flask) -> None:
         if path.exists():
             click.echo(f"Log in at {current_app.config['BASE_URL']}/login with")
             click.echo(path.read_text().rstrip())
+
+    @app.cli.group("speakers")
+    def speakers():
+        """Speakers and their invitations."""
+
+    @speakers.command("remind")
+    @click.option("--event", "event_slug", help="Only this event (slug); all events by default.")
+    @click.option("--days", type=int, default=None,
+                  help="Remind after this many days (SPEAKER_REMINDER_DAYS by default).")
+    def remind(event_slug, days):
+        """Email speakers who have not answered an invitation, once."""
+        from app.events.models import Event
+        from app.speakers.services import remind_unanswered
+
+        event = None
+        if event_slug:
+            event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+            if event is None:
+                raise click.ClickException("unknown event slug")
+        click.echo(f"reminded: {remind_unanswered(event, after_days=days)}")

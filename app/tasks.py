@@ -1,6 +1,7 @@
 """Celery, bound to the Flask app (the pattern from Flask's "Background Tasks with Celery")."""
 
 from celery import Celery, Task
+from celery.schedules import crontab
 from flask import Flask
 
 
@@ -19,6 +20,9 @@ def celery_init_app(app: Flask) -> Celery:
         broker_connection_retry_on_startup=True,
         beat_schedule={
             "deliver-due-mail": {"task": "samla.deliver_due", "schedule": 30.0},
+            # Once a day, in the morning in Sweden (Celery's clock is UTC).
+            "remind-speakers": {"task": "samla.remind_speakers",
+                                "schedule": crontab(hour=7, minute=0)},
         },
     )
     celery.conf.update(app.config.get("CELERY", {}))
@@ -34,6 +38,12 @@ def celery_init_app(app: Flask) -> Celery:
         from app.mail.outbox import deliver_due as sweep
 
         return sweep()
+
+    @celery.task(name="samla.remind_speakers")
+    def remind_speakers() -> int:
+        from app.speakers.services import remind_unanswered
+
+        return remind_unanswered()
 
     celery.set_default()
     app.extensions["celery"] = celery

@@ -1,14 +1,18 @@
-"""Downloads of the programme: iCalendar and schedule.json for everyone, CSV for organisers."""
+"""Downloads of the programme: iCalendar and schedule.json for everyone, CSV for organisers;
+and the CSV import, the other way round."""
 
 import json
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
 from app.accounts.access import organiser_required
 from app.events.views import event_or_404, managed_event_or_404
+from app.extensions import db
 
-from . import exports
+from . import exports, importing
+from .forms import ImportForm
 
 bp = Blueprint("programme_export", __name__)
 
@@ -48,3 +52,40 @@ def programme_csv(slug):
         exports.programme_csv(event), "text/csv; charset=utf-8",
         _filename(event.slug, "-programme.csv"),
     )
+
+
+@bp.route("/manage/e/<slug>/programme/import", methods=["GET", "POST"])
+@organiser_required
+def programme_import(slug):
+    """Upload, preview, then upload the same file again with the box ticked to store it: the file
+    is never kept on the server, and what is stored is exactly what was previewed."""
+    event = managed_event_or_404(slug)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return _import_page(event, form, None, 400 if form.is_submitted() else 200)
+    data = form.file.data.read(importing.MAX_BYTES + 1)
+    try:
+        plan = importing.plan(event, data, create_missing_rooms=form.create_missing_rooms.data)
+    except importing.ImportFileError as error:
+        form.file.errors.append(str(error))
+        return _import_page(event, form, None, 400)
+    if not plan.ok:
+        return _import_page(event, form, plan, 400)
+    if not (form.confirm.data and form.digest.data == plan.digest):
+        if form.confirm.data:
+            flash(_("The file is not the one previewed. Check this preview and confirm again."),
+                  "error")
+        return _import_page(event, form, plan, 200)
+    created = importing.store(event, plan)
+    db.session.commit()
+    flash(_("%(count)d programme items were imported; %(skipped)d already in the programme "
+            "were skipped.", count=len(created), skipped=len(plan.skipped)), "success")
+    return redirect(url_for("events.manage", slug=event.slug) + "#programme")
+
+
+def _import_page(event, form, plan, status):
+    db.session.rollback()
+    form.confirm.data = False
+    form.digest.data = plan.digest if plan is not None and plan.ok else ""
+    return render_template("programme/import.html", event=event, form=form, plan=plan,
+                           max_rows=importing.MAX_ROWS), status

@@ -1,8 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -54,3 +56,13 @@ class CancelItemForm(FlaskForm):
     confirm = BooleanField(
         _l("Yes, cancel this item and tell everyone registered"), validators=[DataRequired()]
     )
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("CSV file"), validators=[
+        FileRequired(_l("Choose a CSV file.")),
+        FileAllowed(["csv", "txt"], _l("Choose a file that ends in .csv.")),
+    ])
+    create_missing_rooms = BooleanField(_l("Create missing rooms"))
+    confirm = BooleanField(_l("Yes, add these items to the programme"))
+    digest = HiddenField()

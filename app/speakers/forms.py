@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -28,3 +29,9 @@ class ProfileForm(FlaskForm):
 
 class AnswerForm(FlaskForm):
     """Only the CSRF token: the button pressed carries the answer."""
+
+
+class PhotoForm(FlaskForm):
+    """The file is checked by app.speakers.photos, which reads what it really is."""
+
+    photo = FileField(_l("Photo (JPEG, PNG or WebP, at most 5 MB)"))

@@ -1,5 +1,7 @@
 """Speakers and the slots they are invited to hold."""
 
+from sqlalchemy.orm import deferred
+
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -17,6 +19,9 @@ class Speaker(db.Model):
     language = db.Column(db.String(5), nullable=False, default="sv")
     token = db.Column(db.String(64), nullable=False, unique=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # A JPEG made by app.speakers.photos (no metadata); loaded only when served.
+    photo = deferred(db.Column(db.LargeBinary))
+    photo_updated_at = db.Column(UTCDateTime)
 
     event = db.relationship("Event")
     slots = db.relationship("SpeakerSlot", back_populates="speaker", cascade="all, delete-orphan")
@@ -35,6 +40,7 @@ class SpeakerSlot(db.Model):
     state = db.Column(db.String(20), nullable=False, default="invited")
     invited_at = db.Column(UTCDateTime)
     answered_at = db.Column(UTCDateTime)
+    reminded_at = db.Column(UTCDateTime)
 
     item = db.relationship("ProgrammeItem", back_populates="slots")
     speaker = db.relationship("Speaker", back_populates="slots")

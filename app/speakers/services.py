@@ -1,8 +1,11 @@
 """Speakers and their slots: invitations, answers, profiles."""
 
+from datetime import timedelta
+
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import contains_eager, selectinload, undefer
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -11,6 +14,7 @@ from app.mail.render import absolute_url, render_email
 from app.tokens import link_token
 
 from .models import Speaker, SpeakerSlot
+from .photos import process as process_photo
 
 
 def speakers_for(event) -> list[Speaker]:
@@ -77,3 +81,161 @@ def update_profile(speaker: Speaker, *, name, role_title, organisation, bio) -> 
     speaker.name, speaker.role_title = name.strip(), role_title.strip()
     speaker.organisation, speaker.bio = organisation.strip(), bio.strip()
     db.session.commit()
+
+
+# --- photos -------------------------------------------------------------------------------------
+
+def set_photo(speaker: Speaker, data: bytes) -> None:
+    """Store the upload as a clean JPEG; raises photos.PhotoError (nothing stored) if refused."""
+    speaker.photo = process_photo(data)
+    speaker.photo_updated_at = utcnow()
+    db.session.commit()
+
+
+def remove_photo(speaker: Speaker) -> None:
+    speaker.photo = None
+    speaker.photo_updated_at = None
+    db.session.commit()
+
+
+def photo_version(speaker: Speaker) -> int | None:
+    """Changes whenever the photo does, so its address can be cached for long."""
+    if speaker.photo_updated_at is None:
+        return None
+    return int(speaker.photo_updated_at.timestamp())
+
+
+def public_photo(speaker_id: int, *, include_drafts: bool = False) -> Speaker | None:
+    """A speaker whose photo may be shown: a published event (unless include_drafts) and at
+    least one slot they have not declined. The photo bytes are loaded with it."""
+    from app.events.models import Event
+
+    query = (
+        select(Speaker).join(Speaker.event)
+        .where(Speaker.id == speaker_id, Speaker.photo.is_not(None), _holds_a_slot(Speaker))
+        .options(undefer(Speaker.photo), contains_eager(Speaker.event))
+    )
+    if not include_drafts:
+        query = query.where(Event.published.is_(True))
+    return db.session.scalar(query)
+
+
+def _holds_a_slot(speaker_entity, *, on_cancelled_items: bool = True):
+    from app.programme.models import ProgrammeItem
+
+    condition = exists().where(
+        SpeakerSlot.speaker_id == speaker_entity.id, SpeakerSlot.state != "declined"
+    )
+    if not on_cancelled_items:
+        condition = exists().where(
+            SpeakerSlot.speaker_id == speaker_entity.id, SpeakerSlot.state != "declined",
+            SpeakerSlot.item_id == ProgrammeItem.id, ProgrammeItem.cancelled.is_(False),
+        )
+    return condition
+
+
+# --- public speaker pages -----------------------------------------------------------------------
+
+def public_speakers(event) -> list[Speaker]:
+    """Speakers with at least one slot on an item that takes place and that they have not
+    declined, by name, in one query."""
+    return list(
+        db.session.scalars(
+            select(Speaker)
+            .where(Speaker.event_id == event.id, _holds_a_slot(Speaker, on_cancelled_items=False))
+            .order_by(Speaker.name, Speaker.id)
+        )
+    )
+
+
+def public_speaker(event, speaker_id: int) -> tuple[Speaker, list] | None:
+    """(speaker, the items they hold, in time order), or None if the speaker is not public."""
+    from app.programme.models import ProgrammeItem
+
+    speaker = db.session.scalar(
+        select(Speaker).where(Speaker.id == speaker_id, Speaker.event_id == event.id)
+        .options(selectinload(Speaker.slots).selectinload(SpeakerSlot.item)
+                 .selectinload(ProgrammeItem.room))
+    )
+    if speaker is None:
+        return None
+    items = sorted(
+        (slot.item for slot in speaker.slots
+         if slot.state != "declined" and not slot.item.cancelled),
+        key=lambda item: (item.starts_at, item.id),
+    )
+    return (speaker, items) if items else None
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+def reminder_days() -> int:
+    return int(current_app.config.get("SPEAKER_REMINDER_DAYS", 5))
+
+
+def unanswered_before(now=None, after_days: int | None = None):
+    """Invitations sent before this instant and still unanswered are overdue."""
+    days = reminder_days() if after_days is None else after_days
+    return (now or utcnow()) - timedelta(days=days)
+
+
+def remind_unanswered(event=None, now=None, after_days: int | None = None) -> int:
+    """Email each speaker who has left an invitation unanswered for `after_days` days (the
+    SPEAKER_REMINDER_DAYS setting by default) once, listing all such slots, in their language.
+    Only for items that have not started and are not cancelled. Returns how many emails were
+    queued; the slots are marked as reminded in the same transaction, which is committed."""
+    from app.programme.models import ProgrammeItem
+
+    now = now or utcnow()
+    query = (
+        select(SpeakerSlot)
+        .join(SpeakerSlot.speaker).join(SpeakerSlot.item)
+        .where(
+            SpeakerSlot.state == "invited",
+            SpeakerSlot.invited_at.is_not(None),
+            SpeakerSlot.invited_at <= unanswered_before(now, after_days),
+            SpeakerSlot.reminded_at.is_(None),
+            Speaker.email != "",
+            ProgrammeItem.cancelled.is_(False),
+            ProgrammeItem.starts_at > now,
+        )
+        .options(
+            contains_eager(SpeakerSlot.speaker).joinedload(Speaker.event),
+            contains_eager(SpeakerSlot.item).joinedload(ProgrammeItem.room),
+        )
+        .order_by(Speaker.id, ProgrammeItem.starts_at, SpeakerSlot.id)
+    )
+    if event is not None:
+        query = query.where(Speaker.event_id == event.id)
+    by_speaker: dict[int, list[SpeakerSlot]] = {}
+    for slot in db.session.scalars(query).unique():
+        by_speaker.setdefault(slot.speaker_id, []).append(slot)
+    sent = 0
+    for slots in by_speaker.values():
+        # Mark first, and only slots nobody marked meanwhile: a run at the same time that got
+        # there first has sent the reminder, so this one sends nothing.
+        claimed = db.session.execute(
+            update(SpeakerSlot)
+            .where(SpeakerSlot.id.in_([slot.id for slot in slots]),
+                   SpeakerSlot.reminded_at.is_(None))
+            .values(reminded_at=now)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if claimed:
+            _send_reminder(slots)
+            sent += 1
+    db.session.commit()
+    return sent
+
+
+def _send_reminder(slots: list[SpeakerSlot]) -> None:
+    speaker = slots[0].speaker
+    event = speaker.event
+    subject, body = render_email(
+        "speakers/email_reminder.txt", speaker.language,
+        lambda: _("Reminder: please answer the invitation to %(event)s", event=event.name),
+        speaker=speaker, event=event, items=[slot.item for slot in slots],
+        link=absolute_url("speakers.portal", token=speaker.token),
+    )
+    queue_email(to=speaker.email, subject=subject, body=body, kind="speaker-reminder",
+                event_id=event.id)

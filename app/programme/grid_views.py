@@ -1,0 +1,175 @@
+"""The day-by-room programme grid, and the JSON endpoint its drag and drop (and keys) call."""
+
+import re
+from datetime import date, time
+
+from flask import Blueprint, abort, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.accounts.access import organiser_required
+from app.events.models import Room
+from app.events.services import local_day
+from app.events.views import managed_event_or_404
+from app.extensions import db
+from app.i18n import fmt_date, fmt_time, local
+
+from . import services
+from .models import ProgrammeItem
+
+bp = Blueprint("programme_grid", __name__)
+
+DAY_START, DAY_END = 8 * 60, 18 * 60  # the grid shows at least 08:00-18:00
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+
+
+def _minutes(instant, tz) -> int:
+    at = local(instant, tz)
+    return at.hour * 60 + at.minute
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _chosen_day(event) -> date:
+    raw = request.args.get("day")
+    if not raw:
+        return event.days[0]
+    try:
+        day = date.fromisoformat(raw) if _DAY.fullmatch(raw) else None
+    except ValueError:
+        day = None
+    if day not in event.days:
+        abort(404)
+    return day
+
+
+def conflict_text(event, conflict) -> str:
+    """One clash in words, as the edit form puts it."""
+    other = conflict.other
+    start, end = fmt_time(other.starts_at, event.timezone), fmt_time(other.ends_at, event.timezone)
+    if conflict.kind == "room":
+        return _("%(room)s is already used by “%(title)s” %(start)s–%(end)s",
+                 room=other.room.name, title=other.title, start=start, end=end)
+    return _("%(speaker)s also speaks in “%(title)s” %(start)s–%(end)s",
+             speaker=conflict.speaker.name, title=other.title, start=start, end=end)
+
+
+@bp.route("/manage/e/<slug>/grid")
+@organiser_required
+def grid(slug):
+    event = managed_event_or_404(slug)
+    day = _chosen_day(event)
+    items = services.items_for(event)
+    clashes = services.conflicts_among(items)
+    todays = [item for item in items if local_day(event, item.starts_at) == day]
+    tz = event.timezone
+    first, last = DAY_START, DAY_END
+    for item in todays:
+        first = min(first, _minutes(item.starts_at, tz) // 60 * 60)
+        end = _minutes(item.ends_at, tz)
+        last = max(last, min(24 * 60, -(-end // 60) * 60))
+    step = event.time_step_minutes or 5
+    columns = [(room.id, room.name) for room in event.rooms] + [(None, _("No room"))]
+    blocks = {room_id: [] for room_id, _name in columns}
+    for item in todays:
+        start, end = _minutes(item.starts_at, tz), _minutes(item.ends_at, tz)
+        blocks.setdefault(item.room_id, []).append({
+            "item": item, "start": _hhmm(start), "end": _hhmm(end),
+            "start_min": start, "end_min": end,
+            "speakers": ", ".join(s.name for s in item.speakers),
+            "clashes": clashes.get(item.id, []),
+        })
+    hours = list(range(first, last, 60))
+    return render_template(
+        "programme/grid.html", event=event, day=day, day_label=fmt_date(day, "full"),
+        days=[(d, fmt_date(d, "full")) for d in event.days],
+        columns=[(room_id, name, blocks.get(room_id, [])) for room_id, name in columns],
+        first=first, last=last, step=step, hours=hours, hhmm=_hhmm,
+    )
+
+
+class BadMove(ValueError):
+    pass
+
+
+def _parse_move(event, data):
+    if not isinstance(data, dict):
+        raise BadMove(_("Send the new place as a JSON object."))
+    raw_day, raw_start, raw_end = data.get("day"), data.get("start"), data.get("end")
+    if not isinstance(raw_day, str) or not _DAY.fullmatch(raw_day):
+        raise BadMove(_("Give the day as YYYY-MM-DD."))
+    try:
+        day = date.fromisoformat(raw_day)
+    except ValueError:
+        raise BadMove(_("Give the day as YYYY-MM-DD.")) from None
+    times = []
+    for raw in (raw_start, raw_end):
+        match = _TIME.fullmatch(raw) if isinstance(raw, str) else None
+        if match is None:
+            raise BadMove(_("Give the start and end as HH:MM."))
+        times.append(time(int(match[1]), int(match[2])))
+    if "room_id" not in data:
+        raise BadMove(_("Say which room, or none."))
+    room_id = data["room_id"]
+    room = None
+    if room_id is not None:
+        if isinstance(room_id, bool) or not isinstance(room_id, int):
+            raise BadMove(_("The room does not belong to this event."))
+        room = db.session.get(Room, room_id) if abs(room_id) < 2**63 else None
+        if room is None or room.event_id != event.id:
+            raise BadMove(_("The room does not belong to this event."))
+    confirm = data.get("confirm_overlap", False)
+    if not isinstance(confirm, bool):
+        raise BadMove(_("confirm_overlap must be true or false."))
+    return services.ItemPlacement(day=day, start=times[0], end=times[1], room=room), confirm
+
+
+def _placement_json(event, item):
+    return {
+        "id": item.id,
+        "day": local_day(event, item.starts_at).isoformat(),
+        "start": local(item.starts_at, event.timezone).strftime("%H:%M"),
+        "end": local(item.ends_at, event.timezone).strftime("%H:%M"),
+        "room_id": item.room_id,
+        "room": item.room.name if item.room else _("No room"),
+    }
+
+
+@bp.route("/manage/e/<slug>/items/<int:item_id>/move", methods=["POST"])
+@organiser_required
+def move(slug, item_id):
+    event = managed_event_or_404(slug)
+    item = db.session.get(ProgrammeItem, item_id)
+    if item is None or item.event_id != event.id:
+        return {"message": _("There is no such programme item.")}, 404
+    try:
+        placement, confirm = _parse_move(event, request.get_json(silent=True))
+        speaker_ids = {slot.speaker_id for slot in item.slots if slot.state != "declined"}
+        conflicts = [] if confirm else services.conflicts_to_confirm(
+            event, placement, speaker_ids, item
+        )
+        if conflicts:
+            db.session.rollback()
+            return {
+                "message": _("Not moved: this clashes with the programme."),
+                "conflicts": [conflict_text(event, c) for c in conflicts],
+            }, 409
+        moved = services.update_item(
+            item, title=item.title, kind=item.kind, description=item.description,
+            placement=placement,
+        )
+        db.session.commit()
+    except (BadMove, services.ProgrammeError) as error:
+        db.session.rollback()
+        return {"message": str(error)}, 400
+    result = _placement_json(event, item)
+    if moved:
+        message = _("“%(title)s” now runs %(start)s–%(end)s in %(room)s. Everyone registered and "
+                    "its speakers are being told.", title=item.title, start=result["start"],
+                    end=result["end"], room=result["room"])
+    else:
+        message = _("“%(title)s” was not changed.", title=item.title)
+    return {"moved": moved, "item": result, "message": message,
+            "edit_url": url_for("programme.edit", slug=slug, item_id=item.id)}
