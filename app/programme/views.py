@@ -1,6 +1,14 @@
 from datetime import date
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from app.accounts.access import organiser_required
@@ -12,7 +20,7 @@ from app.speakers import services as speaker_services
 
 from . import services
 from .forms import CancelItemForm, ItemForm
-from .models import ProgrammeItem
+from .models import KINDS, ProgrammeItem
 
 bp = Blueprint("programme", __name__)
 
@@ -21,8 +29,11 @@ bp = Blueprint("programme", __name__)
 def public(slug):
     event = event_or_404(slug)
     items = services.items_for(event, include_cancelled=True)
+    # Each kind's label translated once per page, not once per item.
+    kind_label = get_template_attribute("programme/_kind.html", "kind_label")
     return render_template(
-        "programme/public.html", event=event, days=services.by_day(event, items)
+        "programme/public.html", event=event, days=services.by_day(event, items),
+        kind_labels={kind: kind_label(kind) for kind in KINDS},
     )
 
 
