@@ -7,5 +7,9 @@ from app.feedback.models import FeedbackResponse  # noqa: F401
 from app.mail.models import EmailAttachment, OutgoingEmail  # noqa: F401
 from app.notices.models import Notice  # noqa: F401
 from app.programme.models import ProgrammeItem  # noqa: F401
-from app.registration.models import Registration, TicketType  # noqa: F401
+from app.registration.models import (  # noqa: F401
+    PersonalProgrammeEntry,
+    Registration,
+    TicketType,
+)
 from app.speakers.models import Speaker, SpeakerSlot  # noqa: F401

@@ -76,44 +76,62 @@ def _local(event: Event, instant: datetime) -> datetime:
 def ical(event: Event, now: datetime | None = None) -> bytes:
     """The whole public programme, cancelled items included (STATUS:CANCELLED), so a calendar
     that imported an item before learns that it will not take place."""
+    items = services.items_for(event, include_cancelled=True)
+    return calendar(event, items, name=event.name, now=now)
+
+
+def calendar(event: Event, items, *, name: str, now: datetime | None = None) -> bytes:
+    """A VCALENDAR of some of the event's items (loaded with their rooms and slots). Every
+    item is written the same way whichever calendar it is in, with the same UID, so the
+    whole-event calendar and an attendee's own one agree. With no items it still carries the
+    event's VTIMEZONE: RFC 5545 wants at least one component in a calendar."""
     stamp = (now or datetime.now(UTC)).astimezone(UTC)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    cal.add("x-wr-calname", event.name)
+    cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", event.timezone)
     if event.description:
         cal.add("x-wr-caldesc", event.description)
     zone = ZoneInfo(event.timezone)
     url = programme_url(event)
-    for item in services.items_for(event, include_cancelled=True):
-        entry = icalendar.Event()
-        entry.add("uid", item_uid(item))
-        entry.add("dtstamp", stamp)
-        entry.add("dtstart", item.starts_at.astimezone(zone))
-        entry.add("dtend", item.ends_at.astimezone(zone))
-        entry.add("summary", item.title)
-        place = location(event, item)
-        if place:
-            entry.add("location", place)
-        description = _description(item)
-        if description:
-            entry.add("description", description)
-        entry.add("categories", [item.kind])
-        entry.add("sequence", 0)
-        entry.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
-        entry.add("url", f"{url}#item-{item.id}")
-        entry.add("created", item.created_at.astimezone(UTC))
-        entry.add("last-modified", item.updated_at.astimezone(UTC))
-        cal.add_component(entry)
+    for item in items:
+        cal.add_component(_vevent(event, item, stamp=stamp, zone=zone, url=url))
     # The zone's rules around the event, not since 1970: a few lines instead of hundreds.
-    cal.add_missing_timezones(
-        first_date=event.starts_on - timedelta(days=366),
-        last_date=event.ends_on + timedelta(days=366),
-    )
+    first_date = event.starts_on - timedelta(days=366)
+    last_date = event.ends_on + timedelta(days=366)
+    if items:
+        cal.add_missing_timezones(first_date=first_date, last_date=last_date)
+    else:
+        cal.add_component(icalendar.Timezone.from_tzid(
+            event.timezone, first_date=first_date, last_date=last_date
+        ))
     return cal.to_ical()
+
+
+def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, zone: ZoneInfo,
+            url: str) -> icalendar.Event:
+    entry = icalendar.Event()
+    entry.add("uid", item_uid(item))
+    entry.add("dtstamp", stamp)
+    entry.add("dtstart", item.starts_at.astimezone(zone))
+    entry.add("dtend", item.ends_at.astimezone(zone))
+    entry.add("summary", item.title)
+    place = location(event, item)
+    if place:
+        entry.add("location", place)
+    description = _description(item)
+    if description:
+        entry.add("description", description)
+    entry.add("categories", [item.kind])
+    entry.add("sequence", 0)
+    entry.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    entry.add("url", f"{url}#item-{item.id}")
+    entry.add("created", item.created_at.astimezone(UTC))
+    entry.add("last-modified", item.updated_at.astimezone(UTC))
+    return entry
 
 
 def _description(item: ProgrammeItem) -> str:

@@ -29,3 +29,7 @@ class RegistrationForm(FlaskForm):
 
 class CancelForm(FlaskForm):
     confirm = BooleanField(_l("Yes, cancel my registration"), validators=[DataRequired()])
+
+
+class StarForm(FlaskForm):
+    """Only the CSRF token: the action (add or remove) is the value of the pressed button."""

@@ -68,3 +68,21 @@ class Registration(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status == "confirmed"
+
+
+class PersonalProgrammeEntry(db.Model):
+    """One programme item an attendee starred for "My programme"; at most once per item."""
+
+    __table_args__ = (
+        db.UniqueConstraint("registration_id", "item_id", name="uq_personal_programme_entry"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    # The unique key's leading column serves lookups by registration; no index of its own.
+    registration_id = db.Column(
+        db.ForeignKey("registration.id", ondelete="CASCADE"), nullable=False
+    )
+    item_id = db.Column(
+        db.ForeignKey("programme_item.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)

@@ -136,6 +136,7 @@ def queue_confirmation(registration: Registration) -> None:
         lambda: _("Your registration: %(event)s", event=registration.event.name),
         registration=registration, event=registration.event,
         manage_url=absolute_url("registration.manage", token=registration.manage_token),
+        programme_url=absolute_url("registration.my_programme", token=registration.manage_token),
     )
     queue_email(
         to=registration.email, subject=subject, body=body, kind="confirmation",

@@ -1,4 +1,14 @@
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -7,9 +17,10 @@ from app.accounts.access import organiser_required
 from app.events.views import event_or_404, managed_event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
+from app.programme import services as programme_services
 
-from . import services
-from .forms import CancelForm, RegistrationForm
+from . import personal, services
+from .forms import CancelForm, RegistrationForm, StarForm
 from .models import Registration
 
 bp = Blueprint("registration", __name__)
@@ -94,6 +105,59 @@ def cancel(token):
     else:
         flash(_("This registration was already cancelled."), "info")
     return redirect(url_for("registration.manage", token=token))
+
+
+def active_registration_or_404(token: str) -> Registration:
+    registration = registration_or_404(token)
+    if not registration.is_active:
+        abort(404)
+    return registration
+
+
+@bp.route("/r/<token>/programme")
+def my_programme(token):
+    """The whole programme with a star per item; the starred ones first, under "Your choices".
+    A fixed number of queries however long the programme is."""
+    registration = active_registration_or_404(token)
+    event = registration.event
+    items = programme_services.items_for(event, include_cancelled=True)
+    starred = personal.starred_ids(registration)
+    return render_template(
+        "registration/my_programme.html", registration=registration, event=event,
+        chosen=[item for item in items if item.id in starred], starred=starred,
+        days=programme_services.by_day(event, items), star_form=StarForm(),
+        calendar_url=url_for("registration.my_programme_ical", token=token, _external=True),
+    )
+
+
+@bp.route("/r/<token>/programme/<int:item_id>/star", methods=["POST"])
+def star(token, item_id):
+    registration = active_registration_or_404(token)
+    item = personal.item_or_none(registration, item_id)
+    if item is None:
+        abort(404)
+    form = StarForm()
+    action = request.form.get("action")
+    if not form.validate_on_submit() or action not in ("add", "remove"):
+        abort(400)
+    try:
+        if action == "add":
+            personal.star(registration, item)
+        else:
+            personal.unstar(registration, item)
+    except personal.PersonalProgrammeError:
+        abort(409)
+    return redirect(url_for("registration.my_programme", token=token) + f"#item-{item.id}"), 303
+
+
+@bp.route("/r/<token>/programme.ics")
+def my_programme_ical(token):
+    registration = active_registration_or_404(token)
+    response = Response(personal.personal_ical(registration),
+                        content_type="text/calendar; charset=utf-8")
+    response.headers["Content-Disposition"] = 'inline; filename="my-programme.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/manage/e/<slug>/registrations")
