@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "app.checkin.views",
     "app.feedback.views",
     "app.mail.views",
+    "app.notices.views",
 )
 
 

@@ -5,7 +5,7 @@ from app.checkin.models import CheckIn  # noqa: F401
 from app.events.models import Event, Room  # noqa: F401
 from app.feedback.models import FeedbackResponse  # noqa: F401
 from app.mail.models import EmailAttachment, OutgoingEmail  # noqa: F401
-from app.notices.models import Notice  # noqa: F401
+from app.notices.models import Notice, ProgrammeVersion  # noqa: F401
 from app.programme.models import ProgrammeItem  # noqa: F401
 from app.registration.models import (  # noqa: F401
     PersonalProgrammeEntry,

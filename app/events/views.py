@@ -90,7 +90,7 @@ def edit(slug):
 
 
 def _render_manage(event: Event, room_form: RoomForm | None = None, status: int = 200):
-    from app.notices.services import notice_summaries
+    from app.notices.services import pending_count, version_summaries
     from app.programme.services import conflicts_among, items_for
     from app.registration.services import registration_counts, ticket_types_for
 
@@ -103,7 +103,8 @@ def _render_manage(event: Event, room_form: RoomForm | None = None, status: int 
         clashes=conflicts_among(items),
         ticket_types=ticket_types_for(event),
         counts=registration_counts(event),
-        notices=notice_summaries(event),
+        versions=version_summaries(event),
+        unpublished=pending_count(event),
     )
     return page, status
 

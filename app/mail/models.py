@@ -25,6 +25,9 @@ class OutgoingEmail(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     event_id = db.Column(db.ForeignKey("event.id", ondelete="SET NULL"), index=True)
     notice_id = db.Column(db.ForeignKey("notice.id", ondelete="SET NULL"), index=True)
+    version_id = db.Column(
+        db.ForeignKey("programme_version.id", ondelete="SET NULL"), index=True
+    )
 
     attachments = db.relationship(
         "EmailAttachment", cascade="all, delete-orphan", order_by="EmailAttachment.id"

@@ -1,100 +1,341 @@
-"""Rescheduling notices: everyone affected by a moved or cancelled item hears of it, once,
-in their own language, through the outbox (so a mail outage delays a notice but never loses it)."""
+"""Programme changes, collected as a draft and told on publish.
 
-from functools import partial
+Every move, cancellation, new item (once a version has been published) and change of speakers
+is recorded as a pending Notice. Several changes of one item before a publish collapse into one
+(first old values, latest new values; a move back to where it was is dropped). publish() makes
+the next ProgrammeVersion in one transaction and queues ONE email per affected person, listing
+every change that concerns them in their own language, through the outbox (so a mail outage
+delays a notice but never loses it, and never sends it twice)."""
+
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 
+from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
-from app.registration.models import Registration
+from app.registration.models import PersonalProgrammeEntry, Registration
 
-from .models import Notice
+from .models import Notice, ProgrammeVersion
+
+# Changes to these kinds concern everyone registered; other kinds only those who starred them.
+EVERYONE_KINDS = ("plenary", "break", "lunch")
 
 
-def _recipients(item):
-    """Confirmed registrants and the item's speakers, each address once."""
-    seen = set()
-    registrations = db.session.execute(
-        select(Registration.email, Registration.name, Registration.language,
-               Registration.manage_token)
-        .where(Registration.event_id == item.event_id, Registration.status == "confirmed")
-        .order_by(Registration.id)
+def _room_name(room) -> str:
+    return room.name if room else ""
+
+
+def _speaker_names(item) -> str:
+    return ", ".join(slot.speaker.name for slot in item.slots if slot.state != "declined")
+
+
+def has_published(event_id: int) -> bool:
+    return db.session.scalar(
+        select(ProgrammeVersion.id).where(ProgrammeVersion.event_id == event_id).limit(1)
+    ) is not None
+
+
+def _pending_for(item, kinds) -> Notice | None:
+    if item.id is None:
+        return None
+    return db.session.scalar(
+        select(Notice).where(Notice.item_id == item.id, Notice.version_id.is_(None),
+                             Notice.kind.in_(kinds))
+        .order_by(Notice.id).limit(1)
     )
-    for email, name, language, token in registrations:
-        if email.lower() not in seen:
-            seen.add(email.lower())
-            yield email, name, language, absolute_url("registration.manage", token=token)
-    for slot in item.slots:
-        speaker = slot.speaker
-        if slot.state != "declined" and speaker.email and speaker.email.lower() not in seen:
-            seen.add(speaker.email.lower())
-            yield (speaker.email, speaker.name, speaker.language,
-                   absolute_url("speakers.portal", token=speaker.token))
 
 
-def _subject(notice: Notice) -> str:
-    if notice.kind == "cancelled":
-        return _("Cancelled: %(title)s", title=notice.item_title)
-    return _("New time: %(title)s", title=notice.item_title)
-
-
-def _send(notice: Notice, item) -> int:
-    event = item.event
-    count = 0
-    for email, name, language, link in _recipients(item):
-        subject_text, body = render_email(
-            "notices/email.txt", language, partial(_subject, notice),
-            notice=notice, event=event, name=name, link=link,
+def record_moved(item, *, old_starts_at, old_ends_at, old_room) -> Notice | None:
+    """A new time or room; nothing is sent until the programme is published."""
+    new_room = _room_name(item.room)
+    fresh = _pending_for(item, ("new",))
+    if fresh is not None:  # not yet announced: the announcement simply carries the new place
+        fresh.old_starts_at = fresh.new_starts_at = item.starts_at
+        fresh.old_ends_at = fresh.new_ends_at = item.ends_at
+        fresh.old_room = fresh.new_room = new_room
+        fresh.item_title = item.title
+        return fresh
+    notice = _pending_for(item, ("moved",))
+    if notice is None:
+        notice = Notice(
+            event_id=item.event_id, item=item, kind="moved", item_title=item.title,
+            old_starts_at=old_starts_at, old_ends_at=old_ends_at, old_room=_room_name(old_room),
         )
-        queue_email(
-            to=email, subject=subject_text, body=body, kind=f"notice-{notice.kind}",
-            event_id=event.id, notice_id=notice.id,
-        )
-        count += 1
-    return count
+        db.session.add(notice)
+    notice.item_title = item.title
+    notice.new_starts_at, notice.new_ends_at, notice.new_room = (
+        item.starts_at, item.ends_at, new_room)
+    if (notice.old_starts_at, notice.old_ends_at, notice.old_room) == (
+            notice.new_starts_at, notice.new_ends_at, notice.new_room):
+        if notice.id is not None:
+            db.session.delete(notice)
+        else:
+            db.session.expunge(notice)
+        db.session.flush()
+        return None
+    db.session.flush()
+    return notice
 
 
-def _record(item, kind, old_starts_at, old_ends_at, old_room) -> Notice:
+def record_cancelled(item) -> Notice | None:
+    fresh = _pending_for(item, ("new",))
+    if fresh is not None:  # never announced, so nobody needs to hear it is gone
+        db.session.delete(fresh)
+        db.session.flush()
+        return None
+    old = (item.starts_at, item.ends_at, _room_name(item.room))
+    for pending in db.session.scalars(
+        select(Notice).where(Notice.item_id == item.id, Notice.version_id.is_(None),
+                             Notice.kind.in_(("moved", "speakers")))
+    ):
+        if pending.kind == "moved":  # people still know the first place
+            old = (pending.old_starts_at, pending.old_ends_at, pending.old_room)
+        db.session.delete(pending)
     notice = Notice(
-        event_id=item.event_id, item_id=item.id, kind=kind, item_title=item.title,
-        old_starts_at=old_starts_at, old_ends_at=old_ends_at,
-        old_room=old_room.name if old_room else "",
+        event_id=item.event_id, item=item, kind="cancelled", item_title=item.title,
+        old_starts_at=old[0], old_ends_at=old[1], old_room=old[2],
     )
-    if kind == "moved":
-        notice.new_starts_at, notice.new_ends_at = item.starts_at, item.ends_at
-        notice.new_room = item.room.name if item.room else ""
     db.session.add(notice)
     db.session.flush()
     return notice
 
 
-def notify_moved(item, *, old_starts_at, old_ends_at, old_room) -> Notice:
-    notice = _record(item, "moved", old_starts_at, old_ends_at, old_room)
-    _send(notice, item)
-    return notice
-
-
-def notify_cancelled(item) -> Notice:
-    notice = _record(item, "cancelled", item.starts_at, item.ends_at, item.room)
-    _send(notice, item)
-    return notice
-
-
-def notice_summaries(event):
-    """Each notice with how many of its messages were sent, are waiting, or failed."""
-    notices = db.session.scalars(
-        select(Notice).where(Notice.event_id == event.id).order_by(Notice.created_at.desc())
-    ).all()
-    counts = {}
-    rows = db.session.execute(
-        select(OutgoingEmail.notice_id, OutgoingEmail.status, func.count())
-        .where(OutgoingEmail.event_id == event.id, OutgoingEmail.notice_id.is_not(None))
-        .group_by(OutgoingEmail.notice_id, OutgoingEmail.status)
+def record_new(item) -> Notice | None:
+    """A new item is news only once a programme has been published."""
+    if item.cancelled or not has_published(item.event_id):
+        return None
+    notice = Notice(
+        event_id=item.event_id, item=item, kind="new", item_title=item.title,
+        old_starts_at=item.starts_at, old_ends_at=item.ends_at, old_room=_room_name(item.room),
+        new_starts_at=item.starts_at, new_ends_at=item.ends_at, new_room=_room_name(item.room),
     )
-    for notice_id, status, count in rows:
-        counts.setdefault(notice_id, {})[status] = count
-    return [(notice, counts.get(notice.id, {})) for notice in notices]
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def record_speakers(item, old_names: str) -> Notice | None:
+    """The speakers changed (old_names as _speaker_names gave them before the change)."""
+    db.session.flush()
+    db.session.refresh(item, ["slots"])
+    new_names = _speaker_names(item)
+    if item.cancelled or _pending_for(item, ("new",)) is not None:
+        return None
+    notice = _pending_for(item, ("speakers",))
+    if notice is None:
+        if new_names == old_names:
+            return None
+        notice = Notice(
+            event_id=item.event_id, item=item, kind="speakers", item_title=item.title,
+            old_starts_at=item.starts_at, old_ends_at=item.ends_at,
+            old_room=_room_name(item.room), old_speakers=old_names,
+        )
+        db.session.add(notice)
+    notice.new_speakers = new_names
+    notice.new_starts_at, notice.new_ends_at = item.starts_at, item.ends_at
+    notice.new_room = _room_name(item.room)
+    if notice.old_speakers == notice.new_speakers:
+        db.session.delete(notice)
+        db.session.flush()
+        return None
+    db.session.flush()
+    return notice
+
+
+def speaker_names(item) -> str:
+    return _speaker_names(item)
+
+
+# --- who hears of what ----------------------------------------------------------------------
+
+def pending(event) -> list[Notice]:
+    return list(db.session.scalars(
+        select(Notice).where(Notice.event_id == event.id, Notice.version_id.is_(None))
+        .order_by(Notice.old_starts_at, Notice.id)
+    ))
+
+
+@dataclass
+class Recipient:
+    email: str
+    name: str
+    language: str
+    link: str
+    notices: list = field(default_factory=list)
+
+
+def _registrants(event_id, item_ids=None):
+    query = (
+        select(Registration.email, Registration.name, Registration.language,
+               Registration.manage_token, Registration.id)
+        .where(Registration.event_id == event_id, Registration.status == "confirmed")
+        .order_by(Registration.id)
+    )
+    if item_ids is not None:
+        query = query.join(
+            PersonalProgrammeEntry, PersonalProgrammeEntry.registration_id == Registration.id
+        ).where(PersonalProgrammeEntry.item_id.in_(item_ids)).add_columns(
+            PersonalProgrammeEntry.item_id)
+    return db.session.execute(query).all()
+
+
+def recipients(event, notices) -> list[Recipient]:
+    """Each affected person once, with the changes that concern them, in programme order."""
+    people: dict[str, Recipient] = {}
+
+    def add(email, name, language, link, notice):
+        person = people.get(email.lower())
+        if person is None:
+            person = people[email.lower()] = Recipient(email, name, language, link)
+        if notice not in person.notices:
+            person.notices.append(notice)
+
+    everyone = [n for n in notices if n.item is None or n.item.kind in EVERYONE_KINDS]
+    if everyone:
+        for email, name, language, token, _id in _registrants(event.id):
+            link = absolute_url("registration.manage", token=token)
+            for notice in everyone:
+                add(email, name, language, link, notice)
+    by_item = {n.item_id: [] for n in notices if n not in everyone and n.item_id}
+    for n in notices:
+        if n not in everyone and n.item_id:
+            by_item[n.item_id].append(n)
+    if by_item:
+        for email, name, language, token, _id, item_id in _registrants(event.id, list(by_item)):
+            link = absolute_url("registration.manage", token=token)
+            for notice in by_item[item_id]:
+                add(email, name, language, link, notice)
+    for notice in notices:
+        if notice.item is None:
+            continue
+        for slot in notice.item.slots:
+            speaker = slot.speaker
+            if slot.state != "declined" and speaker.email:
+                add(speaker.email, speaker.name, speaker.language,
+                    absolute_url("speakers.portal", token=speaker.token), notice)
+    order = {n.id: i for i, n in enumerate(notices)}
+    result = list(people.values())
+    for person in result:
+        person.notices.sort(key=lambda n: order.get(n.id, 0))
+    return result
+
+
+def _subject(event, notices):
+    if len(notices) == 1:
+        notice = notices[0]
+        if notice.kind == "cancelled":
+            return _("Cancelled: %(title)s", title=notice.item_title)
+        if notice.kind == "new":
+            return _("New in the programme: %(title)s", title=notice.item_title)
+        if notice.kind == "speakers":
+            return _("New speakers: %(title)s", title=notice.item_title)
+        return _("New time: %(title)s", title=notice.item_title)
+    return _("%(count)d programme changes at %(event)s", count=len(notices), event=event.name)
+
+
+def render_for(event, person: Recipient, number: int, message: str) -> tuple[str, str]:
+    return render_email(
+        "notices/email_publish.txt", person.language,
+        lambda: _subject(event, person.notices),
+        notices=person.notices, event=event, name=person.name, link=person.link,
+        number=number, message=message,
+    )
+
+
+def _next_number(event) -> int:
+    return (db.session.scalar(
+        select(func.max(ProgrammeVersion.number)).where(ProgrammeVersion.event_id == event.id)
+    ) or 0) + 1
+
+
+def preview(event, message: str = "") -> dict:
+    """What publishing now would do: the changes, who hears, and what they read. Sends nothing."""
+    notices = pending(event)
+    people = recipients(event, notices)
+    number = _next_number(event)
+    by_language: dict[str, int] = {}
+    samples = {}
+    for person in people:
+        by_language[person.language] = by_language.get(person.language, 0) + 1
+        if person.language not in samples:
+            samples[person.language] = render_for(event, person, number, message)
+    return {"notices": notices, "recipients": people, "by_language": by_language,
+            "samples": samples, "number": number}
+
+
+def publish(event, user, message: str = "") -> ProgrammeVersion | None:
+    """Publish the pending changes as the next version and queue one email per affected person.
+    Commits. Nothing pending (also a double-submitted form): no version, nothing sent, None."""
+    notices = pending(event)
+    if not notices:
+        db.session.rollback()
+        return None
+    version = ProgrammeVersion(
+        event_id=event.id, number=_next_number(event), message=(message or "").strip(),
+        published_at=utcnow(), published_by_id=user.id if user is not None else None,
+    )
+    db.session.add(version)
+    try:
+        db.session.flush()
+    except IntegrityError:  # another publish took this number at the same moment
+        db.session.rollback()
+        return None
+    claimed = db.session.execute(
+        update(Notice)
+        .where(Notice.id.in_([n.id for n in notices]), Notice.version_id.is_(None))
+        .values(version_id=version.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != len(notices):  # another publish got some of them first
+        db.session.rollback()
+        return None
+    for person in recipients(event, notices):
+        subject, body = render_for(event, person, version.number, version.message)
+        queue_email(to=person.email, subject=subject, body=body, kind="notice-publish",
+                    event_id=event.id, version_id=version.id)
+    db.session.commit()
+    return version
+
+
+# --- what the organiser and the public see ----------------------------------------------------
+
+def version_summaries(event):
+    """Each published version, newest first, with its change count and how many of its messages
+    were sent, are waiting, or failed."""
+    versions = db.session.scalars(
+        select(ProgrammeVersion).where(ProgrammeVersion.event_id == event.id)
+        .order_by(ProgrammeVersion.number.desc())
+    ).all()
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        select(OutgoingEmail.version_id, OutgoingEmail.status, func.count())
+        .where(OutgoingEmail.event_id == event.id, OutgoingEmail.version_id.is_not(None))
+        .group_by(OutgoingEmail.version_id, OutgoingEmail.status)
+    )
+    for version_id, status, number in rows:
+        counts.setdefault(version_id, {})[status] = number
+    changes = dict(db.session.execute(
+        select(Notice.version_id, func.count())
+        .where(Notice.event_id == event.id, Notice.version_id.is_not(None))
+        .group_by(Notice.version_id)
+    ).all())
+    return [(v, changes.get(v.id, 0), counts.get(v.id, {})) for v in versions]
+
+
+def pending_count(event) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(Notice)
+        .where(Notice.event_id == event.id, Notice.version_id.is_(None))
+    ) or 0
+
+
+def recent_versions(event, limit: int = 3) -> list[ProgrammeVersion]:
+    return list(db.session.scalars(
+        select(ProgrammeVersion).where(ProgrammeVersion.event_id == event.id)
+        .order_by(ProgrammeVersion.number.desc()).limit(limit)
+    ))

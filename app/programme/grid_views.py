@@ -166,8 +166,8 @@ def move(slug, item_id):
         return {"message": str(error)}, 400
     result = _placement_json(event, item)
     if moved:
-        message = _("“%(title)s” now runs %(start)s–%(end)s in %(room)s. Everyone registered and "
-                    "its speakers are being told.", title=item.title, start=result["start"],
+        message = _("“%(title)s” now runs %(start)s–%(end)s in %(room)s. Saved; publish to "
+                    "notify the people affected.", title=item.title, start=result["start"],
                     end=result["end"], room=result["room"])
     else:
         message = _("“%(title)s” was not changed.", title=item.title)

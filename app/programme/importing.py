@@ -370,7 +370,10 @@ def _warn_conflicts(event: Event, result: ImportPlan, speakers: dict[str, Speake
 
 def store(event: Event, result: ImportPlan) -> list[ProgrammeItem]:
     """Add the planned items, with the rooms and speakers they need, to the session; the caller
-    commits. No email goes out: cancelled rows send no notices, speakers get no invitation."""
+    commits. No email goes out: speakers get no invitation, and once a programme version has
+    been published each live new item is recorded as a pending 'new' change, told on publish."""
+    from app.notices.services import record_new
+
     if not result.ok:
         raise ValueError("a plan with errors cannot be stored")
     rooms = {room.name.strip().casefold(): room for room in event.rooms}
@@ -399,6 +402,7 @@ def store(event: Event, result: ImportPlan) -> list[ProgrammeItem]:
         item.cancelled = planned.cancelled
         db.session.flush()
         speaker_services.assign(item, chosen, invite=False)
+        record_new(item)
         created.append(item)
     db.session.flush()
     return created

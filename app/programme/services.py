@@ -222,8 +222,9 @@ def create_item(event: Event, *, title, kind, description, placement: ItemPlacem
 
 
 def update_item(item: ProgrammeItem, *, title, kind, description, placement: ItemPlacement):
-    """Apply an edit; a change of time or room is reported to everyone affected."""
-    from app.notices.services import notify_moved
+    """Apply an edit; a change of time or room is recorded as a pending change, told to the
+    people affected when the programme is next published."""
+    from app.notices.services import record_moved
 
     starts_at, ends_at = place(item.event, placement)
     old = (item.starts_at, item.ends_at, item.room)
@@ -233,15 +234,15 @@ def update_item(item: ProgrammeItem, *, title, kind, description, placement: Ite
         starts_at, ends_at, placement.room and placement.room.id
     )
     if moved and not item.cancelled:
-        notify_moved(item, old_starts_at=old[0], old_ends_at=old[1], old_room=old[2])
+        record_moved(item, old_starts_at=old[0], old_ends_at=old[1], old_room=old[2])
     return moved
 
 
 def cancel_item(item: ProgrammeItem) -> bool:
-    from app.notices.services import notify_cancelled
+    from app.notices.services import record_cancelled
 
     if item.cancelled:
         return False
     item.cancelled = True
-    notify_cancelled(item)
+    record_cancelled(item)
     return True

@@ -16,6 +16,7 @@ from app.events.services import local_day
 from app.events.views import event_or_404, managed_event_or_404
 from app.extensions import db
 from app.i18n import current_language, fmt_date, local
+from app.notices.services import recent_versions, record_new, record_speakers, speaker_names
 from app.speakers import services as speaker_services
 
 from . import services
@@ -34,6 +35,7 @@ def public(slug):
     return render_template(
         "programme/public.html", event=event, days=services.by_day(event, items),
         kind_labels={kind: kind_label(kind) for kind in KINDS},
+        versions=recent_versions(event),
     )
 
 
@@ -130,6 +132,7 @@ def create(slug):
             )
             db.session.flush()
             _save_speakers(event, item, form)
+            record_new(item)
             db.session.commit()
         except services.ProgrammeError as error:
             _placement_error(form, error)
@@ -160,18 +163,21 @@ def edit(slug, item_id):
             conflicts = _unconfirmed_conflicts(event, form, placement, item)
             if conflicts:
                 return _refuse_conflicts(event, form, item, conflicts)
+            old_speakers = speaker_names(item)
             moved = services.update_item(
                 item, title=form.title.data, kind=form.kind.data,
                 description=form.description.data, placement=placement,
             )
             _save_speakers(event, item, form)
+            if not item.cancelled:
+                record_speakers(item, old_speakers)
             db.session.commit()
         except services.ProgrammeError as error:
             _placement_error(form, error)
         else:
             if moved:
-                flash(_("The item was moved. Everyone registered and its speakers are being "
-                        "told of the new time."), "success")
+                flash(_("The item was moved. The change is saved; publish to notify the people "
+                        "affected."), "success")
             else:
                 flash(_("The programme item was saved."), "success")
             return redirect(url_for("events.manage", slug=slug) + "#programme")
@@ -194,7 +200,8 @@ def cancel(slug, item_id):
         ), 400
     if services.cancel_item(item):
         db.session.commit()
-        flash(_("The item is cancelled and everyone affected is being told."), "success")
+        flash(_("The item is cancelled. The change is saved; publish to notify the people "
+                "affected."), "success")
     else:
         flash(_("The item was already cancelled."), "info")
     return redirect(url_for("events.manage", slug=slug) + "#programme")

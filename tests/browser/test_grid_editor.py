@@ -4,7 +4,10 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
+from app.events.models import Event
+from app.notices.services import publish
 from app.programme.models import ProgrammeItem
+from app.registration.personal import star
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_programme_editing import log_in
 from tests.factories import register
@@ -19,9 +22,10 @@ def reload(db, item_id):
 
 def test_organiser_moves_items_with_the_keyboard_and_the_mouse(page, conference, make_user, db,
                                                                mailbox):
-    register(conference["event"], conference["ticket"])
+    alva = register(conference["event"], conference["ticket"])
     mailbox.wait_for(1)
     mailbox.clear()
+    star(alva, conference["talk"])
     make_user("arrangor@example.org", role="admin")
     log_in(page)
     page.goto(f"/manage/e/{SLUG}/")
@@ -47,6 +51,8 @@ def test_organiser_moves_items_with_the_keyboard_and_the_mouse(page, conference,
     item = reload(db, talk.id)
     assert item.starts_at == datetime(2027, 3, 18, 9, 30, tzinfo=UTC)
     assert item.ends_at == datetime(2027, 3, 18, 10, 15, tzinfo=UTC)
+    assert mailbox.messages == [], "a move is told when the programme is published"
+    publish(db.session.get(Event, conference["event"].id), None)
     notices = mailbox.wait_for(2)
     assert {m["To"] for m in notices} == {"alva@example.org", "sara@talare.example"}
     notice = next(m for m in notices if m["To"] == "alva@example.org")

@@ -1,7 +1,8 @@
-"""An organiser edits the programme in Chromium; moving an item tells the people affected."""
+"""An organiser edits the programme in Chromium; publishing a move tells the people affected."""
 
 from playwright.sync_api import expect
 
+from app.registration.personal import star
 from tests.browser.conftest import assert_accessible
 from tests.factories import register
 
@@ -17,9 +18,10 @@ def log_in(page, email="arrangor@example.org"):
 
 def test_organiser_adds_an_item_with_a_speaker_and_moves_another(page, conference, make_user,
                                                                  mailbox):
-    register(conference["event"], conference["ticket"])
+    alva = register(conference["event"], conference["ticket"])
     mailbox.wait_for(1)
     mailbox.clear()
+    star(alva, conference["talk"])
     make_user("arrangor@example.org", role="admin")
     log_in(page)
     page.goto(f"/manage/e/{SLUG}/")
@@ -41,12 +43,18 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(page, conferenc
     [invitation] = mailbox.wait_for(1)
     assert invitation["To"] == "ahmed@talare.example"
 
-    # Move the talk half an hour later: the registered attendee and its speaker are told.
+    # Move the talk half an hour later and publish: the attendee who starred it and its
+    # speaker are told, after the organiser has seen who will be and what they will read.
     page.get_by_role("link", name="Peer support i vården").click()
     page.get_by_label("Börjar").fill("10:30")
     page.get_by_label("Slutar").fill("11:15")
     page.get_by_role("button", name="Spara").click()
     expect(page.locator(".message-success")).to_be_visible()
+    page.get_by_role("link", name="Förhandsgranska och publicera").click()
+    expect(page.locator("main")).to_contain_text("Alva Persson")
+    assert_accessible(page)
+    page.get_by_role("button", name="Publicera version 1").click()
+    expect(page.locator(".message-success")).to_contain_text("Version 1 publicerad")
     messages = mailbox.wait_for(3)
     recipients = {m["To"] for m in messages[1:]}
     assert recipients == {"alva@example.org", "sara@talare.example"}

@@ -1,5 +1,5 @@
-"""When a talk moves or is cancelled, everyone affected is told once, in their own language,
-and a mail outage only delays the notices."""
+"""When a talk moves or is cancelled and the programme is published, everyone affected is told
+once, in their own language, and a mail outage only delays the notices."""
 
 import re
 from datetime import timedelta
@@ -12,6 +12,7 @@ from app.mail import outbox
 from app.mail.models import OutgoingEmail
 from app.notices.models import Notice
 from app.registration import services as registration_services
+from app.registration.personal import star
 from tests.factories import register
 
 SLUG = "varkonferensen-2027"
@@ -26,7 +27,16 @@ def audience(conference, mailbox):
                     email=JOHN, language="en")
     mailbox.wait_for(2)
     mailbox.clear()
+    # A talk concerns those who put it in their own programme (and its speakers).
+    star(alva, conference["talk"])
+    star(john, conference["talk"])
     return alva, john
+
+
+def publish(organiser, message=""):
+    response = organiser.post(f"/manage/e/{SLUG}/publish", data={"message": message})
+    assert response.status_code == 302
+    return response
 
 
 def edit_talk(organiser, conference, **changes):
@@ -54,12 +64,13 @@ def by_recipient(messages):
     return {m["To"]: m for m in messages}
 
 
-def notice_row(organiser, title):
-    """The (sent, waiting, failed) counts on the organiser's event page for one notice."""
+def version_row(organiser, number=1):
+    """The (changes, sent, waiting, failed) counts on the organiser's event page for a version."""
     html = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
     match = re.search(
-        rf"<td>{re.escape(title)}</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>", html)
-    assert match, f"no notice row for {title!r}"
+        rf'<tr id="version-{number}">\s*<td>{number}</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>'
+        r"\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>", html)
+    assert match, f"no row for version {number}"
     return tuple(int(n) for n in match.groups())
 
 
@@ -72,6 +83,8 @@ def test_moving_a_talk_tells_each_attendee_and_speaker_once_in_their_language(
         organiser, conference, audience, mailbox, db):
     response = move_talk(organiser, conference)
     assert response.status_code == 302
+    assert mailbox.messages == [], "nothing is sent before the programme is published"
+    publish(organiser)
 
     mail = by_recipient(mailbox.wait_for(3))
     assert set(mail) == {ALVA, JOHN, SARA}
@@ -97,11 +110,12 @@ def test_moving_a_talk_tells_each_attendee_and_speaker_once_in_their_language(
 
     [notice] = db.session.scalars(select(Notice)).all()
     assert (notice.kind, notice.old_room, notice.new_room) == ("moved", "Stora salen", "Sal B")
-    assert notice_row(organiser, "Ändrad tid: Peer support i vården") == (3, 0, 0)
+    assert version_row(organiser) == (1, 3, 0, 0)
 
 
 def test_a_new_room_alone_is_a_move(organiser, conference, audience, mailbox):
     assert edit_talk(organiser, conference, room=conference["side"].id).status_code == 302
+    publish(organiser)
     mail = by_recipient(mailbox.wait_for(3))
     body = mailbox.body(mail[ALVA])
     assert "Före: 18 mars 2027 10:00–10:45, Stora salen" in body
@@ -111,6 +125,7 @@ def test_a_new_room_alone_is_a_move(organiser, conference, audience, mailbox):
 def test_cancelled_registration_is_not_told(organiser, conference, audience, mailbox):
     registration_services.cancel(audience[1])
     move_talk(organiser, conference)
+    publish(organiser)
     assert set(by_recipient(mailbox.wait_for(2))) == {ALVA, SARA}
 
 
@@ -120,12 +135,15 @@ def test_changing_only_the_title_tells_nobody(organiser, conference, audience, m
     db.session.refresh(conference["talk"])
     assert conference["talk"].title == "Peer support i vården – fördjupning"
     assert count(db, Notice) == 0
+    publish(organiser)
     assert mailbox.messages == []
 
 
 def test_cancelling_a_talk_tells_everyone_once(organiser, conference, audience, mailbox, db):
     assert cancel_talk(organiser, conference, confirm="y").status_code == 302
     assert cancel_talk(organiser, conference, confirm="y").status_code == 302
+    publish(organiser)
+    publish(organiser)
 
     mail = by_recipient(mailbox.wait_for(3))
     assert set(mail) == {ALVA, JOHN, SARA}
@@ -137,7 +155,7 @@ def test_cancelling_a_talk_tells_everyone_once(organiser, conference, audience, 
     db.session.refresh(conference["talk"])
     assert conference["talk"].cancelled
     assert count(db, Notice) == 1
-    assert notice_row(organiser, "Inställt: Peer support i vården") == (3, 0, 0)
+    assert version_row(organiser) == (1, 3, 0, 0)
     assert len(mailbox.messages) == 3
 
 
@@ -154,14 +172,15 @@ def test_notices_survive_a_mail_outage_and_are_sent_once_later(
         organiser, conference, audience, smtp_server, mailbox, db):
     smtp_server.stop()
     assert move_talk(organiser, conference).status_code == 302
+    publish(organiser)
     db.session.refresh(conference["talk"])
     assert conference["talk"].room_id == conference["side"].id
 
     queued = db.session.scalars(
-        select(OutgoingEmail).where(OutgoingEmail.notice_id.is_not(None))).all()
+        select(OutgoingEmail).where(OutgoingEmail.version_id.is_not(None))).all()
     assert sorted(e.to_address for e in queued) == sorted([ALVA, JOHN, SARA])
     assert all(e.status == "pending" and e.attempts == 1 and e.last_error for e in queued)
-    assert notice_row(organiser, "Ändrad tid: Peer support i vården") == (0, 3, 0)
+    assert version_row(organiser) == (1, 0, 3, 0)
 
     smtp_server.start()
     assert outbox.deliver_due() == 0, "a failed message is retried later, not at once"
@@ -175,6 +194,6 @@ def test_notices_survive_a_mail_outage_and_are_sent_once_later(
     assert len(mailbox.messages) == 3
     db.session.rollback()
     sent = db.session.scalars(
-        select(OutgoingEmail).where(OutgoingEmail.notice_id.is_not(None))).all()
+        select(OutgoingEmail).where(OutgoingEmail.version_id.is_not(None))).all()
     assert all(e.status == "sent" and e.attempts == 2 and e.last_error == "" for e in sent)
-    assert notice_row(organiser, "Ändrad tid: Peer support i vården") == (3, 0, 0)
+    assert version_row(organiser) == (1, 3, 0, 0)

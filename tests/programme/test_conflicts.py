@@ -14,6 +14,7 @@ from app.notices.models import Notice
 from app.programme import services
 from app.programme.models import ProgrammeItem
 from app.programme.services import ItemPlacement, ProgrammeError, create_item
+from app.registration.personal import star
 from app.speakers.models import Speaker
 from app.speakers.services import add_speaker, answer, assign
 from tests.factories import DAY, register
@@ -149,9 +150,10 @@ def test_editing_an_item_does_not_clash_with_itself(organiser, conference, db):
 
 
 def test_moving_into_a_clash_is_refused_and_tells_nobody(organiser, conference, db, mailbox):
-    register(conference["event"], conference["ticket"])
+    alva = register(conference["event"], conference["ticket"])
     mailbox.wait_for(1)
     mailbox.clear()
+    star(alva, conference["talk"])
     create_item(conference["event"], title="Workshop i Sal B", kind="workshop", description="",
                 placement=ItemPlacement(DAY, time(14, 0), time(15, 0), conference["side"]))
     db.session.commit()
@@ -169,11 +171,12 @@ def test_moving_into_a_clash_is_refused_and_tells_nobody(organiser, conference, 
     assert count(db, OutgoingEmail) == emails_before
     assert mailbox.messages == []
 
-    # Confirmed, the move is stored and told as any other move.
+    # Confirmed, the move is stored and, once published, told as any other move.
     response = edit_talk(organiser, conference, start="14:30", end="15:15",
                          room=conference["side"].id, confirm_overlap="y")
     assert response.status_code == 302
     assert count(db, Notice) == 1
+    assert organiser.post(f"/manage/e/{SLUG}/publish", data={}).status_code == 302
     assert {m["To"] for m in mailbox.wait_for(2)} == {"alva@example.org", "sara@talare.example"}
 
 

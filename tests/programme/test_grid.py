@@ -8,8 +8,10 @@ from sqlalchemy import func, select
 
 from app.events.models import Event, Room
 from app.notices.models import Notice
+from app.notices.services import publish
 from app.programme.models import ProgrammeItem
 from app.programme.services import ItemPlacement, create_item
+from app.registration.personal import star
 from tests.conftest import login
 from tests.factories import DAY, register
 
@@ -126,11 +128,12 @@ def test_only_organisers_see_the_grid_and_move_items(app, client, conference, ma
 
 # --- moving -----------------------------------------------------------------------------------
 
-def test_a_move_is_stored_and_everyone_is_told(organiser, conference, db, mailbox):
-    register(conference["event"], conference["ticket"])
+def test_a_move_is_stored_and_told_on_publish(organiser, conference, db, mailbox):
+    alva = register(conference["event"], conference["ticket"])
     mailbox.wait_for(1)
     mailbox.clear()
     talk = conference["talk"]
+    star(alva, talk)
     response = move(organiser, talk, room_id=conference["side"].id)
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
@@ -142,6 +145,8 @@ def test_a_move_is_stored_and_everyone_is_told(organiser, conference, db, mailbo
     assert (item.starts_at, item.ends_at, item.room_id) == (at(10, 30), at(11, 15),
                                                            conference["side"].id)
     assert item.title == "Peer support i vården" and item.kind == "talk"
+    assert mailbox.messages == []
+    publish(db.session.get(Event, conference["event"].id), None)
     recipients = {m["To"] for m in mailbox.wait_for(2)}
     assert recipients == {"alva@example.org", "sara@talare.example"}
     notice = next(m for m in mailbox.messages if m["To"] == "alva@example.org")

@@ -1,0 +1,53 @@
+"""The organiser previews the pending programme changes and publishes them as a new version."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import Length, Optional
+
+from app.accounts.access import organiser_required
+from app.events.views import managed_event_or_404
+
+from . import services
+
+bp = Blueprint("notices", __name__)
+
+
+class PublishForm(FlaskForm):
+    message = TextAreaField(
+        _l("Message to everyone notified (optional)"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+@bp.route("/manage/e/<slug>/publish", methods=["GET", "POST"])
+@organiser_required
+def publish(slug):
+    event = managed_event_or_404(slug)
+    form = PublishForm()
+    if form.validate_on_submit():
+        version = services.publish(event, current_user, form.message.data or "")
+        if version is None:
+            flash(_("There are no unpublished changes."), "info")
+        else:
+            queued = len(_emails(version))
+            flash(_("Version %(number)d published; %(count)d notices queued.",
+                    number=version.number, count=queued), "success")
+        return redirect(url_for("events.manage", slug=slug) + "#notices")
+    return render_template(
+        "notices/publish.html", event=event, form=form,
+        preview=services.preview(event, form.message.data or ""),
+    ), 400 if form.errors else 200
+
+
+def _emails(version):
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.mail.models import OutgoingEmail
+
+    return db.session.scalars(
+        select(OutgoingEmail.id).where(OutgoingEmail.version_id == version.id)
+    ).all()
