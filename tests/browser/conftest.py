@@ -26,3 +26,11 @@ def assert_accessible(page):
         for v in result["violations"]
     ]
     assert not problems, f"{page.url}: " + "; ".join(problems)
+
+
+def log_in(page, email="arrangor@example.org"):
+    """Sign in through the login form, as a person would."""
+    page.goto("/login")
+    page.get_by_label("E-post").fill(email)
+    page.get_by_label("Lösenord").fill("correct horse battery")
+    page.get_by_role("button", name="Logga in").click()

@@ -8,8 +8,7 @@ from app.events.models import Event
 from app.notices.services import publish
 from app.programme.models import ProgrammeItem
 from app.registration.personal import star
-from tests.browser.conftest import assert_accessible
-from tests.browser.test_programme_editing import log_in
+from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import register
 
 SLUG = "varkonferensen-2027"

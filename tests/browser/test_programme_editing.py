@@ -3,17 +3,10 @@
 from playwright.sync_api import expect
 
 from app.registration.personal import star
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import register
 
 SLUG = "varkonferensen-2027"
-
-
-def log_in(page, email="arrangor@example.org"):
-    page.goto("/login")
-    page.get_by_label("E-post").fill(email)
-    page.get_by_label("Lösenord").fill("correct horse battery")
-    page.get_by_role("button", name="Logga in").click()
 
 
 def test_organiser_adds_an_item_with_a_speaker_and_moves_another(page, conference, make_user,

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 from app.feedback.services import request_feedback
 from app.registration.models import Registration
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, log_in
 from tests.readback import qr_codes
 
 SLUG = "varkonferensen-2027"
@@ -41,10 +41,7 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
     # Door staff log in on their own device and scan the badge: a handheld scanner types + Enter.
     make_user("dorr@example.org", role="door", events=[conference["event"]], name="Dora Door")
     door = browser.new_context(base_url=base_url, locale="sv-SE", bypass_csp=True).new_page()
-    door.goto("/login")
-    door.get_by_label("E-post").fill("dorr@example.org")
-    door.get_by_label("Lösenord").fill("correct horse battery")
-    door.get_by_role("button", name="Logga in").click()
+    log_in(door, "dorr@example.org")
     door.get_by_role("link", name="Vårkonferensen").click()
     scan_input = door.get_by_label("Skanna namnbrickan eller skriv in koden")
     expect(scan_input).to_be_focused()
@@ -72,10 +69,7 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
 
     # The organiser reads the answer.
     make_user("arrangor@example.org", role="organiser")
-    page.goto("/login")
-    page.get_by_label("E-post").fill("arrangor@example.org")
-    page.get_by_label("Lösenord").fill("correct horse battery")
-    page.get_by_role("button", name="Logga in").click()
+    log_in(page)
     page.goto(f"/manage/e/{SLUG}/feedback")
     expect(page.locator("main")).to_contain_text("Mer tid med peer supportrarna, tack.")
     assert_accessible(page)

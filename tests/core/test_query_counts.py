@@ -1,33 +1,8 @@
 """Organiser lists cost a fixed number of queries, however many rows they show."""
 
-from contextlib import contextmanager
-
-from sqlalchemy import event
-
 from app.extensions import db
 from tests.factories import register
-
-
-@contextmanager
-def counted_queries(app):
-    count = [0]
-
-    def count_one(*_args):
-        count[0] += 1
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count_one)
-    try:
-        yield count
-    finally:
-        event.remove(engine, "before_cursor_execute", count_one)
-
-
-def queries_for(app, client, path):
-    with counted_queries(app) as count:
-        assert client.get(path).status_code == 200
-    return count[0]
+from tests.queries import queries_for
 
 
 def test_registration_list_and_speakers_page_do_not_grow_with_rows(app, organiser, conference,
@@ -38,12 +13,12 @@ def test_registration_list_and_speakers_page_do_not_grow_with_rows(app, organise
     paths = ("/manage/e/varkonferensen-2027/registrations",
              "/manage/e/varkonferensen-2027/speakers")
     register(event, conference["ticket"], email="a0@example.org")
-    few = [queries_for(app, organiser, path) for path in paths]
+    few = [queries_for(organiser, path) for path in paths]
     for i in range(1, 8):
         register(event, conference["ticket"], email=f"a{i}@example.org")
         speaker = add_speaker(event, name=f"Talare {i}")
         db.session.flush()
         assign(conference["lunch"], [speaker], invite=False)
     db.session.commit()
-    many = [queries_for(app, organiser, path) for path in paths]
+    many = [queries_for(organiser, path) for path in paths]
     assert many == few

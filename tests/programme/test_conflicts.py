@@ -5,7 +5,6 @@ import re
 from datetime import UTC, date, datetime, time
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from app.events.models import Event, Room
@@ -18,6 +17,7 @@ from app.registration.personal import star
 from app.speakers.models import Speaker
 from app.speakers.services import add_speaker, answer, assign
 from tests.factories import DAY, register
+from tests.queries import count_queries
 
 SLUG = "varkonferensen-2027"
 
@@ -342,20 +342,6 @@ def test_an_item_cannot_be_placed_at_a_time_the_clock_skips(db):
                               datetime(2027, 3, 28, 1, 30, tzinfo=UTC))
 
 
-def count_queries(db, call):
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa_event.listen(db.engine, "before_cursor_execute", record)
-    try:
-        call()
-    finally:
-        sa_event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
-
-
 def crowded_event(db, slug, items):
     """An event where every item is in the same room at the same time with the same speakers."""
     event = Event(slug=slug, name=slug, starts_on=DAY, ends_on=DAY)
@@ -377,10 +363,10 @@ def crowded_event(db, slug, items):
 
 def conflicts_and_queries(db, event, room, speaker_ids):
     result = []
-    queries = count_queries(db, lambda: result.extend(services.conflicts_for(
+    queries = count_queries(lambda: result.extend(services.conflicts_for(
         event, at(10, 30), at(10, 45), room, speaker_ids)))
     # Reading what the explanation shows costs nothing more.
-    shown = count_queries(db, lambda: [(c.other.title, c.other.room.name,
+    shown = count_queries(lambda: [(c.other.title, c.other.room.name,
                                         c.speaker and c.speaker.name) for c in result])
     assert shown == 0
     return result, queries

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from app.programme.services import ItemPlacement, cancel_item, create_item
 from app.speakers.services import add_speaker, assign
-from tests.core.test_query_counts import queries_for
 from tests.factories import DAY
+from tests.queries import queries_for
 
 PUBLIC = "/e/varkonferensen-2027/programme"
 MANAGE = "/manage/e/varkonferensen-2027/"
@@ -61,7 +61,7 @@ def test_programme_pages_cost_the_same_for_a_small_and_a_larger_programme(
     titles = ["Peer support i vården", "Lunch"]
     speakers = [conference["speaker"], *add_speakers(db, conference, 1)]
     titles += [item.title for item in add_items(db, conference, 1, speakers, first=3)]
-    small = (queries_for(app, client, PUBLIC), queries_for(app, organiser, MANAGE))
+    small = (queries_for(client, PUBLIC), queries_for(organiser, MANAGE))
 
     # Larger: 40 items over two days and both rooms, 20 speakers.
     speakers += add_speakers(db, conference, 18, first=1)
@@ -72,6 +72,6 @@ def test_programme_pages_cost_the_same_for_a_small_and_a_larger_programme(
     assert public.count('class="programme-item') == 40
     assert "Talare 18" in public and "Talare 18" in manage
 
-    large = (queries_for(app, client, PUBLIC), queries_for(app, organiser, MANAGE))
+    large = (queries_for(client, PUBLIC), queries_for(organiser, MANAGE))
     assert large == small
     assert large[0] <= PUBLIC_BOUND and large[1] <= MANAGE_BOUND, large
