@@ -57,11 +57,25 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.body_text)
     for attachment in email.attachments:
-        maintype, _, subtype = attachment.content_type.partition("/")
+        maintype, subtype, params = _content_type(attachment.content_type)
         message.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+            params=params,
         )
     return message
+
+
+def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
+    """'text/calendar; method=CANCEL; charset=utf-8' -> ('text', 'calendar', {...}). The
+    parameters (set by our own code, never by a user) become Content-Type parameters."""
+    kind, *rest = value.split(";")
+    maintype, _, subtype = kind.strip().partition("/")
+    params = {}
+    for part in rest:
+        key, _, text = part.partition("=")
+        if key.strip() and text.strip():
+            params[key.strip().lower()] = text.strip().strip('"')
+    return maintype, subtype, params
 
 
 def deliver(email_id: int, now=None) -> bool:

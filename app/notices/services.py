@@ -8,7 +8,10 @@ every change that concerns them in their own language, through the outbox (so a 
 delays a notice but never loses it, and never sends it twice)."""
 
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -247,6 +250,44 @@ def render_for(event, person: Recipient, number: int, message: str) -> tuple[str
     )
 
 
+def calendar_attachments(event, person: Recipient, versions, cache=None) -> list[tuple]:
+    """iCalendar files for the items that changed for this person, in their language: one
+    METHOD:PUBLISH calendar with every changed item as it is now (same UID as the programme's
+    calendars, SEQUENCE raised by the publish, STATUS:CANCELLED for cancelled items), and, as
+    calendar clients only remove an event on METHOD:CANCEL, the cancelled items once more in
+    a METHOD:CANCEL calendar. `versions` is exports.sequences(event) after the publish."""
+    from app.programme.exports import calendar
+
+    items = []
+    for notice in person.notices:
+        if notice.item is not None and notice.item not in items:
+            items.append(notice.item)
+    if not items:
+        return []
+    items.sort(key=lambda i: (i.starts_at, i.id))
+    sender_name, sender = parseaddr(current_app.config["MAIL_FROM"])
+    organizer = (event.organiser_name or sender_name, sender) if sender else None
+    swedish = person.language == "sv"
+    cache = {} if cache is None else cache
+    key = (person.language, tuple(i.id for i in items))
+    with force_locale(person.language):
+        name = _("%(event)s – programme changes", event=event.name)
+        if key not in cache:
+            cache[key] = calendar(event, items, name=name, versions=versions,
+                                  organizer=organizer)
+        files = [("andringar.ics" if swedish else "changes.ics",
+                  "text/calendar; method=PUBLISH; charset=utf-8", cache[key])]
+        cancelled = [i for i in items if i.cancelled]
+        if cancelled:
+            files.append((
+                "installt.ics" if swedish else "cancelled.ics",
+                "text/calendar; method=CANCEL; charset=utf-8",
+                calendar(event, cancelled, name=name, method="CANCEL", versions=versions,
+                         organizer=organizer, attendee=person.email),
+            ))
+    return files
+
+
 def _next_number(event) -> int:
     return (db.session.scalar(
         select(func.max(ProgrammeVersion.number)).where(ProgrammeVersion.event_id == event.id)
@@ -294,10 +335,16 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
     if claimed != len(notices):  # another publish got some of them first
         db.session.rollback()
         return None
+    from app.programme.exports import sequences
+
+    # After the claim, so this version's changes count: the same SEQUENCE as the feeds show.
+    versions = sequences(event)
+    calendars: dict = {}
     for person in recipients(event, notices):
         subject, body = render_for(event, person, version.number, version.message)
         queue_email(to=person.email, subject=subject, body=body, kind="notice-publish",
-                    event_id=event.id, version_id=version.id)
+                    event_id=event.id, version_id=version.id,
+                    attachments=calendar_attachments(event, person, versions, calendars))
     db.session.commit()
     return version
 

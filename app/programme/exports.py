@@ -15,10 +15,13 @@ from zoneinfo import ZoneInfo
 import icalendar
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import case, func, select
 
 from app.events.models import Event
 from app.events.services import local_day
+from app.extensions import db
 from app.mail.render import absolute_url
+from app.notices.models import Notice, ProgrammeVersion
 
 from . import services
 from .models import ProgrammeItem
@@ -73,6 +76,29 @@ def _local(event: Event, instant: datetime) -> datetime:
 
 # --- iCalendar ----------------------------------------------------------------------------------
 
+# Published changes of these kinds raise an item's SEQUENCE; announcing a new item does not.
+SEQUENCE_KINDS = ("moved", "cancelled", "speakers")
+
+
+def sequences(event: Event) -> tuple[dict[int, int], datetime | None]:
+    """Each item's SEQUENCE (how many of its changes have been published) and when the latest
+    version was published, in ONE grouped query however many items the event has. Pending
+    changes count for nothing until they are published."""
+    rows = db.session.execute(
+        select(
+            Notice.item_id,
+            func.sum(case((Notice.kind.in_(SEQUENCE_KINDS), 1), else_=0)),
+            func.max(ProgrammeVersion.published_at),
+        )
+        .join(ProgrammeVersion, ProgrammeVersion.id == Notice.version_id)
+        .where(Notice.event_id == event.id)
+        .group_by(Notice.item_id)
+    ).all()
+    counts = {item_id: int(number or 0) for item_id, number, _at in rows if item_id is not None}
+    stamps = [at for _id, _number, at in rows if at is not None]
+    return counts, max(stamps, default=None)
+
+
 def ical(event: Event, now: datetime | None = None) -> bytes:
     """The whole public programme, cancelled items included (STATUS:CANCELLED), so a calendar
     that imported an item before learns that it will not take place."""
@@ -80,17 +106,27 @@ def ical(event: Event, now: datetime | None = None) -> bytes:
     return calendar(event, items, name=event.name, now=now)
 
 
-def calendar(event: Event, items, *, name: str, now: datetime | None = None) -> bytes:
+def calendar(event: Event, items, *, name: str, now: datetime | None = None,
+             method: str = "PUBLISH", versions: tuple[dict[int, int], datetime | None]
+             | None = None, organizer: tuple[str, str] | None = None,
+             attendee: str | None = None) -> bytes:
     """A VCALENDAR of some of the event's items (loaded with their rooms and slots). Every
-    item is written the same way whichever calendar it is in, with the same UID, so the
-    whole-event calendar and an attendee's own one agree. With no items it still carries the
-    event's VTIMEZONE: RFC 5545 wants at least one component in a calendar."""
-    stamp = (now or datetime.now(UTC)).astimezone(UTC)
+    item is written the same way whichever calendar it is in, with the same UID and SEQUENCE
+    (the number of its published changes), so the whole-event calendar, an attendee's own one
+    and the updates sent by email agree. DTSTAMP is when the latest version was published (now
+    if none was), so a client sees a newer copy after each publish. `versions` is what
+    sequences() gives, when the caller has it already. With no items it still carries the
+    event's VTIMEZONE: RFC 5545 wants at least one component in a calendar.
+
+    method="CANCEL" (with organizer=(name, address) and the attendee's address, as RFC 5546
+    wants) is the update that makes a calendar client remove the items."""
+    counts, published_at = versions if versions is not None else sequences(event)
+    stamp = (published_at or now or datetime.now(UTC)).astimezone(UTC)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
+    cal.add("method", method)
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", event.timezone)
     if event.description:
@@ -98,7 +134,15 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None) -> 
     zone = ZoneInfo(event.timezone)
     url = programme_url(event)
     for item in items:
-        cal.add_component(_vevent(event, item, stamp=stamp, zone=zone, url=url))
+        entry = _vevent(event, item, stamp=stamp, zone=zone, url=url,
+                        sequence=counts.get(item.id, 0))
+        if organizer is not None:
+            organizer_name, address = organizer
+            entry.add("organizer", f"mailto:{address}",
+                      parameters={"CN": organizer_name} if organizer_name else None)
+        if attendee:
+            entry.add("attendee", f"mailto:{attendee}")
+        cal.add_component(entry)
     # The zone's rules around the event, not since 1970: a few lines instead of hundreds.
     first_date = event.starts_on - timedelta(days=366)
     last_date = event.ends_on + timedelta(days=366)
@@ -112,7 +156,7 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None) -> 
 
 
 def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, zone: ZoneInfo,
-            url: str) -> icalendar.Event:
+            url: str, sequence: int = 0) -> icalendar.Event:
     entry = icalendar.Event()
     entry.add("uid", item_uid(item))
     entry.add("dtstamp", stamp)
@@ -126,7 +170,7 @@ def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, zone: ZoneInf
     if description:
         entry.add("description", description)
     entry.add("categories", [item.kind])
-    entry.add("sequence", 0)
+    entry.add("sequence", sequence)
     entry.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
     entry.add("url", f"{url}#item-{item.id}")
     entry.add("created", item.created_at.astimezone(UTC))
