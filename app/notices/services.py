@@ -7,7 +7,7 @@ the next ProgrammeVersion in one transaction and queues ONE email per affected p
 every change that concerns them in their own language, through the outbox (so a mail outage
 delays a notice but never loses it, and never sends it twice)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import parseaddr
 
 from flask import current_app
@@ -20,7 +20,7 @@ from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import queue_email
-from app.mail.render import absolute_url, render_email
+from app.mail.render import absolute_url_maker, render_email
 from app.registration.models import PersonalProgrammeEntry, Registration
 
 from .models import Notice, ProgrammeVersion
@@ -198,10 +198,12 @@ def recipients(event, notices) -> list[Recipient]:
         if notice not in person.notices:
             person.notices.append(notice)
 
+    manage_link = absolute_url_maker("registration.manage")
+    speaker_link = absolute_url_maker("speakers.portal")
     everyone = [n for n in notices if n.item is None or n.item.kind in EVERYONE_KINDS]
     if everyone:
         for email, name, language, token, _id in _registrants(event.id):
-            link = absolute_url("registration.manage", token=token)
+            link = manage_link(token)
             for notice in everyone:
                 add(email, name, language, link, notice)
     by_item = {n.item_id: [] for n in notices if n not in everyone and n.item_id}
@@ -210,7 +212,7 @@ def recipients(event, notices) -> list[Recipient]:
             by_item[n.item_id].append(n)
     if by_item:
         for email, name, language, token, _id, item_id in _registrants(event.id, list(by_item)):
-            link = absolute_url("registration.manage", token=token)
+            link = manage_link(token)
             for notice in by_item[item_id]:
                 add(email, name, language, link, notice)
     for notice in notices:
@@ -220,7 +222,7 @@ def recipients(event, notices) -> list[Recipient]:
             speaker = slot.speaker
             if slot.state != "declined" and speaker.email:
                 add(speaker.email, speaker.name, speaker.language,
-                    absolute_url("speakers.portal", token=speaker.token), notice)
+                    speaker_link(speaker.token), notice)
     order = {n.id: i for i, n in enumerate(notices)}
     result = list(people.values())
     for person in result:
@@ -248,6 +250,20 @@ def render_for(event, person: Recipient, number: int, message: str) -> tuple[str
         notices=person.notices, event=event, name=person.name, link=person.link,
         number=number, message=message,
     )
+
+
+_NAME, _LINK = "\x00samla-name\x00", "\x00samla-link\x00"
+
+
+def _personal_text(event, person: Recipient, version, cache: dict) -> tuple[str, str]:
+    """People with the same language and the same changes read the same text but for their
+    name and link: render it once per such group (thousands of recipients, a few groups)."""
+    key = (person.language, tuple(n.id for n in person.notices))
+    if key not in cache:
+        shared = replace(person, name=_NAME, link=_LINK)
+        cache[key] = render_for(event, shared, version.number, version.message)
+    subject, body = cache[key]
+    return subject, body.replace(_NAME, person.name).replace(_LINK, person.link)
 
 
 def calendar_attachments(event, person: Recipient, versions, cache=None) -> list[tuple]:
@@ -340,8 +356,9 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
     # After the claim, so this version's changes count: the same SEQUENCE as the feeds show.
     versions = sequences(event)
     calendars: dict = {}
+    texts = {}
     for person in recipients(event, notices):
-        subject, body = render_for(event, person, version.number, version.message)
+        subject, body = _personal_text(event, person, version, texts)
         queue_email(to=person.email, subject=subject, body=body, kind="notice-publish",
                     event_id=event.id, version_id=version.id,
                     attachments=calendar_attachments(event, person, versions, calendars))

@@ -259,3 +259,22 @@ def test_the_public_programme_lists_changes_with_old_and_new_times(client, confe
     assert "18 mars 2027 10:00–10:45, Stora salen" in changes
     assert "18 mars 2027 14:00–14:45, Sal B" in changes
     assert "inställd" in changes and "Skrivverkstad" in changes
+
+
+def test_people_who_read_the_same_text_each_get_their_own_name_and_link(
+        conference, mailbox, db):
+    """Texts are rendered once per language and set of changes; names and links are per person."""
+    attendees = [register(conference["event"], conference["ticket"], name=f"Deltagare {i}",
+                          email=f"d{i}@example.org") for i in range(4)]
+    tokens = {a.email: a.manage_token for a in attendees}
+    mailbox.wait_for(4)
+    mailbox.clear()
+    move(db, conference["lunch"].id, time(12, 30), time(13, 30))
+    publish(db, conference)
+    mail = by_recipient(mailbox.wait_for(4))
+    for i in range(4):
+        email = f"d{i}@example.org"
+        body = mailbox.body(mail[email])
+        assert f"Hej Deltagare {i}," in body
+        assert mailbox.link(mail[email], "/r/") == f"/r/{tokens[email]}"
+        assert "\x00" not in body
