@@ -24,7 +24,6 @@ class OutgoingEmail(db.Model):
     last_error = db.Column(db.Text, nullable=False, default="")
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     event_id = db.Column(db.ForeignKey("event.id", ondelete="SET NULL"), index=True)
-    notice_id = db.Column(db.ForeignKey("notice.id", ondelete="SET NULL"), index=True)
     version_id = db.Column(
         db.ForeignKey("programme_version.id", ondelete="SET NULL"), index=True
     )

@@ -26,14 +26,12 @@ _NEW = "samla_outbox_new"
 _COMMITTED = "samla_outbox_committed"
 
 
-def queue_email(*, to, subject, body, kind, attachments=(), event_id=None, notice_id=None,
-                version_id=None):
+def queue_email(*, to, subject, body, kind, attachments=(), event_id=None, version_id=None):
     """Add a message to the current transaction. It is sent only if that transaction commits."""
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2].strip(">") or "samla.localhost"
     email = OutgoingEmail(
         kind=kind, to_address=to, subject=subject, body_text=body,
-        message_id=make_msgid(domain=domain), event_id=event_id, notice_id=notice_id,
-        version_id=version_id,
+        message_id=make_msgid(domain=domain), event_id=event_id, version_id=version_id,
     )
     for filename, content_type, data in attachments:
         email.attachments.append(

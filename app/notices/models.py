@@ -47,4 +47,3 @@ class Notice(db.Model):
     event = db.relationship("Event")
     item = db.relationship("ProgrammeItem")
     version = db.relationship("ProgrammeVersion", back_populates="notices")
-    emails = db.relationship("OutgoingEmail", lazy="dynamic")

@@ -58,7 +58,8 @@ def register(slug):
                 registration = services.register(event, ticket_type, attendee)
             except services.AlreadyRegistered as error:
                 existing = services.find_active(event, attendee.email)
-                services.resend_confirmation(existing)
+                if existing is not None:
+                    services.resend_confirmation(existing)
                 flash(f"{error} " + _("We have sent the confirmation with your personal link "
                                       "to that address again."), "info")
                 return redirect(url_for("events.show", slug=slug)), 303
