@@ -46,3 +46,13 @@ def register(event, ticket, name="Alva Persson", email="alva@example.org", langu
         event, ticket,
         registration.Attendee(name=name, email=email, language=language, **extra),
     )
+
+
+def edit_talk(organiser, conference, **changes):
+    """Post the organiser's edit form for the conference's talk, changing only what is given."""
+    talk = conference["talk"]
+    data = {"title": talk.title, "kind": "talk", "description": "", "day": DAY.isoformat(),
+            "start": "10:00", "end": "10:45", "room": conference["hall"].id,
+            "speakers": [conference["speaker"].id]}
+    data.update(changes)
+    return organiser.post(f"/manage/e/{conference['event'].slug}/items/{talk.id}", data=data)

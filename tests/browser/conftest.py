@@ -2,7 +2,9 @@
 
 import pytest
 
+from app.registration.personal import star
 from config import BASE_DIR
+from tests.factories import register
 
 AXE = BASE_DIR / "node_modules" / "axe-core" / "axe.min.js"
 
@@ -34,3 +36,16 @@ def log_in(page, email="arrangor@example.org"):
     page.get_by_label("E-post").fill(email)
     page.get_by_label("Lösenord").fill("correct horse battery")
     page.get_by_role("button", name="Logga in").click()
+
+
+@pytest.fixture
+def attendee_who_starred_the_talk(page, conference, make_user, mailbox):
+    """An attendee who put the talk in their programme (so its changes reach them), and the
+    page signed in as an organiser; the mailbox starts empty."""
+    attendee = register(conference["event"], conference["ticket"])
+    mailbox.wait_for(1)
+    mailbox.clear()
+    star(attendee, conference["talk"])
+    make_user("arrangor@example.org", role="admin")
+    log_in(page)
+    return attendee

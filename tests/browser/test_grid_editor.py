@@ -7,9 +7,7 @@ from playwright.sync_api import expect
 from app.events.models import Event
 from app.notices.services import publish
 from app.programme.models import ProgrammeItem
-from app.registration.personal import star
-from tests.browser.conftest import assert_accessible, log_in
-from tests.factories import register
+from tests.browser.conftest import assert_accessible
 
 SLUG = "varkonferensen-2027"
 
@@ -19,14 +17,8 @@ def reload(db, item_id):
     return db.session.get(ProgrammeItem, item_id)
 
 
-def test_organiser_moves_items_with_the_keyboard_and_the_mouse(page, conference, make_user, db,
-                                                               mailbox):
-    alva = register(conference["event"], conference["ticket"])
-    mailbox.wait_for(1)
-    mailbox.clear()
-    star(alva, conference["talk"])
-    make_user("arrangor@example.org", role="admin")
-    log_in(page)
+def test_organiser_moves_items_with_the_keyboard_and_the_mouse(
+        page, attendee_who_starred_the_talk, conference, db, mailbox):
     page.goto(f"/manage/e/{SLUG}/")
     page.get_by_role("link", name="Schema").click()
     expect(page.get_by_role("heading", name="Schema")).to_be_visible()

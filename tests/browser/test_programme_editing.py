@@ -2,21 +2,13 @@
 
 from playwright.sync_api import expect
 
-from app.registration.personal import star
-from tests.browser.conftest import assert_accessible, log_in
-from tests.factories import register
+from tests.browser.conftest import assert_accessible
 
 SLUG = "varkonferensen-2027"
 
 
-def test_organiser_adds_an_item_with_a_speaker_and_moves_another(page, conference, make_user,
-                                                                 mailbox):
-    alva = register(conference["event"], conference["ticket"])
-    mailbox.wait_for(1)
-    mailbox.clear()
-    star(alva, conference["talk"])
-    make_user("arrangor@example.org", role="admin")
-    log_in(page)
+def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
+        page, attendee_who_starred_the_talk, conference, mailbox):
     page.goto(f"/manage/e/{SLUG}/")
     assert_accessible(page)
 

@@ -13,7 +13,7 @@ from app.mail.models import OutgoingEmail
 from app.notices.models import Notice
 from app.registration import services as registration_services
 from app.registration.personal import star
-from tests.factories import register
+from tests.factories import edit_talk, register
 
 SLUG = "varkonferensen-2027"
 ALVA, JOHN, SARA = "alva@example.org", "john@example.org", "sara@talare.example"
@@ -37,15 +37,6 @@ def publish(organiser, message=""):
     response = organiser.post(f"/manage/e/{SLUG}/publish", data={"message": message})
     assert response.status_code == 302
     return response
-
-
-def edit_talk(organiser, conference, **changes):
-    talk = conference["talk"]
-    data = {"title": talk.title, "kind": "talk", "description": "", "day": "2027-03-18",
-            "start": "10:00", "end": "10:45", "room": conference["hall"].id,
-            "speakers": [conference["speaker"].id]}
-    data.update(changes)
-    return organiser.post(f"/manage/e/{SLUG}/items/{talk.id}", data=data)
 
 
 def move_talk(organiser, conference):

@@ -16,7 +16,7 @@ from app.programme.services import ItemPlacement, ProgrammeError, create_item
 from app.registration.personal import star
 from app.speakers.models import Speaker
 from app.speakers.services import add_speaker, answer, assign
-from tests.factories import DAY, register
+from tests.factories import DAY, edit_talk, register
 from tests.queries import count_queries
 
 SLUG = "varkonferensen-2027"
@@ -129,15 +129,6 @@ def test_items_without_a_room_never_clash_on_room(organiser, conference, db):
     response = new_item(organiser, room="0", start="10:00", end="10:45", title="Ännu en")
     assert response.status_code == 302
     assert count(db, ProgrammeItem) == 4
-
-
-def edit_talk(organiser, conference, **changes):
-    talk = conference["talk"]
-    data = {"title": talk.title, "kind": "talk", "description": "", "day": "2027-03-18",
-            "start": "10:00", "end": "10:45", "room": conference["hall"].id,
-            "speakers": [conference["speaker"].id]}
-    data.update(changes)
-    return organiser.post(f"/manage/e/{SLUG}/items/{talk.id}", data=data)
 
 
 def test_editing_an_item_does_not_clash_with_itself(organiser, conference, db):
