@@ -58,6 +58,15 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+    # Seconds to wait for Stripe's API, and retries of a call that failed on the network
+    # (safe: every call Samla makes carries an idempotency key).
+    STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "20"))
+    STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))
+    # A card order's seats are held this long while the attendee pays on Stripe's page.
+    SEAT_HOLD_MINUTES = int(os.environ.get("SEAT_HOLD_MINUTES", "15"))
+    # A waiting-list offer is open this long before it passes to the next person.
+    WAITING_LIST_OFFER_HOURS = int(os.environ.get("WAITING_LIST_OFFER_HOURS", "48"))
+    MAX_TICKETS_PER_ORDER = int(os.environ.get("MAX_TICKETS_PER_ORDER", "10"))
 
     BABEL_DEFAULT_LOCALE = "sv"
     BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
@@ -73,6 +82,8 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_REGISTRATION = os.environ.get("RATELIMIT_REGISTRATION", "20 per minute")
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+    # The attendee's own pages (/r/<token>...) and the order page (/o/<token>...), per address.
+    RATELIMIT_MANAGE = os.environ.get("RATELIMIT_MANAGE", "60 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
     # argon2id cost; production keeps the library defaults.
@@ -96,6 +107,7 @@ class TestConfig(Config):
     # On, with limits no test reaches; the rate-limit test lowers one for itself.
     RATELIMIT_REGISTRATION = "100000 per minute"
     RATELIMIT_LOGIN = "100000 per minute"
+    RATELIMIT_MANAGE = "100000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 256
     BASE_URL = "http://localhost"

@@ -72,3 +72,16 @@ def init_app(app: Flask) -> None:
             if event is None:
                 raise click.ClickException("unknown event slug")
         click.echo(f"reminded: {remind_unanswered(event, after_days=days)}")
+
+    @app.cli.group("waitlist")
+    def waitlist_group():
+        """The waiting lists for sold-out tickets."""
+
+    @waitlist_group.command("expire-offers")
+    def expire_offers():
+        """Pass the seats of waiting-list offers that ran out to the next person in line."""
+        from app.registration import waitlist
+
+        lapsed = waitlist.expire_offers()
+        db.session.commit()
+        click.echo(f"expired offers: {lapsed}")

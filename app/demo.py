@@ -9,11 +9,14 @@ from flask import current_app
 from sqlalchemy import select
 
 from app.accounts.services import create_user
+from app.db_types import utcnow
 from app.events.models import Event, Room
 from app.events.services import to_utc
 from app.extensions import db
+from app.notices.services import publish
 from app.programme.models import ProgrammeItem
-from app.registration.models import Registration, TicketType
+from app.registration.models import Order, Question, Registration, TicketType
+from app.registration.services import new_order_code
 from app.speakers.models import SpeakerSlot
 from app.speakers.services import add_speaker
 from app.tokens import badge_token, link_token
@@ -116,29 +119,61 @@ def load_demo() -> Event:
         db.session.add(item)
         for key in keys:
             db.session.add(SpeakerSlot(item=item, speaker=speakers[key], state="accepted"))
+    event.capacity = 280
+    event.refund_until = date(2027, 1, 14)
+    event.seller_org_number = "802426-1556"
+    event.seller_vat_number = "SE802426155601"
+    event.seller_address = "Box 3040\n169 03 Solna"
+    event.seller_bankgiro = "5555-1234"
     free = TicketType(
         event=event, name="Brukare och anhöriga – kostnadsfri", price_ore=0, capacity=100,
-        description="För dig som är brukare eller anhörig.", position=0, seats_taken=0,
+        name_en="Service users and relatives – free of charge",
+        description="För dig som är brukare eller anhörig.",
+        description_en="For service users and their relatives.",
+        vat_percent=0, position=0, seats_taken=0,
     )
     paid = TicketType(
         event=event, name="Ordinarie deltagare", price_ore=120000, capacity=200,
+        name_en="Standard", vat_percent=25,
         description="För personal, chefer och tjänstepersoner. Inklusive lunch och fika.",
-        position=1,
+        description_en="For staff, managers and officials. Lunch and coffee included.",
+        position=1, seats_taken=0,
     )
-    db.session.add_all([free, paid])
+    speakers_ticket = TicketType(
+        event=event, name="Talare och medarrangörer", name_en="Speakers and co-organisers",
+        price_ore=0, vat_percent=0, visibility="code", access_code="TALARE2027", position=2,
+        seats_taken=0,
+    )
+    db.session.add_all([free, paid, speakers_ticket])
+    db.session.flush()
+    db.session.add(Question(
+        event_id=event.id, label="Hur hörde du talas om konferensen?",
+        label_en="How did you hear about the conference?", kind="choice", position=0,
+        options=[{"sv": "Via min arbetsplats", "en": "Through my workplace"},
+                 {"sv": "Via NSPH", "en": "Through NSPH"},
+                 {"sv": "Annat", "en": "Other"}],
+    ))
     for name, org in (("Alva Persson", "RSMH Stockholm"), ("Nils Karlsson", "Anhörig"),
                       ("Fatima Hassan", "Hjärnkoll")):
+        email = name.lower().replace(" ", ".") + "@deltagare.example"
         free.seats_taken += 1
-        db.session.add(Registration(
-            event=event, ticket_type=free, name=name, organisation=org,
-            email=name.lower().replace(" ", ".") + "@deltagare.example",
+        event.seats_taken += 1
+        order = Order(event=event, code=new_order_code(), buyer_name=name, buyer_email=email,
+                      status="confirmed", payment_method="free", payment_status="none",
+                      manage_token=link_token(), confirmed_at=utcnow())
+        order.registrations.append(Registration(
+            event=event, ticket_type=free, name=name, organisation=org, email=email,
             manage_token=link_token(), badge_token=badge_token(),
         ))
+        db.session.add(order)
     organiser_password = secrets.token_urlsafe(9)
     door_password = secrets.token_urlsafe(9)
-    create_user(ORGANISER_EMAIL, "Arrangör (demo)", organiser_password, role="admin")
+    organiser = create_user(ORGANISER_EMAIL, "Arrangör (demo)", organiser_password, role="admin")
     create_user(DOOR_EMAIL, "Entrévärd (demo)", door_password, role="door", events=[event])
     db.session.commit()
+    # Version 1: the public pages show the published programme only (nobody is notified of
+    # the first version); later edits stay a draft until the organiser publishes again.
+    publish(event, organiser)
     credentials_file().write_text(
         f"organiser: {ORGANISER_EMAIL} / {organiser_password}\n"
         f"door staff: {DOOR_EMAIL} / {door_password}\n"

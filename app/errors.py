@@ -16,6 +16,8 @@ MESSAGES = {
           _l("This page cannot be used in that way. Go back and use the buttons on the page.")),
     409: (_l("That has already been done"),
           _l("What you tried conflicts with something that has already happened.")),
+    410: (_l("This link is no longer valid"),
+          _l("The offer or link has run out or has already been used.")),
     413: (_l("The file is too large"), _l("Choose a smaller file and try again.")),
     429: (_l("Too many attempts"),
           _l("You have tried many times in a short while. Wait a minute and try again.")),

@@ -23,6 +23,11 @@ def celery_init_app(app: Flask) -> Celery:
             # Once a day, in the morning in Sweden (Celery's clock is UTC).
             "remind-speakers": {"task": "samla.remind_speakers",
                                 "schedule": crontab(hour=7, minute=0)},
+            # Waiting-list offers that ran out pass their seat on within a few minutes.
+            "expire-waiting-list-offers": {"task": "samla.expire_waiting_list_offers",
+                                           "schedule": 300.0},
+            # Card orders not paid in time give their seats back within a minute.
+            "expire-payment-holds": {"task": "samla.expire_payment_holds", "schedule": 60.0},
         },
     )
     celery.conf.update(app.config.get("CELERY", {}))
@@ -32,6 +37,12 @@ def celery_init_app(app: Flask) -> Celery:
         from app.mail.outbox import deliver
 
         return deliver(email_id)
+
+    @celery.task(name="samla.expire_payment_holds")
+    def expire_payment_holds() -> int:
+        from app.payments.services import sweep_holds
+
+        return sweep_holds()[0]
 
     @celery.task(name="samla.deliver_due")
     def deliver_due() -> int:
@@ -44,6 +55,15 @@ def celery_init_app(app: Flask) -> Celery:
         from app.speakers.services import remind_unanswered
 
         return remind_unanswered()
+
+    @celery.task(name="samla.expire_waiting_list_offers")
+    def expire_waiting_list_offers() -> int:
+        from app.extensions import db
+        from app.registration.waitlist import expire_offers
+
+        lapsed = expire_offers()
+        db.session.commit()
+        return lapsed
 
     celery.set_default()
     app.extensions["celery"] = celery

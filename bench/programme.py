@@ -138,6 +138,11 @@ def build(rng: random.Random):
         for i in range(REGISTRATIONS)
     ])
     db.session.commit()
+    # The public pages show the published programme: publish it as version 1 (which tells
+    # nobody), as an organiser does before the conference is announced.
+    from app.notices.services import publish
+
+    assert publish(event, None) is not None
     return len(item_ids)
 
 

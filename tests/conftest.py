@@ -235,9 +235,14 @@ def conference(db):
 # --- a live server and Chromium ---------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def live_server(app, app_settings):
-    """A real HTTP server on the same database, with CSRF protection on, for Chromium."""
-    live_app = create_app(TestConfig, WTF_CSRF_ENABLED=True, **app_settings)
+def live_app(app, app_settings):
+    """The app the live server runs: the same database, with CSRF protection on."""
+    return create_app(TestConfig, WTF_CSRF_ENABLED=True, **app_settings)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """A real HTTP server for Chromium."""
     server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -264,3 +269,40 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "sv-SE", "timezone_id": "Europe/Stockholm"}
+
+
+# --- a local Stripe (tests/stripe_standin.py) -------------------------------------------------
+
+STRIPE_WEBHOOK_TEST_SECRET = "whsec_samla_test_webhook_secret"
+
+
+@pytest.fixture(scope="session")
+def stripe_server(app):
+    """The Stripe stand-in's HTTP server, started once; its events reach Samla's webhook
+    through the test client."""
+    from tests.stripe_standin import StripeStandIn
+
+    def deliver(body, headers):
+        with app.app_context():
+            response = app.test_client().post("/stripe/webhook", data=body, headers=headers)
+            return response.status_code, response.get_json(silent=True)
+
+    server = StripeStandIn(api_key="sk_test_samla_standin",
+                           webhook_secret=STRIPE_WEBHOOK_TEST_SECRET, deliver=deliver,
+                           after_pay=_db.session.rollback).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_standin(app, stripe_server):
+    """Card payment switched on for this test, against the local stand-in (forgetting what it
+    saw before); the app's Stripe settings are put back afterwards."""
+    settings = {"STRIPE_SECRET_KEY": stripe_server.api_key,
+                "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret,
+                "STRIPE_API_BASE": stripe_server.base_url, "STRIPE_MAX_NETWORK_RETRIES": 0}
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    stripe_server.reset()
+    yield stripe_server
+    app.config.update(saved)

@@ -12,7 +12,10 @@ from app.speakers.services import add_speaker, assign
 DAY = date(2027, 3, 18)
 
 
-def build_conference(name="Vårkonferensen", slug="varkonferensen-2027", capacity=None):
+def build_conference(name="Vårkonferensen", slug="varkonferensen-2027", capacity=None,
+                     publish=True):
+    """A published event whose programme is published as version 1 (so the public pages show
+    it); publish=False leaves the programme a draft that nobody outside sees yet."""
     event = Event(
         slug=slug, name=name, description="Om peer support.", organiser_name="NSPH",
         venue="Folkets hus", city="Göteborg", starts_on=DAY, ends_on=DAY,
@@ -36,8 +39,17 @@ def build_conference(name="Vårkonferensen", slug="varkonferensen-2027", capacit
                       seats_taken=0, position=1)
     db.session.add_all([ticket, paid])
     db.session.commit()
+    if publish:
+        publish_programme(event)
     return {"event": event, "hall": hall, "side": side, "talk": talk, "lunch": lunch,
             "speaker": speaker, "ticket": ticket, "paid": paid}
+
+
+def publish_programme(event, message=""):
+    """Publish the draft as the next version, as the organiser's Publish button does."""
+    from app.notices.services import publish
+
+    return publish(db.session.get(Event, event.id), None, message)
 
 
 def register(event, ticket, name="Alva Persson", email="alva@example.org", language="sv",

@@ -1,10 +1,10 @@
-from flask import Blueprint, Response, abort
+from flask import Blueprint, Response, abort, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.accounts.access import organiser_required
 from app.events.views import managed_event_or_404
-from app.extensions import db
+from app.extensions import db, limiter
 from app.registration.models import Registration
 from app.registration.views import registration_or_404
 
@@ -22,6 +22,7 @@ def _pdf(data: bytes, filename: str) -> Response:
 
 
 @bp.route("/r/<token>/badge.pdf")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def attendee_badge(token):
     registration = registration_or_404(token)
     if not registration.is_active:

@@ -5,6 +5,10 @@ from app.extensions import db
 
 
 class Event(db.Model):
+    __table_args__ = (
+        db.CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
+    )
+
     id = db.Column(db.Integer, primary_key=True)
     slug = db.Column(db.String(80), nullable=False, unique=True)
     name = db.Column(db.String(200), nullable=False)
@@ -20,12 +24,44 @@ class Event(db.Model):
     registration_open = db.Column(db.Boolean, nullable=False, default=False)
     # Programme times snap to this many minutes (10:00, 10:05, ... with the default).
     time_step_minutes = db.Column(db.Integer, nullable=False, default=5, server_default="5")
+
+    # Seats across all ticket types; None means only the ticket types limit. seats_taken is kept
+    # by the same atomic UPDATEs as TicketType.seats_taken (held, confirmed and offered seats).
+    capacity = db.Column(db.Integer)
+    seats_taken = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    # Full refund on cancellation up to and including this day (event time), none after.
+    refund_until = db.Column(db.Date)
+    allow_invoice = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+
+    # The registration form's built-in fields beyond name and email: "off", "optional", "required".
+    field_organisation = db.Column(db.String(10), nullable=False, default="optional",
+                                   server_default="optional")
+    field_role = db.Column(db.String(10), nullable=False, default="optional",
+                           server_default="optional")
+    field_phone = db.Column(db.String(10), nullable=False, default="off", server_default="off")
+    # Dietary and accessibility needs: optional, sensitive, asked with explicit consent.
+    ask_sensitive = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+    personal_data_purged_at = db.Column(UTCDateTime)
+
+    # The seller on receipts and invoices (organiser_name is the seller's name).
+    seller_org_number = db.Column(db.String(20), nullable=False, default="", server_default="")
+    seller_vat_number = db.Column(db.String(20), nullable=False, default="", server_default="")
+    seller_address = db.Column(db.Text, nullable=False, default="", server_default="")
+    seller_bankgiro = db.Column(db.String(20), nullable=False, default="", server_default="")
+    invoice_due_days = db.Column(db.Integer, nullable=False, default=30, server_default="30")
+
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     rooms = db.relationship(
         "Room", back_populates="event", order_by="Room.position, Room.id",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def seats_left(self):
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken, 0)
 
     @property
     def days(self):

@@ -90,11 +90,12 @@ def edit(slug):
 
 
 def _render_manage(event: Event, room_form: RoomForm | None = None, status: int = 200):
-    from app.notices.services import pending_count, version_summaries
+    from app.notices.services import notice_rows, publication_status, version_summaries
     from app.programme.services import conflicts_among, items_for
     from app.registration.services import registration_counts, ticket_types_for
 
     items = items_for(event, include_cancelled=True)
+    changes = notice_rows(event)
     page = render_template(
         "events/manage.html",
         event=event,
@@ -103,8 +104,8 @@ def _render_manage(event: Event, room_form: RoomForm | None = None, status: int 
         clashes=conflicts_among(items),
         ticket_types=ticket_types_for(event),
         counts=registration_counts(event),
-        versions=version_summaries(event),
-        unpublished=pending_count(event),
+        versions=version_summaries(event, changes),
+        publication=publication_status(event, items, changes),
     )
     return page, status
 

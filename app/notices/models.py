@@ -2,7 +2,10 @@
 
 Each change to a programme item (moved, cancelled, new, speakers changed) is a Notice row. It is
 pending (no version) until the organiser publishes; publishing creates the next
-ProgrammeVersion, attaches every pending change to it and tells the people affected."""
+ProgrammeVersion with the whole programme as published (its snapshot, which the public pages
+read), attaches every pending change to it and tells the people affected."""
+
+from sqlalchemy.orm import deferred
 
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
@@ -19,6 +22,10 @@ class ProgrammeVersion(db.Model):
     message = db.Column(db.Text, nullable=False, default="")
     published_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     published_by_id = db.Column(db.ForeignKey("user.id", ondelete="SET NULL"))
+    # The whole programme as published in this version (app.programme.published writes and
+    # reads it); the public pages read the newest one. Kept for every version; loaded only
+    # when asked for. NULL only for versions published before snapshots existed.
+    snapshot = deferred(db.Column(db.JSON))
 
     event = db.relationship("Event")
     notices = db.relationship("Notice", back_populates="version", order_by="Notice.id")

@@ -1,31 +1,39 @@
 """Programme changes, collected as a draft and told on publish.
 
-Every move, cancellation, new item (once a version has been published) and change of speakers
-is recorded as a pending Notice. Several changes of one item before a publish collapse into one
-(first old values, latest new values; a move back to where it was is dropped). publish() makes
-the next ProgrammeVersion in one transaction and queues ONE email per affected person, listing
-every change that concerns them in their own language, through the outbox (so a mail outage
-delays a notice but never loses it, and never sends it twice)."""
+The organiser's edits are a draft: the public reads the newest published version's snapshot
+(app.programme.published). Once a first version has been published, every move, cancellation,
+new item and change of speakers is recorded as a pending Notice. Several changes of one item
+before a publish collapse into one (first old values, latest new values; a move back to where
+it was is dropped). publish() makes the next ProgrammeVersion, with the draft as its snapshot,
+in one transaction and queues ONE email per affected person, listing every change that
+concerns them in their own language, through the outbox (so a mail outage delays a notice but
+never loses it, and never sends it twice). The first version only makes the programme public:
+nobody has seen it before, so nobody is told."""
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from email.utils import parseaddr
 
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, union, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url_maker, render_email
+from app.programme.published import changed_items, draft_snapshot, newest_version
 from app.registration.models import PersonalProgrammeEntry, Registration
 
 from .models import Notice, ProgrammeVersion
 
-# Changes to these kinds concern everyone registered; other kinds only those who starred them.
+# Changes to these kinds concern everyone registered; other kinds only those who starred them
+# or signed up for them.
 EVERYONE_KINDS = ("plenary", "break", "lunch")
 
 
@@ -54,7 +62,10 @@ def _pending_for(item, kinds) -> Notice | None:
 
 
 def record_moved(item, *, old_starts_at, old_ends_at, old_room) -> Notice | None:
-    """A new time or room; nothing is sent until the programme is published."""
+    """A new time or room; nothing is sent until the programme is published. Before the first
+    version nobody has seen the programme, so there is nothing to tell."""
+    if not has_published(item.event_id):
+        return None
     new_room = _room_name(item.room)
     fresh = _pending_for(item, ("new",))
     if fresh is not None:  # not yet announced: the announcement simply carries the new place
@@ -86,6 +97,8 @@ def record_moved(item, *, old_starts_at, old_ends_at, old_room) -> Notice | None
 
 
 def record_cancelled(item) -> Notice | None:
+    if not has_published(item.event_id):
+        return None
     fresh = _pending_for(item, ("new",))
     if fresh is not None:  # never announced, so nobody needs to hear it is gone
         db.session.delete(fresh)
@@ -127,7 +140,8 @@ def record_speakers(item, old_names: str) -> Notice | None:
     db.session.flush()
     db.session.refresh(item, ["slots"])
     new_names = _speaker_names(item)
-    if item.cancelled or _pending_for(item, ("new",)) is not None:
+    if (item.cancelled or not has_published(item.event_id)
+            or _pending_for(item, ("new",)) is not None):
         return None
     notice = _pending_for(item, ("speakers",))
     if notice is None:
@@ -180,10 +194,17 @@ def _registrants(event_id, item_ids=None):
         .order_by(Registration.id)
     )
     if item_ids is not None:
-        query = query.join(
-            PersonalProgrammeEntry, PersonalProgrammeEntry.registration_id == Registration.id
-        ).where(PersonalProgrammeEntry.item_id.in_(item_ids)).add_columns(
-            PersonalProgrammeEntry.item_id)
+        # Those who starred the item or signed up for it, each (person, item) once.
+        from app.programme.models import SessionSignup
+
+        chose = union(
+            select(PersonalProgrammeEntry.registration_id, PersonalProgrammeEntry.item_id)
+            .where(PersonalProgrammeEntry.item_id.in_(item_ids)),
+            select(SessionSignup.registration_id, SessionSignup.item_id)
+            .where(SessionSignup.item_id.in_(item_ids)),
+        ).subquery()
+        query = query.join(chose, chose.c.registration_id == Registration.id).add_columns(
+            chose.c.item_id).order_by(chose.c.item_id)
     return db.session.execute(query).all()
 
 
@@ -310,10 +331,23 @@ def _next_number(event) -> int:
     ) or 0) + 1
 
 
+def _silent_edits(draft: dict, published, notices) -> list[str]:
+    """Titles of the items the public would see differently after a publish although no
+    pending change tells anyone of them (a new title or description, say). `notices` are the
+    pending notices, or the ids of their items."""
+    told = {getattr(notice, "item_id", notice) for notice in notices}
+    snapshot = published.snapshot if published is not None else None
+    return [title for item_id, title in changed_items(draft, snapshot) if item_id not in told]
+
+
 def preview(event, message: str = "") -> dict:
-    """What publishing now would do: the changes, who hears, and what they read. Sends nothing."""
+    """What publishing now would do: the changes, who hears, and what they read. Sends nothing.
+    The first version makes the programme public and tells nobody."""
     notices = pending(event)
-    people = recipients(event, notices)
+    first = not has_published(event.id)
+    draft = draft_snapshot(event)
+    edits = _silent_edits(draft, newest_version(event.id), notices)
+    people = [] if first else recipients(event, notices)
     number = _next_number(event)
     by_language: dict[str, int] = {}
     samples = {}
@@ -322,19 +356,29 @@ def preview(event, message: str = "") -> dict:
         if person.language not in samples:
             samples[person.language] = render_for(event, person, number, message)
     return {"notices": notices, "recipients": people, "by_language": by_language,
-            "samples": samples, "number": number}
+            "samples": samples, "number": number, "first": first, "edits": edits,
+            "item_count": len(draft["items"]),
+            "anything": bool(first or notices or edits)}
 
 
 def publish(event, user, message: str = "") -> ProgrammeVersion | None:
-    """Publish the pending changes as the next version and queue one email per affected person.
-    Commits. Nothing pending (also a double-submitted form): no version, nothing sent, None."""
+    """Publish the draft as the next version: its snapshot becomes what the public sees, and
+    one email per affected person tells the pending changes. Commits.
+
+    The first version (also of an empty programme) makes the programme public and tells
+    nobody: nobody could see the programme before. Nothing to publish (no pending change and
+    the draft is what is published already; also a double-submitted form): no version, nothing
+    sent, None."""
     notices = pending(event)
-    if not notices:
+    first = not has_published(event.id)
+    draft = draft_snapshot(event)
+    if not first and not notices and not _silent_edits(draft, newest_version(event.id), notices):
         db.session.rollback()
         return None
     version = ProgrammeVersion(
         event_id=event.id, number=_next_number(event), message=(message or "").strip(),
         published_at=utcnow(), published_by_id=user.id if user is not None else None,
+        snapshot=draft,
     )
     db.session.add(version)
     try:
@@ -342,15 +386,19 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
     except IntegrityError:  # another publish took this number at the same moment
         db.session.rollback()
         return None
-    claimed = db.session.execute(
-        update(Notice)
-        .where(Notice.id.in_([n.id for n in notices]), Notice.version_id.is_(None))
-        .values(version_id=version.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != len(notices):  # another publish got some of them first
-        db.session.rollback()
-        return None
+    if notices:
+        claimed = db.session.execute(
+            update(Notice)
+            .where(Notice.id.in_([n.id for n in notices]), Notice.version_id.is_(None))
+            .values(version_id=version.id)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if claimed != len(notices):  # another publish got some of them first
+            db.session.rollback()
+            return None
+    if first:
+        db.session.commit()
+        return version
     from app.programme.exports import sequences
 
     # After the claim, so this version's changes count: the same SEQUENCE as the feeds show.
@@ -368,9 +416,17 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
 
 # --- what the organiser and the public see ----------------------------------------------------
 
-def version_summaries(event):
+def notice_rows(event) -> list[tuple[int | None, int | None]]:
+    """(version id or None while pending, item id) of each of the event's changes: one query
+    that serves both the versions table and the publication status."""
+    return [tuple(row) for row in db.session.execute(
+        select(Notice.version_id, Notice.item_id).where(Notice.event_id == event.id)
+    )]
+
+
+def version_summaries(event, changed=None):
     """Each published version, newest first, with its change count and how many of its messages
-    were sent, are waiting, or failed."""
+    were sent, are waiting, or failed. `changed` is what notice_rows(event) gives, if at hand."""
     versions = db.session.scalars(
         select(ProgrammeVersion).where(ProgrammeVersion.event_id == event.id)
         .order_by(ProgrammeVersion.number.desc())
@@ -383,12 +439,51 @@ def version_summaries(event):
     )
     for version_id, status, number in rows:
         counts.setdefault(version_id, {})[status] = number
-    changes = dict(db.session.execute(
-        select(Notice.version_id, func.count())
-        .where(Notice.event_id == event.id, Notice.version_id.is_not(None))
-        .group_by(Notice.version_id)
-    ).all())
+    if changed is None:
+        changed = notice_rows(event)
+    changes = Counter(version_id for version_id, _item_id in changed if version_id is not None)
     return [(v, changes.get(v.id, 0), counts.get(v.id, {})) for v in versions]
+
+
+@dataclass
+class PublicationStatus:
+    """What the organiser's programme pages say about the draft they show."""
+
+    number: int | None  # the version the public sees; None before the first publish
+    published_at: datetime | None
+    notices: int  # pending changes, told to the people affected on publish
+    edits: list[str]  # titles of items edited with nobody to tell (new title, say)
+    changed: set = field(default_factory=set)  # ids of the items the public sees otherwise
+
+    @property
+    def first(self) -> bool:
+        return self.number is None
+
+    @property
+    def unpublished(self) -> int:
+        return self.notices + len(self.edits)
+
+    @property
+    def can_publish(self) -> bool:
+        return self.first or self.unpublished > 0
+
+
+def publication_status(event, items, changed=None) -> PublicationStatus:
+    """`items` is the draft as programme.services.items_for(event, include_cancelled=True)
+    loaded it, `changed` what notice_rows(event) gives (if at hand); two more queries (one
+    with `changed`) however big the programme."""
+    from app.programme.published import snapshot_of
+
+    published = newest_version(event.id)
+    if changed is None:
+        changed = notice_rows(event)
+    told = [item_id for version_id, item_id in changed if version_id is None]
+    if published is None:
+        return PublicationStatus(None, None, len(told), [])
+    differs = changed_items(snapshot_of(event, items), published.snapshot)
+    edits = [title for item_id, title in differs if item_id not in set(told)]
+    return PublicationStatus(published.number, published.published_at, len(told), edits,
+                             {item_id for item_id, _title in differs} | set(told))
 
 
 def pending_count(event) -> int:
@@ -399,7 +494,12 @@ def pending_count(event) -> int:
 
 
 def recent_versions(event, limit: int = 3) -> list[ProgrammeVersion]:
+    """The latest versions that changed something people had seen (the first version and
+    edits that told nobody have no changes to list), with their changes: two queries."""
     return list(db.session.scalars(
-        select(ProgrammeVersion).where(ProgrammeVersion.event_id == event.id)
+        select(ProgrammeVersion)
+        .where(ProgrammeVersion.event_id == event.id,
+               exists().where(Notice.version_id == ProgrammeVersion.id))
+        .options(selectinload(ProgrammeVersion.notices))
         .order_by(ProgrammeVersion.number.desc()).limit(limit)
     ))

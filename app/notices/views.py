@@ -1,4 +1,5 @@
-"""The organiser previews the pending programme changes and publishes them as a new version."""
+"""The organiser previews the draft's changes and publishes them as a new programme version,
+which is what the public programme shows from then on."""
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -31,6 +32,9 @@ def publish(slug):
         version = services.publish(event, current_user, form.message.data or "")
         if version is None:
             flash(_("There are no unpublished changes."), "info")
+        elif not version.notices:
+            flash(_("Version %(number)d published: the public programme shows it now. Nobody "
+                    "needed to be notified.", number=version.number), "success")
         else:
             queued = len(_emails(version))
             flash(_("Version %(number)d published; %(count)d notices queued.",

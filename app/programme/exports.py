@@ -1,6 +1,10 @@
 """The programme in formats other programs read: iCalendar (RFC 5545), the Frab/pretalx
 schedule.json (as the c3voc schema defines it) and CSV for spreadsheets. No request in sight:
-links are absolute, built from BASE_URL."""
+links are absolute, built from BASE_URL.
+
+The public formats (iCalendar and schedule.json) are made from the published programme
+(app.programme.published); before the first publish they are empty but valid. The CSV is the
+organiser's working copy, made from the draft, so it can be edited and imported again."""
 
 import csv
 import hashlib
@@ -25,6 +29,7 @@ from app.notices.models import Notice, ProgrammeVersion
 
 from . import services
 from .models import ProgrammeItem
+from .published import published_programme
 
 PRODID = "-//Samla//Samla programme//EN"
 SCHEMA_ID = "https://c3voc.de/schedule/schema.json"
@@ -52,8 +57,8 @@ def programme_url(event: Event) -> str:
     return absolute_url("programme.public", slug=event.slug)
 
 
-def item_url(item: ProgrammeItem) -> str:
-    return f"{programme_url(item.event)}#item-{item.id}"
+def item_url(item: ProgrammeItem, event: Event | None = None) -> str:
+    return f"{programme_url(event or item.event)}#item-{item.id}"
 
 
 def speaker_line(speaker) -> str:
@@ -100,9 +105,10 @@ def sequences(event: Event) -> tuple[dict[int, int], datetime | None]:
 
 
 def ical(event: Event, now: datetime | None = None) -> bytes:
-    """The whole public programme, cancelled items included (STATUS:CANCELLED), so a calendar
-    that imported an item before learns that it will not take place."""
-    items = services.items_for(event, include_cancelled=True)
+    """The whole published programme, cancelled items included (STATUS:CANCELLED), so a
+    calendar that imported an item before learns that it will not take place. Before the first
+    publish: a valid calendar without events."""
+    items = published_programme(event).items
     return calendar(event, items, name=event.name, now=now)
 
 
@@ -110,7 +116,8 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
              method: str = "PUBLISH", versions: tuple[dict[int, int], datetime | None]
              | None = None, organizer: tuple[str, str] | None = None,
              attendee: str | None = None) -> bytes:
-    """A VCALENDAR of some of the event's items (loaded with their rooms and slots). Every
+    """A VCALENDAR of some of the event's items (published items, or live ones loaded with
+    their rooms and slots: both have the same attributes). Every
     item is written the same way whichever calendar it is in, with the same UID and SEQUENCE
     (the number of its published changes), so the whole-event calendar, an attendee's own one
     and the updates sent by email agree. DTSTAMP is when the latest version was published (now
@@ -195,10 +202,10 @@ def _acronym(event: Event) -> str:
     return text if len(text) >= 4 else f"{text}_{event.id:04d}"
 
 
-def _item_slug(item: ProgrammeItem) -> str:
+def _item_slug(event: Event, item: ProgrammeItem) -> str:
     from app.events.services import slugify
 
-    text = re.sub(r"[^a-z0-9_-]", "-", f"{item.event.slug}-{item.id}-{slugify(item.title)}")
+    text = re.sub(r"[^a-z0-9_-]", "-", f"{event.slug}-{item.id}-{slugify(item.title)}")
     return text.strip("-_") or f"item-{item.id}"
 
 
@@ -232,8 +239,8 @@ def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
         "end": ends.isoformat(),
         "duration": _hhmm(item.ends_at - item.starts_at),
         "room": _room_name(event, item.room),
-        "slug": _item_slug(item),
-        "url": item_url(item),
+        "slug": _item_slug(event, item),
+        "url": item_url(item, event),
         "title": item.title,
         "subtitle": "",
         "track": None,
@@ -249,24 +256,32 @@ def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
     }
 
 
+def _schedule_room(room) -> dict:
+    return {"name": room.name,
+            "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"room-{room.id}@{host()}")),
+            "capacity": room.capacity, "description": room.accessibility_notes or None}
+
+
 def schedule(event: Event) -> dict:
-    """Cancelled items are left out: frab and pretalx publish only what takes place."""
+    """The published programme. Cancelled items are left out: frab and pretalx publish only
+    what takes place. The rooms are those of the published version."""
     zone = ZoneInfo(event.timezone)
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
-    items = services.items_for(event)
-    room_names = [room.name for room in event.rooms]
-    rooms = [
-        {"name": room.name, "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"room-{room.id}@{host()}")),
-         "capacity": room.capacity, "description": room.accessibility_notes or None}
-        for room in event.rooms
-    ]
+    programme = published_programme(event)
+    items = programme.taking_place()
+    room_names = [room.name for room in programme.rooms]
+    rooms = [_schedule_room(room) for room in programme.rooms]
+    for item in items:  # a room that is gone from the list still names its items' place
+        if item.room is not None and item.room.name not in room_names:
+            room_names.append(item.room.name)
+            rooms.append(_schedule_room(item.room))
     if any(item.room is None for item in items):
         name = _room_name(event, None)
         if name not in room_names:
             room_names.append(name)
             rooms.append({"name": name, "guid": str(uuid.uuid5(
                 uuid.NAMESPACE_URL, f"room-none-{event.id}@{host()}"))})
-    by_day: dict[date, list[ProgrammeItem]] = {day: [] for day in event.days}
+    by_day: dict[date, list] = {day: [] for day in event.days}
     for item in items:
         by_day.setdefault(local_day(event, item.starts_at), []).append(item)
     days = []
@@ -315,6 +330,7 @@ def _cell(value: str) -> str:
 
 
 def csv_rows(event: Event) -> list[dict]:
+    """The draft, as the organiser edits it (the import reads the same columns back)."""
     rows = []
     for item in services.items_for(event, include_cancelled=True):
         starts, ends = _local(event, item.starts_at), _local(event, item.ends_at)

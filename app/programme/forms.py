@@ -5,13 +5,14 @@ from wtforms import (
     BooleanField,
     EmailField,
     HiddenField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.validators import valid_email
@@ -39,6 +40,11 @@ class ItemForm(FlaskForm):
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     end = TimeField(_l("Ends"), validators=[DataRequired()])
     room = SelectField(_l("Room"), coerce=int)
+    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)])
+    signup_required = BooleanField(_l("Attendees must sign up (limited seats)"))
+    signup_capacity = IntegerField(
+        _l("Seats for sign-up"), validators=[Optional(), NumberRange(min=1, max=100000)]
+    )
     speakers = CheckboxList(_l("Speakers"), coerce=int)
     new_speaker_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
     new_speaker_role = StringField(_l("Title or role"), validators=[Optional(), Length(max=200)])

@@ -12,6 +12,7 @@ from app.events.services import local_day
 from app.events.views import managed_event_or_404
 from app.extensions import db
 from app.i18n import fmt_date, fmt_time, local
+from app.notices.services import publication_status
 
 from . import services
 from .models import ProgrammeItem
@@ -47,6 +48,8 @@ def _chosen_day(event) -> date:
 
 def conflict_text(event, conflict) -> str:
     """One clash in words, as the edit form puts it."""
+    if conflict.kind == "capacity":
+        return str(conflict.explanation)
     other = conflict.other
     start, end = fmt_time(other.starts_at, event.timezone), fmt_time(other.ends_at, event.timezone)
     if conflict.kind == "room":
@@ -61,7 +64,8 @@ def conflict_text(event, conflict) -> str:
 def grid(slug):
     event = managed_event_or_404(slug)
     day = _chosen_day(event)
-    items = services.items_for(event)
+    everything = services.items_for(event, include_cancelled=True)
+    items = [item for item in everything if not item.cancelled]
     clashes = services.conflicts_among(items)
     todays = [item for item in items if local_day(event, item.starts_at) == day]
     tz = event.timezone
@@ -87,6 +91,7 @@ def grid(slug):
         days=[(d, fmt_date(d, "full")) for d in event.days],
         columns=[(room_id, name, blocks.get(room_id, [])) for room_id, name in columns],
         first=first, last=last, step=step, hours=hours, hhmm=_hhmm,
+        publication=publication_status(event, everything),
     )
 
 

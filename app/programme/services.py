@@ -98,15 +98,55 @@ def place(event: Event, placement: ItemPlacement) -> tuple[datetime, datetime]:
 
 @dataclass(frozen=True)
 class Conflict:
-    """Another item the placement overlaps: in the same room, or with one of the same speakers."""
+    """Another item the placement overlaps: in the same room, or with one of the same speakers.
+    Or ("capacity") a sign-up item whose seats do not fit: then `other` is the item itself,
+    `taken` its sign-ups (or the sign-ups its limit allows), `seats` what holds them and
+    `room` the room, when it is the room that is too small."""
 
-    kind: str  # "room" or "speaker"
+    kind: str  # "room", "speaker" or "capacity"
     other: ProgrammeItem
     speaker: Speaker | None = None
+    taken: int = 0
+    seats: int = 0
+    room: Room | None = None
+    allowed: bool = False  # capacity: taken is the limit set for sign-ups, not sign-ups made
 
     @property
-    def key(self) -> tuple[str, int, int | None]:
+    def key(self) -> tuple[str, int | None, int | None]:
         return self.kind, self.other.id, self.speaker.id if self.speaker else None
+
+    @property
+    def explanation(self) -> str:
+        """A capacity conflict in words (room and speaker clashes are put in the templates)."""
+        title = self.other.title
+        if self.allowed:
+            return _l("“%(title)s” lets %(taken)d sign up, but %(room)s holds %(seats)d",
+                      title=title, taken=self.taken, room=self.room.name, seats=self.seats)
+        if self.room is not None:
+            return _l("%(room)s holds %(seats)d, but %(taken)d have signed up for “%(title)s”",
+                      room=self.room.name, seats=self.seats, taken=self.taken, title=title)
+        return _l("%(taken)d have signed up for “%(title)s”, more than its %(seats)d seats",
+                  taken=self.taken, title=title, seats=self.seats)
+
+
+def capacity_conflict(item: ProgrammeItem | None, room: Room | None, signup_required: bool,
+                      signup_capacity: int | None, title: str = "") -> Conflict | None:
+    """A workshop with more sign-ups than its room holds or its limit allows, or a limit above
+    what the room holds, as the item would be placed (item None: a new item, no sign-ups yet).
+    No queries: it reads the item's counter and the room given."""
+    if not signup_required or (item is not None and item.cancelled):
+        return None
+    subject = item if item is not None else ProgrammeItem(title=title, signups_taken=0)
+    taken = subject.signups_taken or 0
+    room_seats = room.capacity if room is not None else None
+    if room_seats is not None and taken > room_seats:
+        return Conflict("capacity", subject, taken=taken, seats=room_seats, room=room)
+    if signup_capacity is not None and taken > signup_capacity:
+        return Conflict("capacity", subject, taken=taken, seats=signup_capacity)
+    if room_seats is not None and signup_capacity is not None and signup_capacity > room_seats:
+        return Conflict("capacity", subject, taken=signup_capacity, seats=room_seats, room=room,
+                        allowed=True)
+    return None
 
 
 def conflicts_for(
@@ -160,12 +200,15 @@ def conflicts_for(
 
 def conflicts_to_confirm(
     event: Event, placement: ItemPlacement, speaker_ids: set[int],
-    item: ProgrammeItem | None = None,
+    item: ProgrammeItem | None = None, signup: tuple[bool, int | None] | None = None,
+    title: str = "",
 ) -> list[Conflict]:
     """The clashes an organiser must confirm before this placement is stored.
 
-    A cancelled item clashes with nothing. When editing, clashes the item already had (so were
-    confirmed before) do not ask again; a change that adds one does, and then all are listed."""
+    `signup` is (sign-up required, sign-up capacity) as the item is to be saved; None keeps the
+    item's own (a move in the grid). A cancelled item clashes with nothing. When editing,
+    clashes the item already had (so were confirmed before) do not ask again; a change that
+    adds one does, and then all are listed."""
     if item is not None and item.cancelled:
         return []
     starts_at, ends_at = place(event, placement)
@@ -173,11 +216,19 @@ def conflicts_to_confirm(
     conflicts = conflicts_for(
         event, starts_at, ends_at, placement.room, speaker_ids, exclude_item_id=exclude
     )
+    if signup is None:
+        signup = (item.signup_required, item.signup_capacity) if item is not None else (
+            False, None)
+    crowded = capacity_conflict(item, placement.room, *signup, title=title)
+    if crowded is not None:
+        conflicts.append(crowded)
     if conflicts and item is not None:
         current = {slot.speaker_id for slot in item.slots if slot.state != "declined"}
         before = {c.key for c in conflicts_for(
             event, item.starts_at, item.ends_at, item.room, current, exclude_item_id=item.id
         )}
+        if capacity_conflict(item, item.room, item.signup_required, item.signup_capacity):
+            before.add(("capacity", item.id, None))
         if {c.key for c in conflicts} <= before:
             return []
     return conflicts
@@ -208,27 +259,38 @@ def conflicts_among(items: Iterable[ProgrammeItem]) -> dict[int, list[Conflict]]
                     Conflict("speaker", item, mine[speaker_id])
                 )
         running.append(item)
+        crowded = capacity_conflict(item, item.room, item.signup_required, item.signup_capacity)
+        if crowded is not None:
+            found.setdefault(item.id, []).append(crowded)
     return found
 
 
-def create_item(event: Event, *, title, kind, description, placement: ItemPlacement):
+def create_item(event: Event, *, title, kind, description, placement: ItemPlacement,
+                audience: str = "", signup: tuple[bool, int | None] = (False, None)):
     starts_at, ends_at = place(event, placement)
     item = ProgrammeItem(
         event=event, title=title, kind=kind, description=description or "",
-        starts_at=starts_at, ends_at=ends_at, room=placement.room,
+        starts_at=starts_at, ends_at=ends_at, room=placement.room, audience=audience or "",
+        signup_required=bool(signup[0]), signup_capacity=signup[1], signups_taken=0,
     )
     db.session.add(item)
     return item
 
 
-def update_item(item: ProgrammeItem, *, title, kind, description, placement: ItemPlacement):
+def update_item(item: ProgrammeItem, *, title, kind, description, placement: ItemPlacement,
+                audience: str | None = None, signup: tuple[bool, int | None] | None = None):
     """Apply an edit; a change of time or room is recorded as a pending change, told to the
-    people affected when the programme is next published."""
+    people affected when the programme is next published. audience and signup (sign-up
+    required, capacity) stay as they are when not given (a move in the grid)."""
     from app.notices.services import record_moved
 
     starts_at, ends_at = place(item.event, placement)
     old = (item.starts_at, item.ends_at, item.room)
     item.title, item.kind, item.description = title, kind, description or ""
+    if audience is not None:
+        item.audience = audience
+    if signup is not None:
+        item.signup_required, item.signup_capacity = bool(signup[0]), signup[1]
     item.starts_at, item.ends_at, item.room = starts_at, ends_at, placement.room
     moved = (old[0], old[1], old[2] and old[2].id) != (
         starts_at, ends_at, placement.room and placement.room.id

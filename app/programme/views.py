@@ -22,20 +22,23 @@ from app.speakers import services as speaker_services
 from . import services
 from .forms import CancelItemForm, ItemForm
 from .models import KINDS, ProgrammeItem
+from .published import published_programme
 
 bp = Blueprint("programme", __name__)
 
 
 @bp.route("/e/<slug>/programme")
 def public(slug):
+    """The newest published version, never the organiser's draft."""
     event = event_or_404(slug)
-    items = services.items_for(event, include_cancelled=True)
+    programme = published_programme(event)
     # Each kind's label translated once per page, not once per item.
     kind_label = get_template_attribute("programme/_kind.html", "kind_label")
     return render_template(
-        "programme/public.html", event=event, days=services.by_day(event, items),
+        "programme/public.html", event=event, programme=programme,
+        days=services.by_day(event, programme.items),
         kind_labels={kind: kind_label(kind) for kind in KINDS},
-        versions=recent_versions(event),
+        versions=recent_versions(event) if programme.is_published else [],
     )
 
 
@@ -92,11 +95,16 @@ def _chosen_speaker_ids(event, form, item=None) -> set[int]:
     return chosen
 
 
+def _signup(form) -> tuple[bool, int | None]:
+    return bool(form.signup_required.data), form.signup_capacity.data
+
+
 def _unconfirmed_conflicts(event, form, placement, item=None) -> list:
     if form.confirm_overlap.data:
         return []
     return services.conflicts_to_confirm(
-        event, placement, _chosen_speaker_ids(event, form, item), item
+        event, placement, _chosen_speaker_ids(event, form, item), item,
+        signup=_signup(form), title=form.title.data,
     )
 
 
@@ -129,6 +137,7 @@ def create(slug):
             item = services.create_item(
                 event, title=form.title.data, kind=form.kind.data,
                 description=form.description.data, placement=placement,
+                audience=form.audience.data or "", signup=_signup(form),
             )
             db.session.flush()
             _save_speakers(event, item, form)
@@ -167,6 +176,7 @@ def edit(slug, item_id):
             moved = services.update_item(
                 item, title=form.title.data, kind=form.kind.data,
                 description=form.description.data, placement=placement,
+                audience=form.audience.data or "", signup=_signup(form),
             )
             _save_speakers(event, item, form)
             if not item.cancelled:

@@ -1,34 +1,100 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Form,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 from app.validators import valid_email
 
+SENSITIVE_CONSENT = _l(
+    "I agree that the organiser stores my dietary and accessibility needs to plan the event. "
+    "Only organisers see them, and they are deleted after the event."
+)
 
-class RegistrationForm(FlaskForm):
-    ticket_type = RadioField(_l("Ticket"), coerce=int, validators=[DataRequired()])
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), valid_email(), Length(max=254)])
-    organisation = StringField(
-        _l("Organisation or employer (optional)"), validators=[Optional(), Length(max=200)]
+
+def _builtin(label, setting: str, max_length: int):
+    required = setting == "required"
+    return StringField(
+        label if required else _l("%(field)s (optional)", field=label),
+        validators=[DataRequired() if required else Optional(), Length(max=max_length)],
     )
-    dietary_needs = TextAreaField(
-        _l("Dietary needs (optional)"), validators=[Optional(), Length(max=1000)]
-    )
-    accessibility_needs = TextAreaField(
-        _l("Accessibility needs (optional)"), validators=[Optional(), Length(max=1000)]
-    )
-    sensitive_consent = BooleanField(
-        _l("I agree that the organiser stores my dietary and accessibility needs to plan the "
-           "event. Only organisers see them, and they are deleted after the event.")
-    )
+
+
+def attendee_form_class(event, ticket_type, language: str):
+    """The details asked of one attendee: the built-in fields the organiser switched on and
+    the custom questions for this ticket type (as fields named q<question id>)."""
+    from . import services
+
+    fields = {
+        "name": StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)]),
+        "email": EmailField(_l("Email"),
+                            validators=[DataRequired(), valid_email(), Length(max=254)]),
+    }
+    if event.field_organisation != "off":
+        fields["organisation"] = _builtin(_l("Organisation or employer"),
+                                          event.field_organisation, 200)
+    if event.field_role != "off":
+        fields["role"] = _builtin(_l("Role or title"), event.field_role, 200)
+    if event.field_phone != "off":
+        fields["phone"] = _builtin(_l("Phone"), event.field_phone, 40)
+    # After the organiser purged the event's personal data, nothing sensitive is asked again.
+    purged = event.personal_data_purged_at is not None
+    if event.ask_sensitive and not purged:
+        fields["dietary_needs"] = TextAreaField(
+            _l("Dietary needs (optional)"), validators=[Optional(), Length(max=1000)])
+        fields["accessibility_needs"] = TextAreaField(
+            _l("Accessibility needs (optional)"), validators=[Optional(), Length(max=1000)])
+        fields["sensitive_consent"] = BooleanField(SENSITIVE_CONSENT)
+    questions = [] if purged else services.questions_for(event, ticket_type.id)
+    if questions:
+        from .questions import answer_field
+
+        for question in questions:
+            fields[f"q{question.id}"] = answer_field(question, language)
+    form_class = type("AttendeeForm", (Form,), fields)
+    form_class.questions = questions
+    form_class.ticket_type = ticket_type
+    return form_class
+
+
+class OrderForm(FlaskForm):
+    """Who orders and how they pay; the attendees come as sub-forms prefixed a0-, a1-, ..."""
+
+    buyer_name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    buyer_email = EmailField(
+        _l("Your email"), validators=[Optional(), valid_email(), Length(max=254)])
+    payment_method = RadioField(_l("Payment"), validators=[Optional()], choices=[
+        ("card", _l("Card (or another method offered by Stripe)")),
+        ("invoice", _l("Invoice to my employer or organisation")),
+    ])
+    billing_name = StringField(_l("Organisation to invoice"),
+                               validators=[Optional(), Length(max=200)])
+    billing_org_number = StringField(_l("Organisation number"),
+                                     validators=[Optional(), Length(max=20)])
+    billing_address = TextAreaField(_l("Invoice address"),
+                                    validators=[Optional(), Length(max=1000)])
+    billing_email = EmailField(_l("Email for the invoice (optional)"),
+                               validators=[Optional(), valid_email(), Length(max=254)])
+    invoice_reference = StringField(_l("Your reference (optional)"),
+                                    validators=[Optional(), Length(max=200)])
+    peppol_id = StringField(_l("E-invoice address, Peppol ID (optional)"),
+                            validators=[Optional(), Length(max=100)])
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
 
 
 class CancelForm(FlaskForm):
     confirm = BooleanField(_l("Yes, cancel my registration"), validators=[DataRequired()])
+
+
+class CancelOrderForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, cancel the whole order"), validators=[DataRequired()])
 
 
 class StarForm(FlaskForm):

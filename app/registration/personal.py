@@ -1,17 +1,19 @@
 """An attendee's own programme: the items they starred from the link in their confirmation
 email, without an account. The unique key (registration, item) makes starring idempotent: a
-double submit, or two at once, never stores the item twice."""
+double submit, or two at once, never stores the item twice.
+
+It is made from the published programme (app.programme.published), as the public programme
+page is: an item the organiser has only drafted cannot be starred, and a starred item shows as
+last published (a cancellation shows once it is published)."""
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from app.db_types import utcnow
 from app.extensions import db
-from app.programme.models import ProgrammeItem
-from app.speakers.models import SpeakerSlot
+from app.programme.published import PublishedItem, PublishedProgramme, published_programme
 
 from .models import PersonalProgrammeEntry, Registration
 
@@ -20,18 +22,25 @@ class PersonalProgrammeError(ValueError):
     pass
 
 
-def _check(registration: Registration, item: ProgrammeItem) -> None:
+def _check(registration: Registration, item) -> None:
     if not registration.is_active:
         raise PersonalProgrammeError("the registration is cancelled")
     if item.event_id != registration.event_id:
         raise PersonalProgrammeError("the item belongs to another event")
 
 
-def star(registration: Registration, item: ProgrammeItem) -> bool:
-    """Add the item to the attendee's programme. True if it was added now, False if it was
-    there already. Commits. Cancelled items cannot be added (they can still be removed)."""
+def star(registration: Registration, item, programme: PublishedProgramme | None = None) -> bool:
+    """Add the item (a published or a live one: only its id counts) to the attendee's
+    programme. True if it was added now, False if it was there already. Commits. Only items of
+    the published programme that are not cancelled in it can be added (a cancelled one can
+    still be removed). `programme` is published_programme(event), when the caller has it."""
     _check(registration, item)
-    if item.cancelled:
+    if programme is None:
+        programme = published_programme(registration.event, live_speakers=False)
+    published = programme.item(item.id)
+    if published is None:
+        raise PersonalProgrammeError("the item is not in the published programme")
+    if published.cancelled:
         raise PersonalProgrammeError("the item is cancelled")
     if is_starred(registration, item):
         return False
@@ -47,7 +56,7 @@ def star(registration: Registration, item: ProgrammeItem) -> bool:
     return True
 
 
-def unstar(registration: Registration, item: ProgrammeItem) -> bool:
+def unstar(registration: Registration, item) -> bool:
     """Remove the item; True if it was there. Commits. Removing twice is harmless."""
     _check(registration, item)
     removed = db.session.execute(
@@ -60,7 +69,7 @@ def unstar(registration: Registration, item: ProgrammeItem) -> bool:
     return bool(removed)
 
 
-def is_starred(registration: Registration, item: ProgrammeItem) -> bool:
+def is_starred(registration: Registration, item) -> bool:
     return db.session.scalar(
         select(PersonalProgrammeEntry.id).where(
             PersonalProgrammeEntry.registration_id == registration.id,
@@ -76,30 +85,24 @@ def starred_ids(registration: Registration) -> set[int]:
     ))
 
 
-def personal_items(registration: Registration) -> list[ProgrammeItem]:
-    """The starred items in programme order, with rooms and speakers, in one query. Items
-    cancelled after they were starred are included (shown, and sent as STATUS:CANCELLED)."""
-    query = (
-        select(ProgrammeItem)
-        .join(PersonalProgrammeEntry, PersonalProgrammeEntry.item_id == ProgrammeItem.id)
-        .where(PersonalProgrammeEntry.registration_id == registration.id,
-               ProgrammeItem.event_id == registration.event_id)
-        .options(
-            joinedload(ProgrammeItem.room),
-            joinedload(ProgrammeItem.slots).joinedload(SpeakerSlot.speaker),
-        )
-        .order_by(ProgrammeItem.starts_at, ProgrammeItem.room_id, ProgrammeItem.id)
-    )
-    return list(db.session.scalars(query).unique())
+def personal_items(registration: Registration,
+                   programme: PublishedProgramme | None = None) -> list[PublishedItem]:
+    """The starred items as published, in programme order, with rooms and speakers. Items
+    cancelled after they were starred are included (shown, and sent as STATUS:CANCELLED).
+    A fixed number of queries: the published programme (unless given) and the choices."""
+    if programme is None:
+        programme = published_programme(registration.event)
+    starred = starred_ids(registration)
+    return [item for item in programme.items if item.id in starred]
 
 
-def item_or_none(registration: Registration, item_id: int) -> ProgrammeItem | None:
-    """An item of the registration's event, or None (never another event's)."""
-    return db.session.scalar(
-        select(ProgrammeItem).where(
-            ProgrammeItem.id == item_id, ProgrammeItem.event_id == registration.event_id
-        )
-    )
+def item_or_none(registration: Registration, item_id: int,
+                 programme: PublishedProgramme | None = None) -> PublishedItem | None:
+    """An item of the published programme of the registration's event, or None (never another
+    event's, nor one the organiser has only drafted)."""
+    if programme is None:
+        programme = published_programme(registration.event, live_speakers=False)
+    return programme.item(item_id)
 
 
 def personal_ical(registration: Registration) -> bytes:

@@ -1,8 +1,17 @@
-"""Registration rules: a seat is taken by one atomic UPDATE, so two people can never get the
-last seat, on SQLite (writes are serialised) or PostgreSQL (the row lock re-checks the WHERE)."""
+"""Registration rules: orders, seats, holds and cancellations.
 
-from dataclasses import dataclass
+A seat is taken by one atomic UPDATE on the ticket type (and one on the event when it has an
+overall capacity), so two people can never get the last seat, on SQLite (writes are serialised)
+or PostgreSQL (the row lock re-checks the WHERE). Ticket types are always locked in id order and
+the event last, so concurrent orders cannot deadlock."""
 
+import hmac
+import secrets
+from collections import Counter as Tally
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -15,7 +24,7 @@ from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.tokens import badge_token, link_token
 
-from .models import Registration, TicketType
+from .models import Answer, Order, Question, Registration, TicketType
 
 
 class RegistrationError(ValueError):
@@ -23,7 +32,15 @@ class RegistrationError(ValueError):
 
 
 class AlreadyRegistered(RegistrationError):
-    pass
+    def __init__(self, message, email: str = ""):
+        super().__init__(message)
+        self.email = email
+
+
+class SoldOut(RegistrationError):
+    def __init__(self, message, ticket_type: TicketType | None = None):
+        super().__init__(message)
+        self.ticket_type = ticket_type
 
 
 @dataclass
@@ -31,11 +48,29 @@ class Attendee:
     name: str
     email: str
     organisation: str = ""
+    role: str = ""
+    phone: str = ""
     dietary_needs: str = ""
     accessibility_needs: str = ""
     sensitive_consent: bool = False
     language: str = "sv"
+    # question id -> value (str, list of str, or bool), as Answer.value stores it
+    answers: dict = field(default_factory=dict)
 
+
+@dataclass
+class Billing:
+    """Who the invoice goes to: an employer, usually."""
+
+    name: str
+    address: str
+    org_number: str = ""
+    email: str = ""
+    reference: str = ""
+    peppol_id: str = ""
+
+
+# --- reading ---------------------------------------------------------------------------------
 
 def ticket_types_for(event: Event) -> list[TicketType]:
     return list(
@@ -44,6 +79,46 @@ def ticket_types_for(event: Event) -> list[TicketType]:
             .order_by(TicketType.position, TicketType.id)
         )
     )
+
+
+def code_matches(ticket_type: TicketType, code: str) -> bool:
+    wanted = (ticket_type.access_code or "").strip().lower()
+    given = (code or "").strip().lower()
+    return bool(wanted) and hmac.compare_digest(wanted.encode(), given.encode())
+
+
+def is_visible(ticket_type: TicketType, access_code: str = "") -> bool:
+    return ticket_type.visibility == "public" or code_matches(ticket_type, access_code)
+
+
+def sales_state(ticket_type: TicketType, now: datetime | None = None) -> str:
+    """"not_yet", "ended" or "open"."""
+    now = now or utcnow()
+    if ticket_type.sales_start is not None and now < ticket_type.sales_start:
+        return "not_yet"
+    if ticket_type.sales_end is not None and now >= ticket_type.sales_end:
+        return "ended"
+    return "open"
+
+
+def visible_ticket_types(event: Event, access_code: str = "") -> list[TicketType]:
+    return [t for t in ticket_types_for(event) if is_visible(t, access_code)]
+
+
+def seats_left(event: Event, ticket_type: TicketType) -> int | None:
+    """What the public may still book of this ticket type, counting the event's capacity."""
+    limits = [n for n in (ticket_type.seats_left, event.seats_left) if n is not None]
+    return min(limits) if limits else None
+
+
+def questions_for(event: Event, ticket_type_id: int | None = None) -> list[Question]:
+    questions = db.session.scalars(
+        select(Question).where(Question.event_id == event.id)
+        .order_by(Question.position, Question.id)
+    ).all()
+    if ticket_type_id is None:
+        return list(questions)
+    return [q for q in questions if q.applies_to(ticket_type_id)]
 
 
 def registration_counts(event: Event) -> dict[str, int]:
@@ -64,71 +139,435 @@ def find_active(event: Event, email: str) -> Registration | None:
     )
 
 
-def _take_seat(ticket_type: TicketType) -> bool:
+def _live_emails(event: Event, emails: list[str]) -> set[str]:
+    return set(db.session.scalars(
+        select(Registration.email).where(
+            Registration.event_id == event.id, Registration.email.in_(emails),
+            Registration.status.in_(("confirmed", "pending")),
+        )
+    ))
+
+
+def by_token(token: str) -> Registration | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Registration).where(Registration.manage_token == token))
+
+
+def order_by_token(token: str) -> Order | None:
+    if not token or len(token) > 64:
+        return None
+    return db.session.scalar(select(Order).where(Order.manage_token == token))
+
+
+def vat_of(gross_ore: int, percent: int) -> int:
+    """The VAT contained in a price that includes it, rounded to the öre."""
+    return round(gross_ore * percent / (100 + percent)) if percent else 0
+
+
+# --- seats -----------------------------------------------------------------------------------
+
+def _take_seats(event: Event, ticket_type_id: int, count: int) -> bool:
     taken = db.session.execute(
         update(TicketType)
         .where(
-            TicketType.id == ticket_type.id,
-            (TicketType.capacity.is_(None)) | (TicketType.seats_taken < TicketType.capacity),
+            TicketType.id == ticket_type_id,
+            (TicketType.capacity.is_(None))
+            | (TicketType.seats_taken + count <= TicketType.capacity),
         )
-        .values(seats_taken=TicketType.seats_taken + 1)
+        .values(seats_taken=TicketType.seats_taken + count)
         .execution_options(synchronize_session=False)
     ).rowcount
     return taken == 1
 
 
-def _release_seat(ticket_type_id: int) -> None:
+def _take_event_seats(event: Event, count: int) -> bool:
+    taken = db.session.execute(
+        update(Event)
+        .where(Event.id == event.id,
+               (Event.capacity.is_(None)) | (Event.seats_taken + count <= Event.capacity))
+        .values(seats_taken=Event.seats_taken + count)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return taken == 1
+
+
+def _give_back(event_id: int, ticket_type_id: int, count: int = 1) -> None:
     db.session.execute(
         update(TicketType)
-        .where(TicketType.id == ticket_type_id, TicketType.seats_taken > 0)
-        .values(seats_taken=TicketType.seats_taken - 1)
+        .where(TicketType.id == ticket_type_id, TicketType.seats_taken >= count)
+        .values(seats_taken=TicketType.seats_taken - count)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        update(Event)
+        .where(Event.id == event_id, Event.seats_taken >= count)
+        .values(seats_taken=Event.seats_taken - count)
         .execution_options(synchronize_session=False)
     )
 
 
-def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Registration:
-    """Register one attendee for a free ticket and queue the confirmation with the badge.
-    Commits; on any refusal nothing is stored."""
+def release_seat(event_id: int, ticket_type_id: int) -> None:
+    """A seat is free again: the next person on the waiting list gets an offer that keeps it;
+    with nobody waiting it goes back to sale. Part of the caller's transaction."""
+    from . import waitlist
+
+    if not waitlist.pass_seat_on(event_id, ticket_type_id):
+        _give_back(event_id, ticket_type_id)
+
+
+# --- placing an order ------------------------------------------------------------------------
+
+def new_order_code() -> str:
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+    return "".join(secrets.choice(alphabet) for _i in range(8))
+
+
+def next_number(series: str) -> int:
+    """The next number of a gap-free series, inside the caller's transaction."""
+    from app.payments.models import Counter
+
+    number = db.session.execute(
+        update(Counter).where(Counter.name == series).values(value=Counter.value + 1)
+        .returning(Counter.value)
+    ).scalar()
+    if number is None:
+        db.session.add(Counter(name=series, value=1))
+        db.session.flush()
+        number = 1
+    return number
+
+
+def _check_answers(event: Event, ticket_type_id: int, answers: dict) -> None:
+    for question in questions_for(event, ticket_type_id):
+        value = answers.get(question.id)
+        if question.required and value in (None, "", []) and question.kind != "yesno":
+            raise RegistrationError(
+                _l("Please answer: %(question)s", question=question.label_in("sv")))
+        allowed = {option.get("sv") for option in question.options or []}
+        if question.kind == "choice" and value not in (None, "") and value not in allowed:
+            raise RegistrationError(_l("That is not one of the choices."))
+        if question.kind == "multiple" and value and not set(value) <= allowed:
+            raise RegistrationError(_l("That is not one of the choices."))
+
+
+def _validate(event: Event, wanted: list[tuple[TicketType, Attendee]], access_code: str,
+              offer_ticket_id: int | None) -> None:
     if not event.registration_open:
         raise RegistrationError(_l("Registration for this event is closed."))
-    if ticket_type.event_id != event.id:
-        raise RegistrationError(_l("That ticket does not belong to this event."))
-    if not ticket_type.is_free:
-        raise RegistrationError(_l("This ticket has to be paid for, and card payment is not "
-                                   "available yet. Contact the organiser."))
-    if (attendee.dietary_needs or attendee.accessibility_needs) and not attendee.sensitive_consent:
-        raise RegistrationError(_l("To save dietary or accessibility needs we need your consent. "
-                                   "Tick the consent box or leave those fields empty."))
-    if find_active(event, attendee.email):
-        raise AlreadyRegistered(_l("This email address is already registered for the event."))
+    if not wanted:
+        raise RegistrationError(_l("Choose at least one ticket."))
+    if len(wanted) > current_app.config["MAX_TICKETS_PER_ORDER"]:
+        raise RegistrationError(_l("At most %(count)d tickets per order.",
+                                   count=current_app.config["MAX_TICKETS_PER_ORDER"]))
+    emails = [attendee.email.strip().lower() for _t, attendee in wanted]
+    if len(set(emails)) != len(emails):
+        raise RegistrationError(_l("Each attendee needs an email address of their own."))
+    for ticket_type, attendee in wanted:
+        if ticket_type.event_id != event.id:
+            raise RegistrationError(_l("That ticket does not belong to this event."))
+        if ticket_type.id != offer_ticket_id:
+            if not is_visible(ticket_type, access_code):
+                raise RegistrationError(_l("That ticket needs a valid access code."))
+            state = sales_state(ticket_type)
+            if state == "not_yet":
+                raise RegistrationError(_l("Sales of this ticket have not started yet."))
+            if state == "ended":
+                raise RegistrationError(_l("Sales of this ticket have ended."))
+        if ((attendee.dietary_needs or attendee.accessibility_needs)
+                and not attendee.sensitive_consent):
+            raise RegistrationError(_l("To save dietary or accessibility needs we need your "
+                                       "consent. Tick the consent box or leave those fields "
+                                       "empty."))
+        if event.personal_data_purged_at is None:
+            _check_answers(event, ticket_type.id, attendee.answers)
+
+
+def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
+                wanted: list[tuple[TicketType, Attendee]], *, payment_method: str | None = None,
+                billing: Billing | None = None, access_code: str = "", offer=None,
+                now: datetime | None = None) -> Order:
+    """Take the seats and store the order in one transaction, or refuse and store nothing.
+
+    Free and invoice orders are confirmed at once (confirmations queued); a card order is
+    "pending" with its seats held until hold_expires_at, and is confirmed by Stripe's webhook.
+    `offer` is an open waiting-list offer whose held seat this order uses."""
+    from app.payments import gateway
+
+    now = now or utcnow()
+    offer_ticket_id = offer.ticket_type_id if offer is not None else None
+    _validate(event, wanted, access_code, offer_ticket_id)
+    total = sum(ticket_type.price_ore for ticket_type, _a in wanted)
+    if total == 0:
+        payment_method = "free"
+    elif payment_method == "invoice":
+        if not event.allow_invoice:
+            raise RegistrationError(_l("This event does not take invoice payment."))
+        if billing is None or not billing.name.strip() or not billing.address.strip():
+            raise RegistrationError(_l("An invoice needs the name and address to send it to."))
+    elif payment_method == "card":
+        if not gateway.card_available():
+            raise RegistrationError(_l("Card payment is not available right now. Choose "
+                                       "invoice or try again later."))
+    else:
+        raise RegistrationError(_l("Choose how you want to pay."))
+
+    expire_holds(now=now, event_id=event.id)
+    emails = [attendee.email.strip().lower() for _t, attendee in wanted]
+    taken = _live_emails(event, emails)
+    if taken:
+        db.session.rollback()
+        email = sorted(taken)[0]
+        raise AlreadyRegistered(
+            _l("%(email)s is already registered for the event.", email=email), email=email)
+
     try:
-        if not _take_seat(ticket_type):
-            raise RegistrationError(_l("Sorry, this ticket is sold out."))
-        registration = Registration(
-            event=event, ticket_type=ticket_type, name=attendee.name.strip(),
-            email=attendee.email.strip().lower(), organisation=attendee.organisation.strip(),
-            dietary_needs=attendee.dietary_needs.strip() if attendee.sensitive_consent else "",
-            accessibility_needs=(attendee.accessibility_needs.strip()
-                                 if attendee.sensitive_consent else ""),
-            sensitive_consent=attendee.sensitive_consent, language=attendee.language,
-            manage_token=link_token(), badge_token=badge_token(),
+        counts = Tally(ticket_type.id for ticket_type, _a in wanted)
+        if offer_ticket_id is not None and counts.get(offer_ticket_id):
+            counts[offer_ticket_id] -= 1  # the offer already holds this seat
+        by_id = {ticket_type.id: ticket_type for ticket_type, _a in wanted}
+        for ticket_type_id in sorted(counts):
+            if counts[ticket_type_id] and not _take_seats(event, ticket_type_id,
+                                                           counts[ticket_type_id]):
+                raise SoldOut(_l("Sorry, %(ticket)s is sold out.",
+                                 ticket=by_id[ticket_type_id].name_in(language)),
+                              by_id[ticket_type_id])
+        extra = sum(counts.values())
+        if extra and not _take_event_seats(event, extra):
+            raise SoldOut(_l("Sorry, the event is fully booked."),
+                          wanted[0][0] if len(by_id) == 1 else None)
+        confirmed = payment_method in ("free", "invoice")
+        order = Order(
+            event=event, code=new_order_code(), buyer_name=buyer_name.strip(),
+            buyer_email=buyer_email.strip().lower(), language=language,
+            status="confirmed" if confirmed else "pending", payment_method=payment_method,
+            payment_status={"free": "none", "invoice": "to_invoice", "card": "awaiting"}[
+                payment_method],
+            total_ore=total, currency="SEK", manage_token=link_token(),
+            hold_expires_at=None if confirmed else now + timedelta(
+                minutes=current_app.config["SEAT_HOLD_MINUTES"]),
+            confirmed_at=now if confirmed else None,
         )
-        db.session.add(registration)
+        if payment_method == "invoice":
+            order.billing_name = billing.name.strip()
+            order.billing_address = billing.address.strip()
+            order.billing_org_number = billing.org_number.strip()
+            order.billing_email = (billing.email or buyer_email).strip().lower()
+            order.invoice_reference = billing.reference.strip()
+            order.peppol_id = billing.peppol_id.strip()
+            order.invoice_number = next_number("invoice")
+            order.invoiced_at = now
+            order.invoice_due_on = (now + timedelta(days=event.invoice_due_days)).date()
+        db.session.add(order)
+        for ticket_type, attendee in wanted:
+            order.registrations.append(_new_registration(
+                event, ticket_type, attendee, "confirmed" if confirmed else "pending"))
         db.session.flush()
-        queue_confirmation(registration)
+        if offer is not None:
+            from . import waitlist
+
+            waitlist.mark_taken(offer, order)
+        if confirmed:
+            queue_order_confirmation(order)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
         raise AlreadyRegistered(
-            _l("This email address is already registered for the event.")
-        ) from error
+            _l("This email address is already registered for the event.")) from error
     except Exception:
         db.session.rollback()
         raise
+    return order
+
+
+def _new_registration(event, ticket_type, attendee: Attendee, status: str) -> Registration:
+    consent = attendee.sensitive_consent
+    registration = Registration(
+        event=event, ticket_type=ticket_type, name=attendee.name.strip(),
+        email=attendee.email.strip().lower(), organisation=attendee.organisation.strip(),
+        role=attendee.role.strip(), phone=attendee.phone.strip(),
+        dietary_needs=attendee.dietary_needs.strip() if consent else "",
+        accessibility_needs=attendee.accessibility_needs.strip() if consent else "",
+        sensitive_consent=consent, language=attendee.language, status=status,
+        price_ore=ticket_type.price_ore, vat_percent=ticket_type.vat_percent,
+        manage_token=link_token(), badge_token=badge_token(),
+    )
+    for question_id, value in attendee.answers.items():
+        if value not in (None, "", []):
+            registration.answers.append(Answer(question_id=question_id, value=value))
     return registration
 
 
+def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Registration:
+    """One attendee registering themselves for a free ticket. Commits; on refusal nothing is
+    stored."""
+    if not ticket_type.is_free:
+        raise RegistrationError(_l("This ticket has to be paid for."))
+    order = place_order(event, attendee.name, attendee.email, attendee.language,
+                        [(ticket_type, attendee)])
+    return order.registrations[0]
+
+
+# --- confirming, expiring, cancelling --------------------------------------------------------
+
+def confirm_order(order: Order, now: datetime | None = None) -> bool:
+    """A pending order's payment arrived in time: its held seats become confirmed ones. Part of
+    the caller's transaction. False if the order was not pending (a second webhook)."""
+    now = now or utcnow()
+    changed = db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "pending")
+        .values(status="confirmed", confirmed_at=now, hold_expires_at=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        return False
+    db.session.execute(
+        update(Registration)
+        .where(Registration.order_id == order.id, Registration.status == "pending")
+        .values(status="confirmed")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order)
+    for registration in order.registrations:
+        db.session.refresh(registration)
+    queue_order_confirmation(order)
+    return True
+
+
+def reinstate_expired_order(order: Order, now: datetime | None = None) -> bool:
+    """A payment arrived after the hold ran out: take the seats again if they are still there
+    and confirm. False (nothing changed) when a seat is gone or an address registered again
+    meanwhile; the caller refunds. Part of the caller's transaction (uses a savepoint)."""
+    if order.status != "expired":
+        return False
+    now = now or utcnow()
+    event = order.event
+    try:
+        with db.session.begin_nested():
+            counts = Tally(r.ticket_type_id for r in order.registrations)
+            for ticket_type_id in sorted(counts):
+                if not _take_seats(event, ticket_type_id, counts[ticket_type_id]):
+                    raise SoldOut("gone")
+            if not _take_event_seats(event, sum(counts.values())):
+                raise SoldOut("gone")
+            db.session.execute(
+                update(Registration)
+                .where(Registration.order_id == order.id, Registration.status == "expired")
+                .values(status="pending")
+                .execution_options(synchronize_session=False)
+            )
+            db.session.execute(
+                update(Order).where(Order.id == order.id, Order.status == "expired")
+                .values(status="pending")
+                .execution_options(synchronize_session=False)
+            )
+    except (SoldOut, IntegrityError):
+        db.session.refresh(order)
+        return False
+    db.session.refresh(order)
+    return confirm_order(order, now)
+
+
+def expire_holds(now: datetime | None = None, event_id: int | None = None) -> int:
+    """Release the seats of card orders whose payment did not complete in time. Part of the
+    caller's transaction; returns how many orders expired."""
+    now = now or utcnow()
+    query = select(Order.id).where(Order.status == "pending", Order.hold_expires_at < now)
+    if event_id is not None:
+        query = query.where(Order.event_id == event_id)
+    expired = 0
+    for order_id in db.session.scalars(query).all():
+        changed = db.session.execute(
+            update(Order).where(Order.id == order_id, Order.status == "pending")
+            .values(status="expired")
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            continue
+        expired += 1
+        rows = db.session.execute(
+            select(Registration.id, Registration.event_id, Registration.ticket_type_id)
+            .where(Registration.order_id == order_id, Registration.status == "pending")
+        ).all()
+        db.session.execute(
+            update(Registration)
+            .where(Registration.order_id == order_id, Registration.status == "pending")
+            .values(status="expired")
+            .execution_options(synchronize_session=False)
+        )
+        for _id, registration_event_id, ticket_type_id in rows:
+            release_seat(registration_event_id, ticket_type_id)
+    return expired
+
+
+def cancel(registration: Registration, *, refund: bool = True) -> bool:
+    """Cancel one attendee and free the seat at once (to the waiting list if anyone waits);
+    a paid seat is refunded according to the event's rule. False if it was already cancelled
+    (a double submit). Commits."""
+    from app.payments import services as payments
+
+    changed = db.session.execute(
+        update(Registration)
+        .where(Registration.id == registration.id, Registration.status == "confirmed")
+        .values(status="cancelled", cancelled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if changed:
+        release_seat(registration.event_id, registration.ticket_type_id)
+        _leave_sessions(registration)
+        order = registration.order
+        if order is not None and all(r.status in ("cancelled", "expired")
+                                     or r.id == registration.id for r in order.registrations):
+            db.session.execute(
+                update(Order).where(Order.id == order.id, Order.status == "confirmed")
+                .values(status="cancelled", cancelled_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+    db.session.commit()
+    if changed and refund and registration.order is not None:
+        payments.refund_for_cancellation(registration.order, [registration])
+    db.session.refresh(registration)
+    return bool(changed)
+
+
+def cancel_order(order: Order) -> int:
+    """Cancel every attendee in the order; returns how many were cancelled now."""
+    from app.payments import services as payments
+
+    cancelled = []
+    for registration in order.registrations:
+        changed = db.session.execute(
+            update(Registration)
+            .where(Registration.id == registration.id, Registration.status == "confirmed")
+            .values(status="cancelled", cancelled_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if changed:
+            release_seat(registration.event_id, registration.ticket_type_id)
+            _leave_sessions(registration)
+            cancelled.append(registration)
+    db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "confirmed")
+        .values(status="cancelled", cancelled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    if cancelled:
+        payments.refund_for_cancellation(order, cancelled)
+    db.session.refresh(order)
+    return len(cancelled)
+
+
+def _leave_sessions(registration: Registration) -> None:
+    from app.programme import signups
+
+    signups.leave_all(registration)
+
+
+# --- emails ----------------------------------------------------------------------------------
+
 def queue_confirmation(registration: Registration) -> None:
+    """The attendee's own confirmation: their badge and their personal link."""
     from app.badges.services import badge_pdf
 
     subject, body = render_email(
@@ -146,30 +585,36 @@ def queue_confirmation(registration: Registration) -> None:
     )
 
 
+def queue_order_confirmation(order: Order) -> None:
+    """Each attendee gets their own confirmation; a buyer who registered others (or who pays)
+    also gets the order: what was bought, the receipt or invoice, and the order's link."""
+    for registration in order.registrations:
+        if registration.status == "confirmed":
+            queue_confirmation(registration)
+    alone = (len(order.registrations) == 1
+             and order.registrations[0].email == order.buyer_email)
+    if alone and order.payment_method == "free":
+        return
+    from app.payments import documents
+
+    subject, body = render_email(
+        "registration/email_order.txt", order.language,
+        lambda: _("Your order %(code)s: %(event)s", code=order.code, event=order.event.name),
+        order=order, event=order.event,
+        order_url=absolute_url("registration.order", token=order.manage_token),
+    )
+    attachments = documents.attachments_for(order)
+    queue_email(to=order.buyer_email, subject=subject, body=body, kind="order",
+                event_id=order.event_id, attachments=attachments)
+    if order.payment_method == "invoice" and order.billing_email not in ("", order.buyer_email):
+        # The employer's accounts department gets the invoice too.
+        queue_email(to=order.billing_email, subject=subject, body=body, kind="invoice",
+                    event_id=order.event_id, attachments=attachments)
+
+
 def resend_confirmation(registration: Registration) -> None:
     queue_confirmation(registration)
     db.session.commit()
-
-
-def by_token(token: str) -> Registration | None:
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(select(Registration).where(Registration.manage_token == token))
-
-
-def cancel(registration: Registration) -> bool:
-    """Cancel and free the seat at once. False if it was already cancelled (a double submit)."""
-    changed = db.session.execute(
-        update(Registration)
-        .where(Registration.id == registration.id, Registration.status == "confirmed")
-        .values(status="cancelled", cancelled_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed:
-        _release_seat(registration.ticket_type_id)
-    db.session.commit()
-    db.session.refresh(registration)
-    return bool(changed)
 
 
 def sensitive_counts(event: Event) -> dict[str, int]:
@@ -183,4 +628,3 @@ def sensitive_counts(event: Event) -> dict[str, int]:
         "dietary": sum(1 for diet, _access in rows if diet),
         "accessibility": sum(1 for _diet, access in rows if access),
     }
-

@@ -17,62 +17,274 @@ from app.accounts.access import organiser_required
 from app.events.views import event_or_404, managed_event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
+from app.payments import gateway
 from app.programme import services as programme_services
+from app.programme.published import published_programme
 
-from . import personal, services
-from .forms import CancelForm, RegistrationForm, StarForm
-from .models import Registration
+from . import personal, services, tickets, waitlist
+from .forms import CancelForm, CancelOrderForm, OrderForm, StarForm, attendee_form_class
+from .models import Order, Registration
 
 bp = Blueprint("registration", __name__)
 
 
-def _ticket_choices(event):
-    return [(t.id, t.name) for t in services.ticket_types_for(event)]
+def _chosen_tickets(event, ticket_types, offer) -> list | None:
+    """The tickets asked for in the query string (?t<id>=<count>), one entry per seat; None when
+    none are named (the ticket choice page)."""
+    counts = {}
+    for key, value in request.args.items():
+        if key.startswith("t") and key[1:].isdigit():
+            try:
+                counts[int(key[1:])] = max(0, min(int(value), 99))
+            except ValueError:
+                abort(400)
+    if offer is not None:
+        counts = {offer.ticket_type_id: 1}
+    if not counts:
+        return None
+    by_id = {t.id: t for t in ticket_types}
+    if any(ticket_id not in by_id for ticket_id in counts):
+        abort(404)
+    chosen = [by_id[ticket_id] for ticket_id, count in sorted(counts.items())
+              for _i in range(count)]
+    if not chosen:
+        flash(_("Choose at least one ticket."), "error")
+        return None
+    if len(chosen) > current_app.config["MAX_TICKETS_PER_ORDER"]:
+        abort(400)
+    return chosen
+
+
+def _open_offer(event):
+    token = request.args.get("offer")
+    if not token:
+        return None
+    offer = waitlist.open_offer(token)
+    if offer is None or offer.event_id != event.id:
+        abort(410)
+    return offer
+
+
+def _attendee_forms(event, chosen, language):
+    formdata = request.form if request.method == "POST" else None
+    classes = {}
+    forms = []
+    for index, ticket_type in enumerate(chosen):
+        if ticket_type.id not in classes:
+            classes[ticket_type.id] = attendee_form_class(event, ticket_type, language)
+        forms.append(classes[ticket_type.id](formdata=formdata, prefix=f"a{index}"))
+    return forms
+
+
+def _attendee(form, language) -> services.Attendee:
+    def value(name, default=""):
+        field = getattr(form, name, None)
+        return field.data if field is not None and field.data is not None else default
+
+    from .questions import answer_value
+
+    answers = {question.id: answer_value(question, getattr(form, f"q{question.id}").data)
+               for question in form.questions}
+    return services.Attendee(
+        name=value("name"), email=value("email"), organisation=value("organisation"),
+        role=value("role"), phone=value("phone"), dietary_needs=value("dietary_needs"),
+        accessibility_needs=value("accessibility_needs"),
+        sensitive_consent=bool(value("sensitive_consent", False)), language=language,
+        answers=answers,
+    )
+
+
+def _check_order_form(form, attendees, total) -> bool:
+    """What depends on more than one field: the buyer of a group, the invoice details."""
+    ok = True
+    if len(attendees) > 1:
+        for field in (form.buyer_name, form.buyer_email):
+            if not field.data:
+                field.errors.append(_("This field is required."))
+                ok = False
+    if total:
+        if form.payment_method.data not in ("card", "invoice"):
+            form.payment_method.errors.append(_("Choose how you want to pay."))
+            ok = False
+        elif form.payment_method.data == "invoice":
+            for field in (form.billing_name, form.billing_address):
+                if not (field.data or "").strip():
+                    field.errors.append(_("This field is required."))
+                    ok = False
+    return ok
+
+
+def _release_lapsed(event) -> None:
+    """Seats held by unpaid orders and unanswered offers go back before anyone looks."""
+    expired_holds = services.expire_holds(event_id=event.id)
+    expired_offers = waitlist.expire_offers(event_id=event.id)
+    if expired_holds or expired_offers:
+        db.session.commit()
+    else:
+        db.session.rollback()
+
+
+def _ticket_page(event, code, status=200, shortcut=False):
+    """Step 1. With a single ticket type on sale there is nothing to choose: straight to the
+    details for one ticket."""
+    offers = tickets.public_offer(event, code)
+    on_sale = [o for o in offers if o.state == "on_sale"]
+    if shortcut and event.registration_open and len(offers) == 1 and on_sale and not code:
+        return redirect(url_for("registration.register", slug=event.slug,
+                                **{f"t{on_sale[0].ticket_type.id}": 1}))
+    return render_template("registration/tickets.html", event=event, offers=offers, code=code,
+                           max_count=current_app.config["MAX_TICKETS_PER_ORDER"]), status
 
 
 @bp.route("/e/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
 def register(slug):
+    """Step 1 chooses tickets (a GET form); step 2 (?t<id>=<count>) asks each attendee's
+    details and how to pay, and places the order."""
     event = event_or_404(slug)
+    language = current_language()
+    code = request.args.get("code", "")
+    _release_lapsed(event)
+    offer = _open_offer(event)
     ticket_types = services.ticket_types_for(event)
-    form = RegistrationForm()
-    form.ticket_type.choices = _ticket_choices(event)
-    free = [t for t in ticket_types if t.is_free]
-    if form.ticket_type.data is None and len(free) == 1:
-        form.ticket_type.data = free[0].id
+    chosen = _chosen_tickets(event, ticket_types, offer) if event.registration_open else None
+    if chosen is None:
+        status = 200
+        if request.method == "POST":
+            if event.registration_open:
+                abort(400)
+            flash(_("Registration for this event is closed."), "error")
+            status = 409
+        return _ticket_page(event, code, status, shortcut=request.method == "GET")
+
+    form = OrderForm()
+    attendee_forms = _attendee_forms(event, chosen, language)
+    if offer is not None and not form.is_submitted():
+        attendee_forms[0].name.data = offer.name
+        attendee_forms[0].email.data = offer.email
+    total = sum(t.price_ore for t in chosen)
+    payment_choices = []
+    if total:
+        if gateway.card_available():
+            payment_choices.append("card")
+        if event.allow_invoice:
+            payment_choices.append("invoice")
+        form.payment_method.choices = [c for c in form.payment_method.choices
+                                       if c[0] in payment_choices]
+        if len(payment_choices) == 1 and not form.payment_method.data:
+            form.payment_method.data = payment_choices[0]
     status = 200
     if form.is_submitted():
         status = 400
         if form.website.data:
             abort(400)
-        if form.validate():
-            ticket_type = next(t for t in ticket_types if t.id == form.ticket_type.data)
-            attendee = services.Attendee(
-                name=form.name.data, email=form.email.data,
-                organisation=form.organisation.data or "",
-                dietary_needs=form.dietary_needs.data or "",
-                accessibility_needs=form.accessibility_needs.data or "",
-                sensitive_consent=form.sensitive_consent.data, language=current_language(),
-            )
+        valid = form.validate()
+        valid = all([f.validate() for f in attendee_forms]) and valid
+        if valid and _check_order_form(form, attendee_forms, total):
+            attendees = [_attendee(f, language) for f in attendee_forms]
+            buyer_name = form.buyer_name.data if len(attendees) > 1 else attendees[0].name
+            buyer_email = form.buyer_email.data if len(attendees) > 1 else attendees[0].email
+            billing = None
+            if total and form.payment_method.data == "invoice":
+                billing = services.Billing(
+                    name=form.billing_name.data or "", address=form.billing_address.data or "",
+                    org_number=form.billing_org_number.data or "",
+                    email=form.billing_email.data or "",
+                    reference=form.invoice_reference.data or "",
+                    peppol_id=form.peppol_id.data or "")
             try:
-                registration = services.register(event, ticket_type, attendee)
+                order = services.place_order(
+                    event, buyer_name, buyer_email, language,
+                    list(zip(chosen, attendees, strict=True)),
+                    payment_method=form.payment_method.data if total else None,
+                    billing=billing, access_code=code, offer=offer)
             except services.AlreadyRegistered as error:
-                existing = services.find_active(event, attendee.email)
+                existing = services.find_active(event, error.email) if error.email else None
                 if existing is not None:
                     services.resend_confirmation(existing)
-                flash(f"{error} " + _("We have sent the confirmation with your personal link "
+                flash(f"{error} " + _("We have sent the confirmation with the personal link "
                                       "to that address again."), "info")
-                return redirect(url_for("events.show", slug=slug)), 303
+                status = 409
+            except services.SoldOut as error:
+                flash(str(error), "error")
+                return _ticket_page(event, code, 409)
             except services.RegistrationError as error:
                 flash(str(error), "error")
                 status = 409
             else:
-                flash(_("Thank you, you are registered! A confirmation with your badge is on its "
-                        "way to %(email)s.", email=registration.email), "success")
-                return redirect(url_for("registration.manage", token=registration.manage_token))
+                if order.status == "pending":
+                    return redirect(url_for("payments.checkout", token=order.manage_token), 303)
+                if order.payment_method == "invoice":
+                    flash(_("Thank you! Your order is confirmed; the invoice is on its way to "
+                            "%(email)s.", email=order.billing_email or order.buyer_email),
+                          "success")
+                elif len(order.registrations) == 1:
+                    flash(_("Thank you, you are registered! A confirmation with your badge is "
+                            "on its way to %(email)s.", email=order.registrations[0].email),
+                          "success")
+                else:
+                    flash(_("Thank you, you are registered! A confirmation with the badge is "
+                            "on its way to each attendee."), "success")
+                return redirect(url_for("registration.order", token=order.manage_token), 303)
     return render_template(
-        "registration/register.html", event=event, form=form, ticket_types=ticket_types
+        "registration/register.html", event=event, form=form, attendee_forms=attendee_forms,
+        chosen=chosen, total=total, payment_choices=payment_choices, code=code, offer=offer,
+        vat=_vat_lines(chosen),
     ), status
+
+
+def _vat_lines(chosen) -> list[tuple[int, int]]:
+    """(VAT percent, VAT amount) for each rate in the order."""
+    rates: dict[int, int] = {}
+    for ticket_type in chosen:
+        if ticket_type.price_ore:
+            rates[ticket_type.vat_percent] = rates.get(ticket_type.vat_percent, 0) + \
+                services.vat_of(ticket_type.price_ore, ticket_type.vat_percent)
+    return sorted(rates.items(), reverse=True)
+
+
+def order_or_404(token: str) -> Order:
+    order = services.order_by_token(token)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.route("/o/<token>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def order(token):
+    order = order_or_404(token)
+    if order.status == "pending":
+        _release_lapsed(order.event)
+        db.session.refresh(order)
+    return render_template("registration/order.html", order=order, event=order.event,
+                           cancel_form=CancelOrderForm(), vat=_order_vat(order),
+                           paid_just_now=request.args.get("paid") == "1")
+
+
+def _order_vat(order) -> list[tuple[int, int]]:
+    rates: dict[int, int] = {}
+    for registration in order.registrations:
+        if registration.price_ore:
+            rates[registration.vat_percent] = rates.get(registration.vat_percent, 0) + \
+                services.vat_of(registration.price_ore, registration.vat_percent)
+    return sorted(rates.items(), reverse=True)
+
+
+@bp.route("/o/<token>/cancel", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def cancel_order(token):
+    order = order_or_404(token)
+    form = CancelOrderForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm that you want to cancel."), "error")
+        return render_template("registration/order.html", order=order, event=order.event,
+                               cancel_form=form, vat=_order_vat(order)), 400
+    if services.cancel_order(order):
+        flash(_("The order is cancelled and the seats have been given back."), "success")
+    else:
+        flash(_("Nothing left to cancel in this order."), "info")
+    return redirect(url_for("registration.order", token=token), 303)
 
 
 def registration_or_404(token: str) -> Registration:
@@ -83,29 +295,39 @@ def registration_or_404(token: str) -> Registration:
 
 
 @bp.route("/r/<token>")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def manage(token):
+    """The attendee's own page: details, answers, badge, cancelling. A registration whose card
+    payment never completed is gone, like a wrong link."""
     registration = registration_or_404(token)
-    return render_template(
-        "registration/manage.html", registration=registration, event=registration.event,
-        cancel_form=CancelForm(),
-    )
+    if registration.status == "pending":  # the hold may have run out meanwhile
+        services.expire_holds(event_id=registration.event_id)
+        db.session.commit()
+        db.session.refresh(registration)
+    if registration.status == "expired":
+        abort(404)
+    return _render_manage(registration, CancelForm())
 
 
 @bp.route("/r/<token>/cancel", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def cancel(token):
     registration = registration_or_404(token)
+    if registration.status == "expired":
+        abort(404)
+    if registration.status == "pending":
+        flash(_("This registration is awaiting payment. Cancel the order from the order page, "
+                "or leave it: unpaid seats are released automatically."), "error")
+        return _render_manage(registration, CancelForm(), 409)
     form = CancelForm()
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm that you want to cancel."), "error")
-        return render_template(
-            "registration/manage.html", registration=registration, event=registration.event,
-            cancel_form=form,
-        ), 400
+        return _render_manage(registration, form, 400)
     if services.cancel(registration):
         flash(_("Your registration is cancelled. Your seat has been given back."), "success")
     else:
         flash(_("This registration was already cancelled."), "info")
-    return redirect(url_for("registration.manage", token=token))
+    return redirect(url_for("registration.manage", token=token), 303)
 
 
 def active_registration_or_404(token: str) -> Registration:
@@ -116,12 +338,13 @@ def active_registration_or_404(token: str) -> Registration:
 
 
 @bp.route("/r/<token>/programme")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def my_programme(token):
     """The whole programme with a star per item; the starred ones first, under "Your choices".
     A fixed number of queries however long the programme is."""
     registration = active_registration_or_404(token)
     event = registration.event
-    items = programme_services.items_for(event, include_cancelled=True)
+    items = published_programme(event).items  # as published, never the organiser's draft
     starred = personal.starred_ids(registration)
     return render_template(
         "registration/my_programme.html", registration=registration, event=event,
@@ -132,9 +355,11 @@ def my_programme(token):
 
 
 @bp.route("/r/<token>/programme/<int:item_id>/star", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def star(token, item_id):
     registration = active_registration_or_404(token)
-    item = personal.item_or_none(registration, item_id)
+    programme = published_programme(registration.event, live_speakers=False)
+    item = personal.item_or_none(registration, item_id, programme)  # published items only
     if item is None:
         abort(404)
     form = StarForm()
@@ -143,7 +368,7 @@ def star(token, item_id):
         abort(400)
     try:
         if action == "add":
-            personal.star(registration, item)
+            personal.star(registration, item, programme)
         else:
             personal.unstar(registration, item)
     except personal.PersonalProgrammeError:
@@ -152,6 +377,7 @@ def star(token, item_id):
 
 
 @bp.route("/r/<token>/programme.ics")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def my_programme_ical(token):
     registration = active_registration_or_404(token)
     response = Response(personal.personal_ical(registration),
@@ -164,13 +390,147 @@ def my_programme_ical(token):
 @bp.route("/manage/e/<slug>/registrations")
 @organiser_required
 def registrations(slug):
+    """Everyone registered, with their answers and (organisers only: this page is theirs) their
+    dietary and accessibility needs; above, the needs as counts for the caterer and venue."""
+    from . import privacy
+    from .questions import display_value
+
     event = managed_event_or_404(slug)
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id)
-        .options(selectinload(Registration.ticket_type), selectinload(Registration.check_in))
+        .options(selectinload(Registration.ticket_type), selectinload(Registration.check_in),
+                 selectinload(Registration.answers))
         .order_by(Registration.created_at.desc())
     ).all()
+    language = current_language()
+    event_questions = services.questions_for(event)
+    answers = {}
+    for registration in rows:
+        values = {answer.question_id: answer.value for answer in registration.answers}
+        answers[registration.id] = [
+            (question.label_in(language), display_value(question, values[question.id], language))
+            for question in event_questions if question.id in values
+        ]
     return render_template(
-        "registration/list.html", event=event, registrations=rows,
-        sensitive=services.sensitive_counts(event),
+        "registration/list.html", event=event, registrations=rows, answers=answers,
+        questions=event_questions, needs=privacy.needs_summary(event),
     )
+
+
+# --- the attendee's own page: details, answers, passing the ticket on ---------------------------
+
+def _render_manage(registration: Registration, cancel_form, status: int = 200):
+    from zoneinfo import ZoneInfo
+
+    from app.db_types import utcnow
+
+    from . import attendee
+    from .questions import display_value
+
+    event = registration.event
+    language = current_language()
+    values = {answer.question_id: answer.value for answer in registration.answers}
+    answers = [
+        (question.label_in(language),
+         display_value(question, values[question.id], language) if question.id in values
+         else None)
+        for question in services.questions_for(event, registration.ticket_type_id)
+    ]
+    order = registration.order
+    # The order page shows every attendee in it and cancels them all: only for its buyer.
+    is_buyer = order is not None and order.buyer_email == registration.email
+    today = utcnow().astimezone(ZoneInfo(event.timezone)).date()
+    return render_template(
+        "registration/manage.html", registration=registration, event=event,
+        cancel_form=cancel_form, answers=answers,
+        missing=[q.label_in(language) for q in attendee.missing_answers(registration)],
+        order_url=url_for("registration.order", token=order.manage_token) if is_buyer else None,
+        can_change=attendee.can_change(registration),
+        refund_open=event.refund_until is not None and today <= event.refund_until,
+    ), status
+
+
+def _checked_in_refusal(registration: Registration):
+    """After check-in the registration is what was used at the door: it stays as it is."""
+    flash(_("You have already been checked in at the event, so the registration can no "
+            "longer be changed."), "error")
+    return _render_manage(registration, CancelForm(), 409)
+
+
+def _details(form, questions) -> dict:
+    from .questions import answer_value
+
+    def value(name):
+        return form[name].data if name in form else None
+
+    details = {"name": form["name"].data}
+    for name in ("organisation", "role", "phone"):
+        details[name] = value(name) or ("" if name in form else None)
+    if "sensitive_consent" in form:
+        details.update(dietary_needs=value("dietary_needs") or "",
+                       accessibility_needs=value("accessibility_needs") or "",
+                       sensitive_consent=bool(value("sensitive_consent")))
+    if all(f"q{question.id}" in form for question in questions):
+        details["answers"] = {question.id: answer_value(question, form[f"q{question.id}"].data)
+                              for question in questions}
+    return details
+
+
+@bp.route("/r/<token>/edit", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def edit(token):
+    from . import attendee
+    from .manage_forms import details_form
+
+    registration = active_registration_or_404(token)
+    if registration.check_in is not None:
+        return _checked_in_refusal(registration)
+    event = registration.event
+    questions = services.questions_for(event, registration.ticket_type_id)
+    form = details_form(registration, questions, current_language(),
+                        formdata=request.form if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.validate():
+            try:
+                attendee.update_details(registration, **_details(form, questions))
+            except services.RegistrationError as error:
+                db.session.rollback()
+                form.form_errors.append(str(error))
+            else:
+                flash(_("Your details were saved."), "success")
+                return redirect(url_for("registration.manage", token=token), 303)
+    return render_template("registration/manage_edit.html", registration=registration,
+                           event=event, form=form, questions=questions), status
+
+
+@bp.route("/r/<token>/transfer", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def transfer(token):
+    """Give the ticket to a colleague: they get a new link and badge, this link stops working."""
+    from . import attendee
+    from .manage_forms import TransferForm
+
+    registration = active_registration_or_404(token)
+    if registration.check_in is not None:
+        return _checked_in_refusal(registration)
+    form = TransferForm()
+    status = 200
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            try:
+                attendee.transfer(registration, name=form.name.data, email=form.email.data)
+            except services.AlreadyRegistered as error:
+                form.email.errors.append(str(error))
+                status = 409
+            except services.RegistrationError as error:
+                form.email.errors.append(str(error))
+            else:
+                flash(_("Your ticket now belongs to %(name)s. We have emailed them their own "
+                        "link and badge; your link no longer works.", name=registration.name),
+                      "success")
+                return redirect(url_for("events.show", slug=registration.event.slug), 303)
+    return render_template("registration/manage_transfer.html", registration=registration,
+                           event=registration.event, form=form), status

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager, selectinload, undefer
 
 from app.db_types import utcnow
@@ -106,65 +106,51 @@ def photo_version(speaker: Speaker) -> int | None:
 
 
 def public_photo(speaker_id: int, *, include_drafts: bool = False) -> Speaker | None:
-    """A speaker whose photo may be shown: a published event (unless include_drafts) and at
-    least one slot they have not declined. The photo bytes are loaded with it."""
+    """A speaker whose photo may be shown: of a published event (unless include_drafts) and in
+    its published programme, on a slot they have not declined. The photo bytes are loaded
+    with it."""
     from app.events.models import Event
+    from app.programme.published import published_programme
 
     query = (
         select(Speaker).join(Speaker.event)
-        .where(Speaker.id == speaker_id, Speaker.photo.is_not(None), _holds_a_slot(Speaker))
+        .where(Speaker.id == speaker_id, Speaker.photo.is_not(None))
         .options(undefer(Speaker.photo), contains_eager(Speaker.event))
     )
     if not include_drafts:
         query = query.where(Event.published.is_(True))
-    return db.session.scalar(query)
-
-
-def _holds_a_slot(speaker_entity, *, on_cancelled_items: bool = True):
-    from app.programme.models import ProgrammeItem
-
-    condition = exists().where(
-        SpeakerSlot.speaker_id == speaker_entity.id, SpeakerSlot.state != "declined"
-    )
-    if not on_cancelled_items:
-        condition = exists().where(
-            SpeakerSlot.speaker_id == speaker_entity.id, SpeakerSlot.state != "declined",
-            SpeakerSlot.item_id == ProgrammeItem.id, ProgrammeItem.cancelled.is_(False),
-        )
-    return condition
+    speaker = db.session.scalar(query)
+    if speaker is None:
+        return None
+    held = published_programme(speaker.event).speaker_ids(include_cancelled=True)
+    return speaker if speaker.id in held else None
 
 
 # --- public speaker pages -----------------------------------------------------------------------
+# They show the published programme (app.programme.published): who speaks, and where, as the
+# organiser last published it; each speaker's profile as the speaker keeps it now.
 
-def public_speakers(event) -> list[Speaker]:
-    """Speakers with at least one slot on an item that takes place and that they have not
-    declined, by name, in one query."""
-    return list(
-        db.session.scalars(
-            select(Speaker)
-            .where(Speaker.event_id == event.id, _holds_a_slot(Speaker, on_cancelled_items=False))
-            .order_by(Speaker.name, Speaker.id)
-        )
-    )
+def public_speakers(event) -> list:
+    """The profiles (app.programme.published.SpeakerProfile) of the speakers with at least one
+    slot in the published programme on an item that takes place and that they have not
+    declined, by name; a fixed number of queries."""
+    from app.programme.published import published_programme
+
+    programme = published_programme(event)
+    held = programme.speaker_ids()
+    return sorted((speaker for speaker_id, speaker in programme.speakers.items()
+                   if speaker_id in held), key=lambda speaker: (speaker.name, speaker.id))
 
 
-def public_speaker(event, speaker_id: int) -> tuple[Speaker, list] | None:
-    """(speaker, the items they hold, in time order), or None if the speaker is not public."""
-    from app.programme.models import ProgrammeItem
+def public_speaker(event, speaker_id: int) -> tuple | None:
+    """(the speaker's profile, the published items they hold that take place, in time order),
+    or None if the speaker is not public."""
+    from app.programme.published import published_programme
 
-    speaker = db.session.scalar(
-        select(Speaker).where(Speaker.id == speaker_id, Speaker.event_id == event.id)
-        .options(selectinload(Speaker.slots).selectinload(SpeakerSlot.item)
-                 .selectinload(ProgrammeItem.room))
-    )
-    if speaker is None:
-        return None
-    items = sorted(
-        (slot.item for slot in speaker.slots
-         if slot.state != "declined" and not slot.item.cancelled),
-        key=lambda item: (item.starts_at, item.id),
-    )
-    return (speaker, items) if items else None
+    programme = published_programme(event)
+    speaker = programme.speakers.get(speaker_id)
+    items = programme.items_of(speaker_id)
+    return (speaker, items) if speaker is not None and items else None
 
 
 # --- reminders ----------------------------------------------------------------------------------

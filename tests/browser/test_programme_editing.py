@@ -29,20 +29,27 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
     assert invitation["To"] == "ahmed@talare.example"
 
     # Move the talk half an hour later and publish: the attendee who starred it and its
-    # speaker are told, after the organiser has seen who will be and what they will read.
+    # speaker are told, after the organiser has seen who will be and what they will read; the
+    # new item's speaker hears of it too (the programme was published before).
     page.get_by_role("link", name="Peer support i vården").click()
     page.get_by_label("Börjar").fill("10:30")
     page.get_by_label("Slutar").fill("11:15")
     page.get_by_role("button", name="Spara").click()
     expect(page.locator(".message-success")).to_be_visible()
+    expect(page.locator("#publication-status")).to_contain_text("Opublicerade ändringar: 2")
+    # Until it is published the public programme stays as it was.
+    page.goto(f"/e/{SLUG}/programme")
+    expect(page.locator("main")).to_contain_text("10:00")
+    expect(page.locator("main")).not_to_contain_text("Brukarens röst")
+    page.goto(f"/manage/e/{SLUG}/")
     page.get_by_role("link", name="Förhandsgranska och publicera").click()
     expect(page.locator("main")).to_contain_text("Alva Persson")
     assert_accessible(page)
-    page.get_by_role("button", name="Publicera version 1").click()
-    expect(page.locator(".message-success")).to_contain_text("Version 1 publicerad")
-    messages = mailbox.wait_for(3)
+    page.get_by_role("button", name="Publicera version 2").click()
+    expect(page.locator(".message-success")).to_contain_text("Version 2 publicerad")
+    messages = mailbox.wait_for(4)
     recipients = {m["To"] for m in messages[1:]}
-    assert recipients == {"alva@example.org", "sara@talare.example"}
+    assert recipients == {"alva@example.org", "sara@talare.example", "ahmed@talare.example"}
     notice = next(m for m in messages if m["To"] == "alva@example.org")
     body = mailbox.body(notice)
     assert "10:00" in body and "10:30" in body

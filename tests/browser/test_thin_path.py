@@ -21,7 +21,9 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
     page.get_by_role("link", name="Anmäl dig").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Anmäl dig till Vårkonferensen")
     assert_accessible(page)
-    page.get_by_label("Fri entré").check()
+    page.get_by_label("Antal biljetter: Fri entré").select_option("1")
+    page.get_by_role("button", name="Fortsätt").click()
+    assert_accessible(page)
     page.get_by_label("För- och efternamn").fill("Alva Persson")
     page.get_by_label("E-post", exact=True).fill("alva@example.org")
     page.get_by_label("Organisation", exact=False).first.fill("RSMH Stockholm")
@@ -32,7 +34,7 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
     # The confirmation arrives; the badge opens from the personal page and its QR code reads back.
     [confirmation] = mailbox.wait_for(1)
     assert confirmation["To"] == "alva@example.org"
-    badge_link = page.get_by_role("link", name="Ladda ner din namnbricka (PDF)")
+    badge_link = page.get_by_role("link", name="Namnbricka för Alva Persson (PDF)")
     badge = page.request.get(badge_link.get_attribute("href"))
     assert badge.headers["content-type"] == "application/pdf"
     [code] = qr_codes(badge.body())
@@ -79,7 +81,8 @@ def test_the_same_path_in_english(page, conference, mailbox):
     page.goto(f"/e/{SLUG}/")
     page.get_by_role("link", name="In English").click()
     page.get_by_role("link", name="Register").click()
-    page.get_by_label("Fri entré").check()
+    page.get_by_label("Number of tickets: Fri entré").select_option("1")
+    page.get_by_role("button", name="Continue").click()
     page.get_by_label("Full name").fill("Nils Karlsson")
     page.get_by_label("Email", exact=True).fill("nils@example.org")
     page.get_by_role("button", name="Register").click()

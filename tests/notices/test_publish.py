@@ -17,7 +17,7 @@ from app.programme.models import ProgrammeItem
 from app.registration import services as registration_services
 from app.registration.personal import star
 from app.speakers.services import add_speaker, assign
-from tests.factories import DAY, register
+from tests.factories import DAY, build_conference, publish_programme, register
 
 SLUG = "varkonferensen-2027"
 ALVA, JOHN, SARA, BO = ("alva@example.org", "john@example.org", "sara@talare.example",
@@ -25,13 +25,22 @@ ALVA, JOHN, SARA, BO = ("alva@example.org", "john@example.org", "sara@talare.exa
 
 
 @pytest.fixture
+def conference(db):
+    """The conference with a workshop too, published as version 1 (which tells nobody)."""
+    conference = build_conference(publish=False)
+    conference["workshop"] = programme.create_item(
+        conference["event"], title="Skrivverkstad", kind="workshop", description="",
+        placement=programme.ItemPlacement(DAY, time(14, 0), time(15, 0), conference["side"]))
+    db.session.commit()
+    assert publish_programme(conference["event"]).number == 1
+    return conference
+
+
+@pytest.fixture
 def people(conference, mailbox, db):
     """Alva (Swedish) starred the talk and the workshop; John (English) starred nothing."""
     event = conference["event"]
-    workshop = programme.create_item(
-        event, title="Skrivverkstad", kind="workshop", description="",
-        placement=programme.ItemPlacement(DAY, time(14, 0), time(15, 0), conference["side"]))
-    db.session.commit()
+    workshop = conference["workshop"]
     alva = register(event, conference["ticket"])
     john = register(event, conference["ticket"], name="John Smith", email=JOHN, language="en")
     mailbox.wait_for(2)
@@ -89,7 +98,7 @@ def test_two_moves_and_a_cancel_make_one_message_per_person(conference, people, 
     assert count(db, Notice) == 2, "two moves of one item are one change"
 
     version = publish(db, conference, "Vi har flyttat om lite.")
-    assert version.number == 1
+    assert version.number == 2, "version 1 is the programme as first published"
     mail = by_recipient(mailbox.wait_for(2))
     assert set(mail) == {ALVA, SARA}, "John starred neither item"
 
@@ -137,7 +146,7 @@ def test_publishing_twice_sends_once_and_makes_one_version(conference, people, m
     move(db, conference["talk"].id, time(11, 0), time(11, 45))
     assert publish(db, conference) is not None
     assert publish(db, conference) is None
-    assert count(db, ProgrammeVersion) == 1
+    assert count(db, ProgrammeVersion) == 2  # the first version and this one
     assert len(by_recipient(mailbox.wait_for(2))) == 2
     assert notice_emails(db) == 2
 
@@ -147,10 +156,10 @@ def test_a_double_submitted_publish_form_sends_once(organiser, conference, peopl
     first = organiser.post(f"/manage/e/{SLUG}/publish", data={"message": ""})
     second = organiser.post(f"/manage/e/{SLUG}/publish", data={"message": ""})
     assert first.status_code == second.status_code == 302
-    assert count(db, ProgrammeVersion) == 1
+    assert count(db, ProgrammeVersion) == 2  # the first version and this one
     assert notice_emails(db) == 2
     page = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
-    assert "Version 1 publicerad; 2 meddelanden köade." in page
+    assert "Version 2 publicerad; 2 meddelanden köade." in page
 
 
 def test_moving_back_leaves_nothing_to_publish(conference, people, mailbox, db):
@@ -158,23 +167,37 @@ def test_moving_back_leaves_nothing_to_publish(conference, people, mailbox, db):
     move(db, conference["talk"].id, time(10, 0), time(10, 45))
     assert count(db, Notice) == 0
     assert publish(db, conference) is None
-    assert count(db, ProgrammeVersion) == 0
+    assert count(db, ProgrammeVersion) == 1, "only the first version"
     assert mailbox.messages == []
 
 
-def test_new_items_and_new_speakers_are_news_after_the_first_version(
-        conference, people, mailbox, db):
+def test_before_the_first_version_nothing_is_news_and_publishing_it_tells_nobody(mailbox, db):
+    """Nobody outside has seen a programme that was never published: drafting it records no
+    changes, and the first publish makes it public without a single email."""
+    conference = build_conference(publish=False)
+    register(conference["event"], conference["ticket"])
+    mailbox.wait_for(1)
+    mailbox.clear()
     event = db.session.get(Event, conference["event"].id)
     first = programme.create_item(
         event, title="Före publicering", kind="plenary", description="",
         placement=programme.ItemPlacement(DAY, time(9, 0), time(9, 30), conference["hall"]))
     db.session.flush()
     assert notices.record_new(first) is None, "before any version, the programme is just new"
-    move(db, conference["talk"].id, time(11, 0), time(11, 45))
-    publish(db, conference)
-    mailbox.wait_for(2)
-    mailbox.clear()
+    db.session.commit()
+    assert move(db, conference["talk"].id, time(11, 0), time(11, 45))
+    cancel(db, conference["lunch"].id)
+    assert count(db, Notice) == 0
 
+    version = publish(db, conference)
+    assert version.number == 1 and version.notices == []
+    assert notice_emails(db) == 0 and mailbox.messages == []
+    assert publish(db, conference) is None, "publishing twice makes one version"
+    assert count(db, ProgrammeVersion) == 1
+
+
+def test_new_items_and_new_speakers_are_news_after_the_first_version(
+        conference, people, mailbox, db):
     event = db.session.get(Event, conference["event"].id)
     plenary = programme.create_item(
         event, title="Avslutning", kind="plenary", description="",
@@ -207,9 +230,9 @@ def test_the_preview_shows_who_and_what_without_sending(organiser, conference, p
     assert "Hej Alva Persson," in html and "Hello John Smith," in html
     assert "Före: 18 mars 2027 12:00–13:00, Stora salen" in html
     assert "Before: March 18, 2027 12:00–13:00, Stora salen" in html
-    assert "Publicera version 1" in html
+    assert "Publicera version 2" in html
     assert mailbox.messages == []
-    assert notice_emails(db) == 0 and count(db, ProgrammeVersion) == 0
+    assert notice_emails(db) == 0 and count(db, ProgrammeVersion) == 1
     manage = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
     assert "Opublicerade ändringar: 1" in manage
 
@@ -219,10 +242,10 @@ def test_the_versions_table_counts_what_was_sent(organiser, conference, people, 
     organiser.post(f"/manage/e/{SLUG}/publish", data={"message": "Lunchen flyttas"})
     mailbox.wait_for(2)
     html = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
-    assert 'id="version-1"' in html and "Lunchen flyttas" in html
-    row = html[html.index('id="version-1"'):].split("</tr>")[0]
+    assert 'id="version-2"' in html and "Lunchen flyttas" in html
+    row = html[html.index('id="version-2"'):].split("</tr>")[0]
     cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]
-    assert cells[0] == "1" and cells[2] == "Lunchen flyttas"
+    assert cells[0] == "2" and cells[2] == "Lunchen flyttas"
     assert cells[3:] == ["1", "2", "0", "0"], "one change; two sent, none waiting or failed"
 
 
@@ -231,7 +254,7 @@ def test_a_mail_outage_keeps_the_version_and_delivers_once_later(
     smtp_server.stop()
     move(db, conference["lunch"].id, time(12, 30), time(13, 30))
     version = publish(db, conference)
-    assert version is not None and count(db, ProgrammeVersion) == 1
+    assert version is not None and count(db, ProgrammeVersion) == 2
     queued = db.session.scalars(
         select(OutgoingEmail).where(OutgoingEmail.version_id.is_not(None))).all()
     assert sorted(e.to_address for e in queued) == [ALVA, JOHN]

@@ -20,6 +20,7 @@ from app.programme.services import ItemPlacement, cancel_item, create_item
 from app.speakers.services import add_speaker, assign
 from config import BASE_DIR
 from tests.conftest import login
+from tests.factories import publish_programme
 
 SCHEMA_FILE = BASE_DIR.parent / "shared" / "schemas" / "c3voc-schedule.schema.json"
 CSV_COLUMNS = ["day", "start", "end", "room", "kind", "title", "speakers", "description",
@@ -121,7 +122,8 @@ def csv_of(client, slug):
 
 @pytest.fixture
 def two_days(db):
-    """A published two-day course in June (summer time, UTC+2) with items on both days."""
+    """A published two-day course in June (summer time, UTC+2) with items on both days, its
+    programme published."""
     first = date(2027, 6, 14)
     event = Event(slug="hostkurs-2027", name="Återhämtningskursen", venue="Medborgarhuset",
                   city="Malmö", starts_on=first, ends_on=first + timedelta(days=1),
@@ -139,6 +141,7 @@ def two_days(db):
                         placement=ItemPlacement(first + timedelta(days=1), time(12, 0),
                                                 time(13, 0), None))
     db.session.commit()
+    publish_programme(event)
     return {"event": event, "aula": aula, "hall": hall, "opening": opening,
             "workshop": workshop, "lunch": lunch}
 
@@ -193,6 +196,7 @@ def test_cancelled_item_stays_in_the_calendar_as_cancelled(conference, client, d
     lunch, talk = conference["lunch"], conference["talk"]
     assert cancel_item(lunch)
     db.session.commit()
+    publish_programme(conference["event"])
     _raw, calendar = ical_of(client, conference["event"].slug)
     entries = events_by_uid(calendar)
     assert str(entries[f"item-{lunch.id}@localhost"]["STATUS"]) == "CANCELLED"
@@ -211,6 +215,7 @@ def test_long_swedish_description_is_folded_and_comes_back_whole(conference, cli
                        placement=ItemPlacement(event.starts_on, time(14, 0), time(15, 0),
                                                conference["side"]))
     db.session.commit()
+    publish_programme(event)
     raw, calendar = ical_of(client, event.slug)
 
     assert b"\n" not in raw.replace(b"\r\n", b""), "every line ends in CRLF"

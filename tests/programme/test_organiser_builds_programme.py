@@ -85,6 +85,10 @@ def test_item_with_a_new_speaker_invites_them_and_shows_in_local_time(
     assert "Återhämtning i praktiken" in body and "09:30–10:15" in body and "Aulan" in body
     assert mailbox.link(invitation, "/s/") == f"/s/{slot.speaker.token}"
 
+    # The public sees the programme once the organiser publishes it.
+    assert "Återhämtning i praktiken" not in client.get(f"/e/{SLUG}/programme").get_data(
+        as_text=True)
+    assert organiser.post(f"/manage/e/{SLUG}/publish", data={}).status_code == 302
     programme = client.get(f"/e/{SLUG}/programme")
     assert programme.status_code == 200
     html = programme.get_data(as_text=True)

@@ -13,7 +13,7 @@ from tests.concurrency import run_at_once
 from tests.factories import build_conference, register
 
 CAPACITY = 5
-SOLD_OUT = "Tyvärr, biljetten är slutsåld."
+SOLD_OUT = "Tyvärr, Fri entré är slutsåld."
 
 
 def register_in_thread(event_id, ticket_id):
@@ -59,7 +59,7 @@ def test_twenty_people_at_once_get_exactly_the_five_seats(app, small, mailbox):
     assert len(registered) == CAPACITY and len(set(registered)) == CAPACITY
     assert len(refused) == 20 - CAPACITY
     for error in refused:
-        assert type(error) is services.RegistrationError, repr(error)
+        assert type(error) is services.SoldOut, repr(error)
         assert error.text == SOLD_OUT
     assert seats_taken(small[1]) == CAPACITY
     assert registrations() == CAPACITY
@@ -122,7 +122,7 @@ def test_last_seat_taken_by_two_at_once(app, db, small, mailbox):
     results = [result for _i, result in outcomes]
     assert sum(isinstance(result, str) for result in results) == 1
     [refused] = [result for result in results if not isinstance(result, str)]
-    assert type(refused) is services.RegistrationError and refused.text == SOLD_OUT
+    assert type(refused) is services.SoldOut and refused.text == SOLD_OUT
     assert seats_taken(ticket_id) == CAPACITY
     assert registrations() == CAPACITY
 

@@ -9,6 +9,7 @@ from PIL import Image
 from app.events.models import Event
 from app.speakers.photos import MAX_BYTES, process
 from app.speakers.services import add_speaker, assign
+from tests.factories import publish_programme
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
@@ -244,6 +245,8 @@ def test_photo_of_a_speaker_without_slots_is_not_served(client, conference, db):
     assert client.get(photo_url(loner)).status_code == 404
     assign(conference["lunch"], [loner], invite=False)
     db.session.commit()
+    assert client.get(photo_url(loner)).status_code == 404, "a draft slot is not public yet"
+    publish_programme(conference["event"])
     assert client.get(photo_url(loner)).status_code == 200
 
 

@@ -9,7 +9,7 @@ from app.events.models import Event
 from app.programme.services import ItemPlacement, create_item
 from app.speakers.models import SpeakerSlot
 from app.speakers.services import add_speaker, assign, remind_unanswered
-from tests.factories import DAY, build_conference
+from tests.factories import DAY, build_conference, publish_programme
 from tests.queries import recorded_queries
 
 SLUG = "varkonferensen-2027"
@@ -44,6 +44,8 @@ def test_speaker_list_shows_those_who_take_part(client, conference, db):
     speaker_with_slot(conference, db, "Eva Inställd", cancelled, "accepted")
     add_speaker(conference["event"], name="Utan Pass")
     db.session.commit()
+    assert "Johan Ekström" not in client.get(SPEAKERS).get_data(as_text=True), "a draft"
+    publish_programme(conference["event"])
 
     response = client.get(SPEAKERS)
     assert response.status_code == 200
@@ -79,6 +81,7 @@ def test_speaker_page_shows_bio_and_items_in_local_time(client, conference, db):
     [slot] = assign(declined, [sara], invite=False)
     slot.state = "declined"
     db.session.commit()
+    publish_programme(conference["event"])
 
     response = client.get(f"{SPEAKERS}/{sara.id}")
     assert response.status_code == 200
@@ -127,6 +130,7 @@ def add_speakers(conference, db, first, last):
         db.session.flush()
         assign(conference["talk"], [speaker], invite=False)
     db.session.commit()
+    publish_programme(conference["event"])
 
 
 def test_speaker_list_costs_the_same_queries_for_2_and_10_speakers(app, client, conference, db):

@@ -1,0 +1,343 @@
+"""Invoice rules: what an invoice or receipt says, VAT per rate, marking an invoice paid, the
+CSV for the bookkeeping system, and the organiser's lists of orders.
+
+Prices include VAT, so each line's VAT is worked out from its price (registration.services
+.vat_of) and summed per rate; the amount excluding VAT is the price less that VAT. An invoice
+always shows every attendee it was issued for: cancelling someone later does not rewrite an
+issued invoice (that needs a credit note in the bookkeeping system)."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from app.db_types import utcnow
+from app.events.models import Event
+from app.extensions import db
+from app.i18n import local
+from app.registration.models import Order, Registration
+from app.registration.services import vat_of
+
+from .models import Refund
+
+
+class InvoiceError(ValueError):
+    pass
+
+
+STATUS_LABELS = {
+    "pending": _l("Awaiting payment"),
+    "confirmed": _l("Confirmed"),
+    "expired": _l("Expired"),
+    "cancelled": _l("Order cancelled"),
+}
+PAYMENT_STATUS_LABELS = {
+    "none": _l("Nothing to pay"),
+    "awaiting": _l("Card payment not completed"),
+    "to_invoice": _l("Invoice not paid"),
+    "paid": _l("Paid"),
+    "refunded": _l("Refunded"),
+    "partially_refunded": _l("Partly refunded"),
+}
+METHOD_LABELS = {"free": _l("Free of charge"), "card": _l("Card"), "invoice": _l("Invoice")}
+REGISTRATION_STATUS_LABELS = {
+    "pending": _l("Seat held"),
+    "confirmed": _l("Registered"),
+    "cancelled": _l("Registration cancelled"),
+    "expired": _l("Not completed"),
+}
+REFUND_STATUS_LABELS = {
+    "pending": _l("Pending"),
+    "succeeded": _l("Refunded"),
+    "failed": _l("Did not go through"),
+}
+
+PAID_STATUSES = ("paid", "partially_refunded", "refunded")
+
+
+# --- what a document says ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Line:
+    ticket: str
+    attendee: str
+    vat_percent: int
+    gross_ore: int  # the price paid, VAT included
+
+    @property
+    def vat_ore(self) -> int:
+        return vat_of(self.gross_ore, self.vat_percent)
+
+    @property
+    def net_ore(self) -> int:
+        return self.gross_ore - self.vat_ore
+
+
+@dataclass(frozen=True)
+class VatRow:
+    percent: int
+    net_ore: int
+    vat_ore: int
+
+    @property
+    def gross_ore(self) -> int:
+        return self.net_ore + self.vat_ore
+
+
+@dataclass(frozen=True)
+class Totals:
+    net_ore: int
+    vat_ore: int
+    gross_ore: int
+
+
+def lines(order: Order) -> list[Line]:
+    """One line per attendee, the ticket named in the order's language."""
+    return [
+        Line(ticket=r.ticket_type.name_in(order.language), attendee=r.name,
+             vat_percent=r.vat_percent, gross_ore=r.price_ore)
+        for r in order.registrations
+    ]
+
+
+def vat_summary(order_lines: list[Line]) -> list[VatRow]:
+    """The VAT of each line, summed per rate; highest rate first."""
+    net: dict[int, int] = {}
+    vat: dict[int, int] = {}
+    for line in order_lines:
+        net[line.vat_percent] = net.get(line.vat_percent, 0) + line.net_ore
+        vat[line.vat_percent] = vat.get(line.vat_percent, 0) + line.vat_ore
+    return [VatRow(percent, net[percent], vat[percent]) for percent in sorted(net, reverse=True)]
+
+
+def totals(order_lines: list[Line]) -> Totals:
+    rows = vat_summary(order_lines)
+    return Totals(net_ore=sum(r.net_ore for r in rows), vat_ore=sum(r.vat_ore for r in rows),
+                  gross_ore=sum(r.gross_ore for r in rows))
+
+
+def has_invoice(order: Order) -> bool:
+    return order.payment_method == "invoice" and order.invoice_number is not None
+
+
+def has_receipt(order: Order) -> bool:
+    """Something was paid: a card payment, or an invoice the organiser marked paid."""
+    return order.total_ore > 0 and order.payment_status in PAID_STATUSES
+
+
+def local_date(order: Order, moment: datetime | None) -> date | None:
+    return local(moment, order.event.timezone).date() if moment is not None else None
+
+
+def invoice_date(order: Order) -> date | None:
+    return local_date(order, order.invoiced_at or order.created_at)
+
+
+def due_date(order: Order) -> date | None:
+    if order.invoice_due_on is not None:
+        return order.invoice_due_on
+    issued = invoice_date(order)
+    return issued + timedelta(days=order.event.invoice_due_days) if issued else None
+
+
+def paid_date(order: Order) -> date | None:
+    return local_date(order, order.paid_at or order.confirmed_at)
+
+
+def is_overdue(order: Order, today: date | None = None) -> bool:
+    today = today or local(utcnow(), order.event.timezone).date()
+    due = due_date(order)
+    return order.payment_status == "to_invoice" and due is not None and due < today
+
+
+def refunds_of(order: Order) -> list[Refund]:
+    return list(db.session.scalars(
+        select(Refund).where(Refund.order_id == order.id).order_by(Refund.created_at, Refund.id)
+    ))
+
+
+def missing_seller_details(event: Event) -> list:
+    """What a Swedish invoice needs from the seller that the event does not say yet."""
+    wanted = (
+        (event.organiser_name, _l("the organiser's name")),
+        (event.seller_address, _l("the seller's address")),
+        (event.seller_org_number, _l("the organisation number")),
+        (event.seller_vat_number, _l("the VAT registration number")),
+        (event.seller_bankgiro, _l("the bankgiro number")),
+    )
+    return [label for value, label in wanted if not (value or "").strip()]
+
+
+# --- marking an invoice paid -------------------------------------------------------------------
+
+def mark_paid(order: Order, now: datetime | None = None) -> bool:
+    """The money for an invoice arrived. True if this marked it paid, False if it already was
+    (a double click or a second organiser). Commits."""
+    if order.payment_method != "invoice":
+        raise InvoiceError(_l("This order is not paid by invoice."))
+    changed = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.payment_method == "invoice",
+               Order.payment_status == "to_invoice")
+        .values(payment_status="paid", paid_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(order)
+    if not changed and order.payment_status not in PAID_STATUSES:
+        raise InvoiceError(_l("This invoice cannot be marked paid."))
+    return bool(changed)
+
+
+# --- the organiser's lists ---------------------------------------------------------------------
+
+PAGE_SIZE = 100
+
+
+def _contains(column, text: str):
+    """Case-insensitive "contains", with LIKE's wildcards taken literally. PostgreSQL's ILIKE
+    folds å, ä and ö too; SQLite's LIKE folds only ASCII, so there the usual spellings of the
+    text (as typed, lower, upper, capitalised words) are tried."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column.ilike(f"%{escaped}%", escape="\\")
+    spellings = dict.fromkeys((escaped, escaped.lower(), escaped.upper(), escaped.title()))
+    return or_(*(column.like(f"%{spelling}%", escape="\\") for spelling in spellings))
+
+
+def search_orders(event: Event, status: str = "", payment_status: str = "", q: str = "",
+                  page: int = 1) -> tuple[list[tuple[Order, int]], int]:
+    """(order, number of attendees) newest first, and how many orders match in all. `q` finds
+    the order code, the buyer's or an attendee's name or email, or the billing name."""
+    attendees = (
+        select(Registration.order_id, func.count().label("n"))
+        .where(Registration.event_id == event.id).group_by(Registration.order_id).subquery()
+    )
+    query = select(Order, func.coalesce(attendees.c.n, 0)).outerjoin(
+        attendees, attendees.c.order_id == Order.id
+    ).where(Order.event_id == event.id)
+    if status:
+        query = query.where(Order.status == status)
+    if payment_status:
+        query = query.where(Order.payment_status == payment_status)
+    q = (q or "").strip()
+    if q:
+        query = query.where(or_(
+            func.upper(Order.code) == q.upper(),
+            _contains(Order.buyer_name, q),
+            _contains(Order.buyer_email, q),
+            _contains(Order.billing_name, q),
+            Order.id.in_(
+                select(Registration.order_id).where(
+                    Registration.event_id == event.id,
+                    or_(_contains(Registration.name, q), _contains(Registration.email, q)),
+                )
+            ),
+        ))
+    count = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.execute(
+        query.order_by(Order.created_at.desc(), Order.id.desc())
+        .limit(PAGE_SIZE).offset((max(page, 1) - 1) * PAGE_SIZE)
+    ).all()
+    return [(order, n) for order, n in rows], count
+
+
+def order_in_event(event: Event, order_id: int) -> Order | None:
+    order = db.session.get(Order, order_id)
+    if order is None or order.event_id != event.id:
+        return None
+    return order
+
+
+def invoice_orders(event: Event) -> list[Order]:
+    """Every invoice of the event, by invoice number, attendees loaded."""
+    return list(db.session.scalars(
+        select(Order)
+        .where(Order.event_id == event.id, Order.payment_method == "invoice")
+        .options(selectinload(Order.registrations).selectinload(Registration.ticket_type),
+                 selectinload(Order.event))
+        .order_by(Order.invoice_number.is_(None), Order.invoice_number, Order.id)
+    ))
+
+
+# --- CSV for the bookkeeping system ------------------------------------------------------------
+
+CSV_RATES = (25, 12, 6, 0)
+CSV_COLUMNS = (
+    ["invoice_number", "invoice_date", "due_date", "order_code", "buyer_org_number",
+     "billing_name", "billing_address", "billing_email", "reference", "peppol_id",
+     "amount_excl_vat"]
+    + [f"excl_vat_{rate}" for rate in CSV_RATES]
+    + [f"vat_{rate}" for rate in CSV_RATES if rate]
+    + ["vat_total", "total", "currency", "status", "paid_date", "order_status"]
+)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
+    value = value or ""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _amount(ore: int) -> str:
+    """Kronor with a decimal comma and no thousands separator: a number to Swedish Excel."""
+    sign = "-" if ore < 0 else ""
+    ore = abs(ore)
+    return f"{sign}{ore // 100},{ore % 100:02d}"
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def _one_line(text: str) -> str:
+    return ", ".join(part.strip() for part in (text or "").splitlines() if part.strip())
+
+
+def csv_rows(event: Event) -> list[dict]:
+    rows = []
+    for order in invoice_orders(event):
+        order_lines = lines(order)
+        summary = {row.percent: row for row in vat_summary(order_lines)}
+        total = totals(order_lines)
+        row = {
+            "invoice_number": order.invoice_number or "",
+            "invoice_date": _iso(invoice_date(order)),
+            "due_date": _iso(due_date(order)),
+            "order_code": order.code,
+            "buyer_org_number": _cell(order.billing_org_number),
+            "billing_name": _cell(order.billing_name),
+            "billing_address": _cell(_one_line(order.billing_address)),
+            "billing_email": _cell(order.billing_email),
+            "reference": _cell(order.invoice_reference),
+            "peppol_id": _cell(order.peppol_id),
+            "amount_excl_vat": _amount(total.net_ore),
+            "vat_total": _amount(total.vat_ore),
+            "total": _amount(total.gross_ore),
+            "currency": order.currency,
+            "status": "unpaid" if order.payment_status == "to_invoice" else order.payment_status,
+            "paid_date": _iso(paid_date(order)) if order.payment_status in PAID_STATUSES else "",
+            "order_status": order.status,
+        }
+        for rate in CSV_RATES:
+            found = summary.get(rate)
+            row[f"excl_vat_{rate}"] = _amount(found.net_ore if found else 0)
+            if rate:
+                row[f"vat_{rate}"] = _amount(found.vat_ore if found else 0)
+        rows.append(row)
+    return rows
+
+
+def invoices_csv(event: Event) -> bytes:
+    """Semicolon-separated with decimal commas, UTF-8 with a byte order mark: what Excel with
+    Swedish settings opens in columns, with å ä ö and amounts as numbers, on a double click."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, delimiter=";")
+    writer.writeheader()
+    writer.writerows(csv_rows(event))
+    return buffer.getvalue().encode("utf-8-sig")

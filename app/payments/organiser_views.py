@@ -1,0 +1,220 @@
+"""Receipts and invoices to download, and the organiser's view of orders and invoices."""
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+from app.accounts.access import organiser_required
+from app.errors import render_error
+from app.events.views import managed_event_or_404
+from app.registration.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
+from app.registration.services import order_by_token
+
+from . import documents, invoicing
+
+bp = Blueprint("orders", __name__)
+
+REFUND_RULE = "/manage/e/<slug>/orders/<int:order_id>/refund"
+
+
+class MarkPaidForm(FlaskForm):
+    """Only the CSRF token, and which page to go back to."""
+
+    back = HiddenField()
+
+
+@bp.context_processor
+def labels():
+    return {
+        "status_labels": invoicing.STATUS_LABELS,
+        "payment_labels": invoicing.PAYMENT_STATUS_LABELS,
+        "method_labels": invoicing.METHOD_LABELS,
+        "registration_labels": invoicing.REGISTRATION_STATUS_LABELS,
+        "refund_labels": invoicing.REFUND_STATUS_LABELS,
+    }
+
+
+def _pdf(data: bytes, filename: str) -> Response:
+    return Response(
+        data, mimetype="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+def _receipt(order: Order) -> Response:
+    if not invoicing.has_receipt(order):
+        abort(404)
+    return _pdf(documents.receipt_pdf(order), documents.receipt_filename(order))
+
+
+def _invoice(order: Order) -> Response:
+    if not invoicing.has_invoice(order):
+        abort(404)
+    return _pdf(documents.invoice_pdf(order), documents.invoice_filename(order))
+
+
+# --- the buyer's documents, behind the order's private link ------------------------------------
+
+def _order_or_404(token: str) -> Order:
+    order = order_by_token(token)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.route("/o/<token>/receipt.pdf")
+def receipt_pdf(token):
+    return _receipt(_order_or_404(token))
+
+
+@bp.route("/o/<token>/invoice.pdf")
+def invoice_pdf(token):
+    return _invoice(_order_or_404(token))
+
+
+# --- the organiser -----------------------------------------------------------------------------
+
+def _managed_order(slug: str, order_id: int):
+    event = managed_event_or_404(slug)
+    order = invoicing.order_in_event(event, order_id)
+    if order is None:
+        abort(404)
+    return event, order
+
+
+@bp.route("/manage/e/<slug>/orders")
+@organiser_required
+def index(slug):
+    event = managed_event_or_404(slug)
+    status = request.args.get("status", "")
+    payment_status = request.args.get("payment_status", "")
+    q = request.args.get("q", "")[:200]
+    status = status if status in ORDER_STATUSES else ""
+    payment_status = payment_status if payment_status in PAYMENT_STATUSES else ""
+    page = request.args.get("page", 1, type=int) or 1
+    rows, count = invoicing.search_orders(event, status, payment_status, q, page)
+    pages = max((count + invoicing.PAGE_SIZE - 1) // invoicing.PAGE_SIZE, 1)
+    return render_template(
+        "payments/orders.html", event=event, rows=rows, count=count, page=min(page, pages),
+        pages=pages, status=status, payment_status=payment_status, q=q,
+        statuses=ORDER_STATUSES, payment_statuses=PAYMENT_STATUSES,
+    )
+
+
+def _refund_endpoint() -> str | None:
+    """The refund route, once app.payments.views has registered it."""
+    for rule in current_app.url_map.iter_rules():
+        if rule.rule == REFUND_RULE and "POST" in (rule.methods or ()):
+            return rule.endpoint
+    return None
+
+
+def _refundable(order: Order) -> int:
+    from . import services
+
+    if hasattr(services, "refundable_ore"):
+        return services.refundable_ore(order)
+    return max(order.total_ore - order.refunded_ore, 0) if order.is_paid_for else 0
+
+
+def _refund_form(order: Order):
+    """The refund form of app.payments.forms, when there is something left to pay back."""
+    if not _refundable(order):
+        return None
+    try:
+        from .forms import RefundForm
+    except ImportError:
+        return None
+    form = RefundForm(formdata=None)
+    return form.for_order(order) if hasattr(form, "for_order") else form
+
+
+@bp.route("/manage/e/<slug>/orders/<int:order_id>")
+@organiser_required
+def detail(slug, order_id):
+    event, order = _managed_order(slug, order_id)
+    refund_endpoint = _refund_endpoint()
+    return render_template(
+        "payments/order_detail.html", event=event, order=order,
+        order_lines=invoicing.lines(order), refunds=invoicing.refunds_of(order),
+        has_invoice=invoicing.has_invoice(order), has_receipt=invoicing.has_receipt(order),
+        due_date=invoicing.due_date(order), invoice_date=invoicing.invoice_date(order),
+        overdue=invoicing.is_overdue(order), mark_paid_form=MarkPaidForm(formdata=None),
+        refund_form=_refund_form(order) if refund_endpoint else None,
+        refund_endpoint=refund_endpoint, refundable=_refundable(order),
+    )
+
+
+@bp.route("/manage/e/<slug>/orders/<int:order_id>/receipt.pdf")
+@organiser_required
+def manage_receipt_pdf(slug, order_id):
+    _event, order = _managed_order(slug, order_id)
+    return _receipt(order)
+
+
+@bp.route("/manage/e/<slug>/orders/<int:order_id>/invoice.pdf")
+@organiser_required
+def manage_invoice_pdf(slug, order_id):
+    _event, order = _managed_order(slug, order_id)
+    return _invoice(order)
+
+
+@bp.route("/manage/e/<slug>/orders/<int:order_id>/mark-paid", methods=["POST"])
+@organiser_required
+def mark_paid(slug, order_id):
+    event, order = _managed_order(slug, order_id)
+    form = MarkPaidForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        changed = invoicing.mark_paid(order)
+    except invoicing.InvoiceError as error:
+        return render_error(409, message=str(error))
+    if changed:
+        flash(_("Invoice %(number)s is marked paid.", number=order.invoice_number), "success")
+    else:
+        flash(_("Invoice %(number)s was already marked paid.", number=order.invoice_number),
+              "info")
+    if form.back.data == "invoices":
+        return redirect(url_for("orders.invoices", slug=event.slug), 303)
+    return redirect(url_for("orders.detail", slug=event.slug, order_id=order.id), 303)
+
+
+@bp.route("/manage/e/<slug>/invoices")
+@organiser_required
+def invoices(slug):
+    event = managed_event_or_404(slug)
+    orders = invoicing.invoice_orders(event)
+    unpaid = [o for o in orders if o.payment_status == "to_invoice"]
+    settled = [o for o in orders if o.payment_status != "to_invoice"]
+    return render_template(
+        "payments/invoices.html", event=event, unpaid=unpaid, settled=settled,
+        totals={o.id: invoicing.totals(invoicing.lines(o)) for o in orders},
+        due={o.id: invoicing.due_date(o) for o in orders},
+        issued={o.id: invoicing.invoice_date(o) for o in orders},
+        overdue={o.id for o in unpaid if invoicing.is_overdue(o)},
+        missing=invoicing.missing_seller_details(event), mark_paid_form=MarkPaidForm(formdata=None),
+    )
+
+
+@bp.route("/manage/e/<slug>/invoices.csv")
+@organiser_required
+def invoices_csv(slug):
+    event = managed_event_or_404(slug)
+    return Response(
+        invoicing.invoices_csv(event), content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{event.slug}-invoices.csv"',
+                 "Cache-Control": "private, no-store"},
+    )

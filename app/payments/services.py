@@ -1,0 +1,504 @@
+"""Payment rules: card payment through Stripe Checkout, the webhook that confirms it, holds that
+run out, late payments and refunds.
+
+Stripe is only ever called with no database transaction open (on SQLite a transaction holds the
+write lock): what a call needs is read first, the transaction ends, Stripe answers, and the
+answer is stored in a new transaction. Every refund is a Refund row written *before* Stripe is
+asked (its amount reserved in order.refunded_ore, so two refunds can never pay back more than
+was paid) and settled after: succeeded, or failed with Stripe's reason for the organiser."""
+
+import logging
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+
+from app.db_types import utcnow
+from app.extensions import db
+from app.i18n import fmt_money
+from app.mail.outbox import queue_email
+from app.mail.render import absolute_url, render_email
+from app.registration import services as registration_services
+from app.registration.models import Order
+
+from . import gateway
+from .models import Refund, StripeEvent
+
+log = logging.getLogger(__name__)
+
+
+class PaymentError(Exception):
+    """Something the payer or organiser is told, in their language."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self):
+        return str(self.message)
+
+
+class NotPayable(PaymentError):
+    """The order is not waiting for a card payment (paid, expired, cancelled, invoice)."""
+
+
+class CardUnavailable(PaymentError):
+    """Stripe could not be reached or refused to open the payment page."""
+
+
+class RefundError(PaymentError):
+    pass
+
+
+class RefundConflict(RefundError):
+    """The order's refunds changed since the organiser looked (a double submit)."""
+
+
+# --- paying ----------------------------------------------------------------------------------
+
+def _not_payable_message(order: Order):
+    if order.payment_method != "card":
+        return _l("This order is not paid by card.")
+    if order.status == "confirmed":
+        return _l("This order is already paid and confirmed. There is nothing more to pay.")
+    if order.status == "expired":
+        return _l("The time to pay for this order ran out and the seats were released. You are "
+                  "welcome to register again.")
+    return _l("This order is cancelled. There is nothing to pay.")
+
+
+def checkout_url(order: Order, now: datetime | None = None) -> str:
+    """The address of Stripe's payment page for a pending card order: the session is made once
+    per order (a double submit reuses it). Raises NotPayable or CardUnavailable. Commits."""
+    now = now or utcnow()
+    if order.status == "pending" and order.hold_expires_at and order.hold_expires_at < now:
+        registration_services.expire_holds(now=now, event_id=order.event_id)
+        db.session.commit()
+        db.session.refresh(order)
+    if order.payment_method != "card" or order.status != "pending":
+        db.session.rollback()
+        raise NotPayable(_not_payable_message(order))
+    if order.stripe_checkout_url:
+        url = order.stripe_checkout_url
+        db.session.rollback()
+        return url
+    if not gateway.card_available():
+        db.session.rollback()
+        raise CardUnavailable(_l("Card payment is not available right now."))
+    order_id = order.id
+    params = gateway.checkout_params(order, now)
+    db.session.rollback()  # nothing written; let go of the database while Stripe answers
+    try:
+        session = gateway.create_checkout_session(order_id, params)
+    except gateway.GatewayError as error:
+        # Two submits racing across Stripe's 30-minute limit send different parameters with
+        # one idempotency key; the first one's session is then the one to use.
+        stored = db.session.scalar(select(Order.stripe_checkout_url).where(Order.id == order_id))
+        db.session.rollback()
+        if stored:
+            return stored
+        raise CardUnavailable(
+            _l("The payment page could not be opened right now. Try again in a minute.")
+        ) from error
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.stripe_checkout_id.is_(None))
+        .values(stripe_checkout_id=session.id, stripe_checkout_url=session.url)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return session.url
+
+
+# --- Stripe's webhook ------------------------------------------------------------------------
+
+def handle_event(event: dict, now: datetime | None = None) -> str:
+    """Act on one verified Stripe event, exactly once: the event is recorded (unique on
+    Stripe's id) in the same transaction as what it changes, so a second delivery finds it and
+    changes nothing. Returns the outcome, which is also stored. Commits."""
+    now = now or utcnow()
+    db.session.rollback()
+    if db.session.scalar(select(StripeEvent.id).where(StripeEvent.stripe_id == event["id"])):
+        db.session.rollback()
+        return "duplicate"
+    record = StripeEvent(stripe_id=str(event["id"])[:255], type=str(event["type"])[:100],
+                         received_at=now)
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same event, delivered twice at once
+        db.session.rollback()
+        return "duplicate"
+
+    handler = _HANDLERS.get(event["type"])
+    obj = (event.get("data") or {}).get("object") or {}
+    after = None
+    if event["type"] in ("refund.updated", "refund.failed"):
+        outcome = _on_refund_updated(obj, record)
+    elif handler is None:
+        outcome = "ignored"
+    else:
+        order = _order_for_session(obj)
+        if order is None:
+            log.warning("Stripe event %s (%s) for unknown Checkout Session %s", event["id"],
+                        event["type"], obj.get("id"))
+            outcome = "unknown_session"
+        else:
+            record.order_id = order.id
+            outcome, after = handler(order, obj, now)
+    record.outcome = outcome
+    db.session.commit()
+    log.info("Stripe event %s (%s): %s", event["id"], event["type"], outcome)
+    if after is not None:
+        try:
+            after()
+        except Exception:  # recorded as pending; the organiser sees it and can act
+            db.session.rollback()
+            log.exception("Settling the refund for Stripe event %s failed", event["id"])
+    return outcome
+
+
+def _order_for_session(session: dict) -> Order | None:
+    session_id = session.get("id")
+    if not isinstance(session_id, str) or not session_id:
+        return None
+    order = db.session.scalar(select(Order).where(Order.stripe_checkout_id == session_id))
+    if order is not None:
+        return order
+    # Stripe made the session but we never stored it (the process stopped in between): the
+    # metadata we sent names the order, and its code must match too.
+    order_id = str((session.get("metadata") or {}).get("order_id") or "")
+    if not order_id.isdigit():
+        return None
+    order = db.session.get(Order, int(order_id))
+    if (order is None or order.stripe_checkout_id is not None
+            or order.code != session.get("client_reference_id")):
+        return None
+    order.stripe_checkout_id = session_id
+    return order
+
+
+def _payment_intent(session: dict) -> str | None:
+    intent = session.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    return intent if isinstance(intent, str) and intent else None
+
+
+def _on_paid(order: Order, session: dict, now: datetime):
+    """checkout.session.completed (when paid) and async_payment_succeeded."""
+    if session.get("payment_status") != "paid":
+        return "awaiting_payment", None  # a delayed method: wait for async_payment_succeeded
+    amount, currency = session.get("amount_total"), str(session.get("currency") or "")
+    if amount != order.total_ore or currency.upper() != order.currency.upper():
+        log.error("Order %s: Stripe says %s %s was paid, the order is %s %s; not confirmed",
+                  order.code, amount, currency, order.total_ore, order.currency)
+        return "amount_mismatch", None
+    # Marked paid first, by one conditional UPDATE (a second event for the same payment finds
+    # it paid), so the confirmation and receipt that follow see a paid order.
+    marked = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.payment_method == "card",
+               Order.payment_status == "awaiting")
+        .values(payment_status="paid", paid_at=now, stripe_payment_intent=_payment_intent(session))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(order)
+    if not marked:
+        return "already_paid", None
+    if order.status == "pending":
+        if registration_services.confirm_order(order, now):
+            return "confirmed", None
+        db.session.refresh(order)  # the hold ran out a moment ago
+    if order.status == "expired" and registration_services.reinstate_expired_order(order, now):
+        return "confirmed_late", None
+    if order.status == "confirmed":
+        return "confirmed", None
+    # Paid for seats that are gone (or an order that was cancelled): everything goes back.
+    refund = _reserve_refund(order, order.total_ore, "late_payment")
+    if refund is None:
+        return "late_payment", None
+    return "refunded_late", _refund_later(refund, order, f"samla-order-{order.id}-late_payment",
+                                          notify_late=True)
+
+
+def _on_not_paid(order: Order, session: dict, now: datetime):
+    """checkout.session.expired and async_payment_failed: the seats go back now."""
+    # The session cannot be paid any more: its link is of no use, and the sweep need not end it.
+    db.session.execute(
+        update(Order).where(Order.id == order.id, Order.payment_status == "awaiting")
+        .values(stripe_checkout_url=None)
+        .execution_options(synchronize_session=False)
+    )
+    if order.status != "pending":
+        return "ignored", None
+    db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "pending")
+        .values(hold_expires_at=now - timedelta(seconds=1))
+        .execution_options(synchronize_session=False)
+    )
+    registration_services.expire_holds(now=now, event_id=order.event_id)
+    return "expired", None
+
+
+def _on_refund_updated(obj: dict, record: StripeEvent) -> str:
+    """A refund Stripe first reported as pending went through, or one failed after all (the
+    card was closed, say): the order's refunded amount follows."""
+    refund_id = obj.get("id")
+    refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_id)) \
+        if isinstance(refund_id, str) else None
+    if refund is None:
+        return "unknown_refund"
+    record.order_id = refund.order_id
+    status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
+        obj.get("status"), "pending")
+    if status == refund.status or refund.status == "failed":
+        return "ignored"
+    refund.status = status
+    if status == "failed":
+        refund.error = str(obj.get("failure_reason") or _("Stripe could not pay the refund."))
+        db.session.execute(
+            update(Order)
+            .where(Order.id == refund.order_id, Order.refunded_ore >= refund.amount_ore)
+            .values(refunded_ore=Order.refunded_ore - refund.amount_ore)
+            .execution_options(synchronize_session=False)
+        )
+        _set_refund_status(refund.order_id)
+        log.error("Refund %s of order %s failed at Stripe: %s", refund.id, refund.order_id,
+                  refund.error)
+        return "refund_failed"
+    return "refund_succeeded"
+
+
+_HANDLERS = {
+    "checkout.session.completed": _on_paid,
+    "checkout.session.async_payment_succeeded": _on_paid,
+    "checkout.session.async_payment_failed": _on_not_paid,
+    "checkout.session.expired": _on_not_paid,
+}
+
+
+# --- holds that ran out ----------------------------------------------------------------------
+
+def sweep_holds(now: datetime | None = None) -> tuple[int, int]:
+    """The scheduled sweep: release the seats of card orders not paid in time, then end
+    their Checkout Sessions at Stripe so nobody pays for seats that were given back. Returns
+    (orders expired, sessions ended). Commits."""
+    expired = registration_services.expire_holds(now=now)
+    db.session.commit()
+    return expired, expire_stale_sessions()
+
+
+def expire_stale_sessions(limit: int = 200) -> int:
+    """End the open Checkout Sessions of orders that can no longer be paid, best effort: an
+    order whose session is ended (or turns out not to be open) loses its payment link, which
+    is how the next sweep knows it is done; a failed call is tried again next time."""
+    if not gateway.card_available():
+        return 0
+    rows = db.session.execute(
+        select(Order.id, Order.stripe_checkout_id)
+        .where(Order.status.in_(("expired", "cancelled")), Order.payment_status == "awaiting",
+               Order.stripe_checkout_url.is_not(None), Order.stripe_checkout_id.is_not(None))
+        .order_by(Order.id).limit(limit)
+    ).all()
+    db.session.rollback()
+    ended = 0
+    for order_id, session_id in rows:
+        try:
+            gateway.expire_checkout_session(session_id)
+        except gateway.GatewayError as error:
+            if not error.not_open:
+                log.warning("Could not end Checkout Session %s: %s", session_id, error)
+                continue
+        else:
+            ended += 1
+        db.session.execute(
+            update(Order).where(Order.id == order_id).values(stripe_checkout_url=None)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return ended
+
+
+# --- refunds ---------------------------------------------------------------------------------
+
+def refundable_ore(order: Order) -> int:
+    """What may still be paid back: what was paid, less what was refunded or is being."""
+    if not order.is_paid_for:
+        return 0
+    return max(order.total_ore - order.refunded_ore, 0)
+
+
+def _event_today(event) -> date:
+    return utcnow().astimezone(ZoneInfo(event.timezone or "Europe/Stockholm")).date()
+
+
+def refund_due_on_cancellation(order: Order, registrations) -> int:
+    """The rule: a card-paid seat cancelled on or before the event's refund_until day (in the
+    event's time zone) is paid back in full; after that day, or when the organiser set no day,
+    nothing is. Invoice and free orders have nothing to pay back through Stripe."""
+    event = order.event
+    if order.payment_method != "card" or not order.is_paid_for:
+        return 0
+    if event.refund_until is None or _event_today(event) > event.refund_until:
+        return 0
+    return min(sum(r.price_ore for r in registrations), refundable_ore(order))
+
+
+def refund_for_cancellation(order, registrations) -> None:
+    """Pay back cancelled seats of a card-paid order according to the event's refund rule.
+
+    Called after the cancellation is committed; it never undoes it and never raises: a refund
+    Stripe refuses is recorded as failed, with the reason, for the organiser to see."""
+    try:
+        db.session.refresh(order)
+        amount = refund_due_on_cancellation(order, registrations)
+        if amount <= 0:
+            db.session.rollback()
+            return
+        ids = "-".join(str(r.id) for r in sorted(registrations, key=lambda r: r.id))
+        refund = _reserve_refund(order, amount, "attendee_cancelled")
+        if refund is None:
+            db.session.rollback()
+            return
+        settle = _refund_later(refund, order, f"samla-order-{order.id}-cancel-{ids}")
+        db.session.commit()
+        settle()
+    except Exception:
+        db.session.rollback()
+        log.exception("Refund for cancelled registrations of order %s failed", order.id)
+
+
+def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
+                   seen_refunded_ore: int | None = None) -> Refund:
+    """The organiser pays back part or all of an order: through Stripe for a card payment;
+    for a paid invoice the organiser pays back by bank and this records it. Never more than
+    was paid less what was refunded. `seen_refunded_ore` is what the organiser saw as refunded
+    when they filled in the form; if it changed since (a double submit), nothing is done.
+    Returns the Refund (its status says whether Stripe paid it). Commits."""
+    if not order.is_paid_for:
+        raise RefundError(_l("Nothing has been paid for this order, so there is nothing to "
+                             "refund."))
+    if amount_ore <= 0:
+        raise RefundError(_l("Enter an amount greater than zero."))
+    if seen_refunded_ore is not None and seen_refunded_ore != order.refunded_ore:
+        raise RefundConflict(_l("The refunds of this order changed while you were looking. "
+                                "Check the amounts and try again."))
+    limit = refundable_ore(order)
+    if amount_ore > limit:
+        raise RefundError(_l("At most %(amount)s can be refunded.",
+                             amount=fmt_money(limit, order.currency)))
+    refund = _reserve_refund(order, amount_ore, "organiser", note=note.strip(), user=user,
+                             seen_refunded_ore=order.refunded_ore)
+    if refund is None:
+        db.session.rollback()
+        raise RefundConflict(_l("The refunds of this order changed while you were looking. "
+                                "Check the amounts and try again."))
+    if order.payment_method == "card":
+        db.session.flush()
+        settle = _refund_later(refund, order, f"samla-refund-{refund.id}")
+        db.session.commit()
+        settle()
+    else:
+        refund.status = "succeeded"
+        _set_refund_status(order.id)
+        db.session.commit()
+    return db.session.get(Refund, refund.id)
+
+
+def _reserve_refund(order: Order, amount_ore: int, reason: str, *, note: str = "", user=None,
+                    seen_refunded_ore: int | None = None) -> Refund | None:
+    """Count the amount as refunded (one conditional UPDATE, so concurrent refunds cannot pay
+    back more than was paid) and add the pending Refund row. Part of the caller's transaction.
+    None if the amount no longer fits."""
+    query = update(Order).where(
+        Order.id == order.id, Order.refunded_ore + amount_ore <= Order.total_ore)
+    if seen_refunded_ore is not None:
+        query = query.where(Order.refunded_ore == seen_refunded_ore)
+    reserved = db.session.execute(
+        query.values(refunded_ore=Order.refunded_ore + amount_ore)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not reserved:
+        return None
+    refund = Refund(order_id=order.id, amount_ore=amount_ore, currency=order.currency,
+                    reason=reason, note=note, status="pending",
+                    created_by_id=user.id if user is not None else None)
+    db.session.add(refund)
+    db.session.flush()
+    return refund
+
+
+def _set_refund_status(order_id: int) -> None:
+    """payment_status after refunds: refunded, partially refunded, or paid again when a
+    refund failed and nothing else was paid back."""
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order_id,
+               Order.payment_status.in_(("paid", "refunded", "partially_refunded")))
+        .values(payment_status=case((Order.refunded_ore >= Order.total_ore, "refunded"),
+                                    (Order.refunded_ore > 0, "partially_refunded"),
+                                    else_="paid"))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _refund_later(refund: Refund, order: Order, idempotency_key: str, notify_late=False):
+    """What to do once the pending refund is committed: ask Stripe, then settle the row."""
+    refund_id, order_id, amount = refund.id, order.id, refund.amount_ore
+    intent = order.stripe_payment_intent or ""
+    metadata = {"order_id": str(order.id), "order_code": order.code, "reason": refund.reason}
+
+    def settle() -> None:
+        try:
+            result = gateway.refund(intent, amount, idempotency_key, metadata)
+        except gateway.GatewayError as error:
+            _settle(refund_id, order_id, None, str(error.message), notify_late)
+        else:
+            _settle(refund_id, order_id, result, "", notify_late)
+
+    return settle
+
+
+def _settle(refund_id: int, order_id: int, result, error: str, notify_late: bool) -> None:
+    refund = db.session.get(Refund, refund_id)
+    if result is None or result.status == "failed":
+        refund.status = "failed"
+        refund.error = error or _("Stripe did not pay the refund.")
+        if result is not None:
+            refund.stripe_refund_id = result.id
+        # The reserved amount was not paid back after all.
+        db.session.execute(
+            update(Order).where(Order.id == order_id, Order.refunded_ore >= refund.amount_ore)
+            .values(refunded_ore=Order.refunded_ore - refund.amount_ore)
+            .execution_options(synchronize_session=False)
+        )
+        _set_refund_status(order_id)
+        log.error("Refund %s of order %s failed: %s", refund_id, order_id, refund.error)
+    else:
+        refund.status = result.status
+        refund.stripe_refund_id = result.id
+        _set_refund_status(order_id)
+        if notify_late:
+            _queue_late_refund_email(db.session.get(Order, order_id), refund)
+    db.session.commit()
+
+
+def _queue_late_refund_email(order: Order, refund: Refund) -> None:
+    db.session.refresh(order)
+    subject, body = render_email(
+        "payments/email_late_refund.txt", order.language,
+        lambda: _("Your payment for %(event)s has been refunded", event=order.event.name),
+        order=order, event=order.event, refund=refund,
+        event_url=absolute_url("events.show", slug=order.event.slug),
+    )
+    queue_email(to=order.buyer_email, subject=subject, body=body, kind="refund",
+                event_id=order.event_id)
+
+
+def refunds_for(order: Order) -> list[Refund]:
+    return list(db.session.scalars(
+        select(Refund).where(Refund.order_id == order.id).order_by(Refund.id)))

@@ -1,0 +1,126 @@
+"""What an attendee changes on their own page (/r/<token>): their details and answers, and
+passing the ticket to someone else. No request in sight; each function commits or, on
+refusal, stores nothing."""
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.mail.outbox import queue_email
+from app.mail.render import render_email
+from app.tokens import badge_token, link_token
+
+from . import services
+from .models import Registration
+from .questions import set_answers
+
+
+def can_change(registration: Registration) -> bool:
+    """Details can be changed, and the ticket passed on, while the registration is confirmed
+    and nobody has been checked in on it."""
+    return registration.status == "confirmed" and registration.check_in is None
+
+
+def missing_answers(registration: Registration) -> list:
+    """Required questions of the registration's ticket type it has no answer to (after the
+    ticket was passed on, or when the organiser added a question later)."""
+    if registration.event.personal_data_purged_at is not None:
+        return []
+    answered = {a.question_id for a in registration.answers if a.value not in (None, "", [])}
+    return [q for q in services.questions_for(registration.event, registration.ticket_type_id)
+            if q.required and q.kind != "yesno" and q.id not in answered]
+
+
+def update_details(registration: Registration, *, name: str, organisation: str | None = None,
+                   role: str | None = None, phone: str | None = None,
+                   dietary_needs: str | None = None, accessibility_needs: str | None = None,
+                   sensitive_consent: bool | None = None, answers: dict | None = None) -> None:
+    """Change the attendee's own details. None leaves a field as it is (it was not on the
+    form). Sensitive needs are kept only with consent; withdrawing consent deletes them."""
+    if not can_change(registration):
+        raise services.RegistrationError(_l("This registration can no longer be changed."))
+    event = registration.event
+    if not (name or "").strip():
+        raise services.RegistrationError(_l("Your name is needed."))
+    purged = event.personal_data_purged_at is not None
+    diet = (dietary_needs or "").strip()
+    access = (accessibility_needs or "").strip()
+    if sensitive_consent is not None and (diet or access) and not sensitive_consent:
+        raise services.RegistrationError(
+            _l("To save dietary or accessibility needs we need your consent. Tick the "
+               "consent box or leave those fields empty."))
+    if answers is not None and not purged:
+        services._check_answers(event, registration.ticket_type_id, answers)
+    # Checked: now change.
+    if sensitive_consent is not None and not purged:
+        registration.dietary_needs = diet
+        registration.accessibility_needs = access
+        registration.sensitive_consent = bool(sensitive_consent) and bool(diet or access)
+    if answers is not None and not purged:
+        set_answers(registration, answers)
+    registration.name = name.strip()
+    for field_name, value in (("organisation", organisation), ("role", role), ("phone", phone)):
+        if value is not None:
+            setattr(registration, field_name, value.strip())
+    db.session.commit()
+
+
+def transfer(registration: Registration, *, name: str, email: str) -> Registration:
+    """Give the ticket to someone else. The registration gets the new holder's name and
+    address and a new personal link and badge code (the old link and badge stop working); what
+    was personal to the old holder (phone, role, sensitive needs and consent, answers) goes.
+    The new holder gets the confirmation with the badge, the old address a short notice.
+    Refused for an address already registered for the event. Commits."""
+    if not can_change(registration):
+        raise services.RegistrationError(_l("This registration can no longer be changed."))
+    event = registration.event
+    name = (name or "").strip()
+    email = (email or "").strip().lower()
+    if not name or not email:
+        raise services.RegistrationError(_l("Give the name and email of the new attendee."))
+    if email == registration.email:
+        raise services.RegistrationError(
+            _l("That is the address the ticket already has. Give your colleague's address."))
+    taken = db.session.scalar(
+        select(func.count()).select_from(Registration).where(
+            Registration.event_id == event.id, func.lower(Registration.email) == email,
+            Registration.status.in_(("confirmed", "pending")),
+        )
+    )
+    if taken:
+        raise services.AlreadyRegistered(
+            _l("%(email)s is already registered for the event.", email=email), email=email)
+    old_email, old_language = registration.email, registration.language
+    registration.name = name
+    registration.email = email
+    registration.phone = ""
+    registration.role = ""
+    registration.dietary_needs = ""
+    registration.accessibility_needs = ""
+    registration.sensitive_consent = False
+    registration.answers.clear()
+    registration.manage_token = link_token()
+    registration.badge_token = badge_token()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        db.session.rollback()
+        raise services.AlreadyRegistered(
+            _l("%(email)s is already registered for the event.", email=email),
+            email=email) from error
+    _queue_transfer_notice(registration, old_email, old_language)
+    services.queue_confirmation(registration)
+    db.session.commit()
+    return registration
+
+
+def _queue_transfer_notice(registration: Registration, old_email: str, language: str) -> None:
+    event = registration.event
+    subject, body = render_email(
+        "registration/email_transferred.txt", language,
+        lambda: _("Your ticket was passed on: %(event)s", event=event.name),
+        registration=registration, event=event,
+    )
+    queue_email(to=old_email, subject=subject, body=body, kind="transfer", event_id=event.id)

@@ -1,0 +1,179 @@
+"""The organiser's pages for ticket types and the event's registration settings."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from app.accounts.access import organiser_required
+from app.db_types import utcnow
+from app.events.views import managed_event_or_404
+from app.extensions import db
+
+from . import services, tickets
+from .models import TicketType
+from .ticket_forms import RegistrationSettingsForm, TicketActionForm, TicketTypeForm
+
+bp = Blueprint("tickets", __name__)
+
+
+def _ticket_type_or_404(event, ticket_type_id: int) -> TicketType:
+    ticket_type = db.session.get(TicketType, ticket_type_id)
+    if ticket_type is None or ticket_type.event_id != event.id:
+        abort(404)
+    return ticket_type
+
+
+def _details(event, form: TicketTypeForm) -> tickets.TicketDetails:
+    return tickets.TicketDetails(
+        name=form.name.data, name_en=form.name_en.data or "",
+        description=form.description.data or "", description_en=form.description_en.data or "",
+        price_ore=form.price_ore, vat_percent=form.vat_percent.data,
+        capacity=form.capacity.data,
+        sales_start=tickets.local_to_utc(event, form.sales_start.data),
+        sales_end=tickets.local_to_utc(event, form.sales_end.data),
+        visibility=form.visibility.data, access_code=form.access_code.data or "",
+    )
+
+
+def _refused(form, error: tickets.TicketRuleError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    (field.errors if field is not None else form.form_errors).append(str(error))
+
+
+@bp.route("/manage/e/<slug>/tickets")
+@organiser_required
+def index(slug):
+    event = managed_event_or_404(slug)
+    ticket_types = services.ticket_types_for(event)
+    now = utcnow()
+    return render_template(
+        "tickets/list.html", event=event, ticket_types=ticket_types,
+        states={t.id: tickets.state_of(event, t, now) for t in ticket_types},
+        counts=tickets.seat_counts(event), action_form=TicketActionForm(),
+    )
+
+
+@bp.route("/manage/e/<slug>/tickets/new", methods=["GET", "POST"])
+@organiser_required
+def create(slug):
+    event = managed_event_or_404(slug)
+    form = TicketTypeForm()
+    if form.validate_on_submit():
+        try:
+            ticket_type = tickets.create_ticket_type(event, _details(event, form))
+        except tickets.TicketRuleError as error:
+            _refused(form, error)
+        else:
+            flash(_("The ticket %(name)s was added.", name=ticket_type.name), "success")
+            return redirect(url_for("tickets.index", slug=slug))
+    return render_template("tickets/form.html", event=event, form=form, ticket_type=None), (
+        400 if form.errors or form.form_errors else 200
+    )
+
+
+@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>", methods=["GET", "POST"])
+@organiser_required
+def edit(slug, ticket_type_id):
+    event = managed_event_or_404(slug)
+    ticket_type = _ticket_type_or_404(event, ticket_type_id)
+    form = _edit_form(event, ticket_type)
+    if form.validate_on_submit():
+        try:
+            tickets.update_ticket_type(ticket_type, _details(event, form))
+        except tickets.TicketRuleError as error:
+            _refused(form, error)
+        else:
+            flash(_("The ticket %(name)s was saved.", name=ticket_type.name), "success")
+            return redirect(url_for("tickets.index", slug=slug))
+    return _render_edit(event, ticket_type, form, 400 if form.errors or form.form_errors else 200)
+
+
+def _edit_form(event, ticket_type: TicketType, **kwargs) -> TicketTypeForm:
+    """The form filled in with the ticket as saved: kronor, and times at the event's place."""
+    return TicketTypeForm(data={
+        "name": ticket_type.name, "name_en": ticket_type.name_en,
+        "description": ticket_type.description, "description_en": ticket_type.description_en,
+        "price": tickets.price_text(ticket_type.price_ore),
+        "vat_percent": ticket_type.vat_percent, "capacity": ticket_type.capacity,
+        "sales_start": tickets.utc_to_local(event, ticket_type.sales_start),
+        "sales_end": tickets.utc_to_local(event, ticket_type.sales_end),
+        "visibility": ticket_type.visibility, "access_code": ticket_type.access_code,
+    }, **kwargs)
+
+
+def _render_edit(event, ticket_type, form, status=200):
+    return render_template(
+        "tickets/form.html", event=event, form=form, ticket_type=ticket_type,
+        in_use=tickets.in_use(ticket_type), action_form=TicketActionForm(),
+        state=tickets.state_of(event, ticket_type)[0],
+    ), status
+
+
+@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>/move", methods=["POST"])
+@organiser_required
+def move(slug, ticket_type_id):
+    event = managed_event_or_404(slug)
+    ticket_type = _ticket_type_or_404(event, ticket_type_id)
+    form = TicketActionForm()
+    if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
+        abort(400)
+    tickets.move(ticket_type, form.direction.data)
+    return redirect(url_for("tickets.index", slug=slug) + f"#ticket-{ticket_type.id}")
+
+
+@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>/end-sales", methods=["POST"])
+@organiser_required
+def end_sales(slug, ticket_type_id):
+    event = managed_event_or_404(slug)
+    ticket_type = _ticket_type_or_404(event, ticket_type_id)
+    if not TicketActionForm().validate_on_submit():
+        abort(400)
+    tickets.end_sales(ticket_type)
+    flash(_("Sales of %(name)s have ended. It no longer shows as bookable on the registration "
+            "page; everyone who registered keeps their seat.", name=ticket_type.name), "success")
+    return redirect(url_for("tickets.index", slug=slug))
+
+
+@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>/delete", methods=["POST"])
+@organiser_required
+def delete(slug, ticket_type_id):
+    event = managed_event_or_404(slug)
+    ticket_type = _ticket_type_or_404(event, ticket_type_id)
+    if not TicketActionForm().validate_on_submit():
+        abort(400)
+    name = ticket_type.name
+    try:
+        tickets.delete_ticket_type(ticket_type)
+    except tickets.TicketRuleError as error:
+        flash(str(error), "error")
+        form = _edit_form(event, ticket_type, formdata=None)
+        return _render_edit(event, ticket_type, form, 409)
+    flash(_("The ticket %(name)s was deleted.", name=name), "success")
+    return redirect(url_for("tickets.index", slug=slug))
+
+
+@bp.route("/manage/e/<slug>/registration-settings", methods=["GET", "POST"])
+@organiser_required
+def settings(slug):
+    event = managed_event_or_404(slug)
+    form = RegistrationSettingsForm(obj=event)
+    if form.validate_on_submit():
+        try:
+            tickets.update_settings(event, tickets.RegistrationSettings(
+                capacity=form.capacity.data, registration_open=form.registration_open.data,
+                refund_until=form.refund_until.data, allow_invoice=form.allow_invoice.data,
+                invoice_due_days=form.invoice_due_days.data,
+                organiser_name=form.organiser_name.data or "",
+                contact_email=form.contact_email.data or "",
+                seller_org_number=form.seller_org_number.data or "",
+                seller_vat_number=form.seller_vat_number.data or "",
+                seller_address=form.seller_address.data or "",
+                seller_bankgiro=form.seller_bankgiro.data or "",
+            ))
+        except tickets.TicketRuleError as error:
+            _refused(form, error)
+        else:
+            flash(_("The registration settings were saved."), "success")
+            return redirect(url_for("tickets.settings", slug=slug))
+    return render_template("tickets/settings.html", event=event, form=form), (
+        400 if form.errors or form.form_errors else 200
+    )

@@ -1,0 +1,236 @@
+"""The organiser follows up invoices: a gap-free series of numbers, a CSV for the bookkeeping
+system, and marking an invoice paid when the money arrives (once, however often it is clicked)."""
+
+import csv
+import io
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from app.db_types import utcnow
+from app.registration import services
+from app.registration.models import Order, TicketType
+from tests.conftest import login
+from tests.factories import build_conference
+
+SLUG = "varkonferensen-2027"
+NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
+
+
+def invoice_order(conference, email="eva@region.example", tickets=None, now=NOW, **billing):
+    details = {"name": "Region Örebro län", "address": "Box 1613\n701 16 Örebro",
+               "org_number": "232100-0164", "reference": "Kst 4711",
+               "peppol_id": "0007:2321000164", **billing}
+    tickets = tickets or [conference["paid"]]
+    return services.place_order(
+        conference["event"], "Eva Chef", email, "sv",
+        [(ticket, services.Attendee(f"Person {i}", f"p{i}.{email}"))
+         for i, ticket in enumerate(tickets)],
+        payment_method="invoice", billing=services.Billing(**details), now=now)
+
+
+def reload(db, order) -> Order:
+    db.session.expire_all()
+    return db.session.get(Order, order.id)
+
+
+def csv_rows(response) -> list[dict]:
+    assert response.data.startswith(b"\xef\xbb\xbf")  # the BOM: Excel reads UTF-8
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+
+
+def english(client):
+    """Pages in English, so the test reads the same before and after translation."""
+    client.get("/language/en")
+    return client
+
+
+def door_client(app, make_user, conference):
+    make_user("dorr@example.org", role="door", events=[conference["event"]])
+    return login(app.test_client(), "dorr@example.org")
+
+
+# --- numbers -----------------------------------------------------------------------------------
+
+def test_only_invoices_take_numbers_and_a_refused_order_takes_none(app, conference, db, mailbox):
+    first = invoice_order(conference, "a@region.example")
+    services.place_order(conference["event"], "Fri", "fri@example.org", "sv",
+                         [(conference["ticket"], services.Attendee("Fri", "fri@example.org"))])
+    conference["paid"].capacity = conference["paid"].seats_taken
+    db.session.commit()
+    try:
+        invoice_order(conference, "b@region.example")
+    except services.SoldOut:
+        pass
+    else:
+        raise AssertionError("the ticket was sold out")
+    conference["paid"].capacity = None
+    db.session.commit()
+    second = invoice_order(conference, "c@region.example")
+    numbers = db.session.scalars(select(Order.invoice_number).order_by(Order.id)).all()
+    assert numbers == [first.invoice_number, None, second.invoice_number]
+    assert second.invoice_number == first.invoice_number + 1
+
+
+# --- the CSV for bookkeeping -------------------------------------------------------------------
+
+def test_invoices_csv_opens_in_swedish_excel_with_vat_per_rate(organiser, conference, db,
+                                                              mailbox):
+    book = TicketType(event=conference["event"], name="Kursbok", price_ore=31800, vat_percent=6)
+    db.session.add(book)
+    db.session.commit()
+    mixed = invoice_order(conference, tickets=[conference["paid"], conference["paid"], book])
+    plain = invoice_order(conference, "lilla@forening.example", name="=HYPERLINK(\"x\")",
+                          address="Storgatan 1", org_number="", reference="", peppol_id="")
+    services.place_order(conference["event"], "Fri", "fri@example.org", "sv",
+                         [(conference["ticket"], services.Attendee("Fri", "fri@example.org"))])
+
+    response = organiser.get(f"/manage/e/{SLUG}/invoices.csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert f'filename="{SLUG}-invoices.csv"' in response.headers["Content-Disposition"]
+    rows = csv_rows(response)
+    assert [row["invoice_number"] for row in rows] == [str(mixed.invoice_number),
+                                                        str(plain.invoice_number)]
+    first = rows[0]
+    assert first["invoice_date"] == "2027-02-01" and first["due_date"] == "2027-03-03"
+    assert first["order_code"] == mixed.code
+    assert first["buyer_org_number"] == "232100-0164"
+    assert first["billing_name"] == "Region Örebro län"
+    assert first["billing_address"] == "Box 1613, 701 16 Örebro"
+    assert first["reference"] == "Kst 4711" and first["peppol_id"] == "0007:2321000164"
+    assert first["amount_excl_vat"] == "1820,00"
+    assert first["excl_vat_25"] == "1520,00" and first["vat_25"] == "380,00"
+    assert first["excl_vat_6"] == "300,00" and first["vat_6"] == "18,00"
+    assert first["excl_vat_12"] == "0,00" and first["vat_12"] == "0,00"
+    assert first["vat_total"] == "398,00" and first["total"] == "2218,00"
+    assert first["currency"] == "SEK" and first["status"] == "unpaid"
+    assert first["paid_date"] == "" and first["order_status"] == "confirmed"
+    # A name a spreadsheet would run as a formula is defused.
+    assert rows[1]["billing_name"] == "'=HYPERLINK(\"x\")"
+    assert rows[1]["total"] == "950,00" and rows[1]["vat_25"] == "190,00"
+
+    organiser.post(f"/manage/e/{SLUG}/orders/{mixed.id}/mark-paid")
+    paid_row = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))[0]
+    today = datetime.now(UTC).astimezone().date()
+    assert paid_row["status"] == "paid"
+    assert abs(date.fromisoformat(paid_row["paid_date"]) - today) <= timedelta(days=1)
+
+
+def test_an_event_without_invoices_has_a_csv_with_only_the_header(organiser, conference):
+    response = organiser.get(f"/manage/e/{SLUG}/invoices.csv")
+    assert response.status_code == 200 and csv_rows(response) == []
+    header = response.data.decode("utf-8-sig").splitlines()[0]
+    assert header.startswith("invoice_number;invoice_date;due_date;")
+
+
+# --- the invoices page and marking paid --------------------------------------------------------
+
+def test_organiser_marks_an_invoice_paid_once_however_often_it_is_clicked(organiser, conference,
+                                                                        db, mailbox):
+    order = invoice_order(conference)
+    english(organiser)
+    page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+    assert f'id="invoice-{order.invoice_number}"' in page and "Region Örebro län" in page
+    assert f"/manage/e/{SLUG}/orders/{order.id}/mark-paid" in page
+
+    first = organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid",
+                           data={"back": "invoices"})
+    assert first.status_code == 303
+    assert first.headers["Location"].endswith(f"/manage/e/{SLUG}/invoices")
+    paid = reload(db, order)
+    assert paid.payment_status == "paid" and paid.paid_at is not None
+    paid_at = paid.paid_at
+
+    second = organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid",
+                            follow_redirects=True)
+    assert second.status_code == 200
+    assert f"{order.invoice_number} was already marked paid" in second.get_data(as_text=True)
+    again = reload(db, order)
+    assert again.payment_status == "paid" and again.paid_at == paid_at
+
+    page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+    assert f"/manage/e/{SLUG}/orders/{order.id}/mark-paid" not in page
+    # Now there is a receipt too, for the buyer and for the organiser.
+    assert organiser.get(f"/o/{order.manage_token}/receipt.pdf").status_code == 200
+
+
+def test_only_invoices_can_be_marked_paid(organiser, conference, db, mailbox):
+    free = services.place_order(
+        conference["event"], "Fri", "fri@example.org", "sv",
+        [(conference["ticket"], services.Attendee("Fri", "fri@example.org"))])
+    response = english(organiser).post(f"/manage/e/{SLUG}/orders/{free.id}/mark-paid")
+    assert response.status_code == 409
+    assert "not paid by invoice" in response.get_data(as_text=True)
+    assert reload(db, free).payment_status == "none" and reload(db, free).paid_at is None
+    assert organiser.post(f"/manage/e/{SLUG}/orders/999999/mark-paid").status_code == 404
+
+
+def test_an_invoice_of_another_event_is_not_found_here(organiser, conference, db, mailbox):
+    other = build_conference(name="Höstkonferensen", slug="hostkonferensen-2027")
+    order = invoice_order(other)
+    response = organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid")
+    assert response.status_code == 404
+    assert reload(db, order).payment_status == "to_invoice"
+    assert organiser.get(f"/manage/e/{SLUG}/orders/{order.id}/invoice.pdf").status_code == 404
+    assert csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv")) == []
+    assert order.code not in organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+
+
+def test_marking_paid_needs_the_form_token(app, organiser, conference, db, mailbox):
+    order = invoice_order(conference)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        refused = organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid")
+        assert refused.status_code == 400
+        assert reload(db, order).payment_status == "to_invoice"
+        page = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        accepted = organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid",
+                                  data={"csrf_token": token})
+        assert accepted.status_code == 303
+        assert reload(db, order).payment_status == "paid"
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_overdue_invoices_and_missing_seller_details_are_pointed_out(organiser, conference, db,
+                                                                    mailbox):
+    old = invoice_order(conference, now=utcnow() - timedelta(days=40))
+    fresh = invoice_order(conference, "ny@region.example", now=utcnow())
+    english(organiser)
+    page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+    old_row = re.search(rf'id="invoice-{old.invoice_number}".*?</tr>', page, re.S).group(0)
+    fresh_row = re.search(rf'id="invoice-{fresh.invoice_number}".*?</tr>', page, re.S).group(0)
+    assert "Overdue" in old_row and "Overdue" not in fresh_row
+    # The factory's event has no organisation number, VAT number, address or bankgiro yet.
+    assert "the VAT registration number" in page and "the bankgiro number" in page
+
+    event = conference["event"]
+    event.seller_org_number, event.seller_vat_number = "802426-1234", "SE802426123401"
+    event.seller_address, event.seller_bankgiro = "Box 123\n123 45 Stockholm", "123-4567"
+    db.session.commit()
+    page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+    assert "the VAT registration number" not in page
+
+
+def test_invoices_are_for_organisers_only(app, client, make_user, conference, db, mailbox):
+    order = invoice_order(conference)
+    urls = [f"/manage/e/{SLUG}/invoices", f"/manage/e/{SLUG}/invoices.csv"]
+    for url in urls:
+        anonymous = client.get(url)
+        assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    door = door_client(app, make_user, conference)
+    for url in urls:
+        response = door.get(url)
+        assert response.status_code == 403 and order.billing_name not in response.get_data(
+            as_text=True)
+    assert door.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid").status_code == 403
+    assert client.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid").status_code == 302
+    assert reload(db, order).payment_status == "to_invoice"
+
+
+def test_unknown_event_has_no_invoices(organiser):
+    assert organiser.get("/manage/e/finns-inte/invoices").status_code == 404
+    assert organiser.get("/manage/e/finns-inte/invoices.csv").status_code == 404
