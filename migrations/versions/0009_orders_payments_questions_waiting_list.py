@@ -187,6 +187,12 @@ def upgrade():
         batch_op.add_column(sa.Column('invoice_due_days', sa.Integer(), server_default='30', nullable=False))
         batch_op.create_check_constraint(op.f('ck_event_seats_taken_not_negative'), 'seats_taken >= 0')
 
+    # Seats already taken count towards an overall capacity set later.
+    op.execute(
+        "UPDATE event SET seats_taken = (SELECT COALESCE(SUM(ticket_type.seats_taken), 0) "
+        "FROM ticket_type WHERE ticket_type.event_id = event.id)"
+    )
+
     with op.batch_alter_table('programme_item', schema=None) as batch_op:
         batch_op.add_column(sa.Column('audience', sa.String(length=200), server_default='', nullable=False))
         batch_op.add_column(sa.Column('signup_required', sa.Boolean(), server_default=sa.false(), nullable=False))

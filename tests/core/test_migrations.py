@@ -36,3 +36,45 @@ def test_production_database_without_secret_key_refuses_to_start():
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app(Config, SECRET_KEY="",
                    SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1/none")
+
+
+def test_the_upgrade_to_orders_counts_seats_already_taken(app_settings, tmp_path):
+    """Migration 0009 gives each event the seats its ticket types already hold, so an overall
+    capacity set after the upgrade counts the people who registered before it."""
+    import flask_migrate
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db as extension
+    from config import BASE_DIR, TestConfig
+
+    settings = {**app_settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"}
+    old = create_app(TestConfig, **settings)
+    with old.app_context():
+        flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"), revision="0008")
+        with extension.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO event (id, slug, name, description, organiser_name, contact_email,"
+                " venue, city, timezone, starts_on, ends_on, published, registration_open,"
+                " created_at) VALUES (1, 'e', 'E', '', '', '', '', '', 'Europe/Stockholm',"
+                " '2027-03-18', '2027-03-18', 1, 1, '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO ticket_type (id, event_id, name, description, price_ore, currency,"
+                " capacity, seats_taken, position) VALUES (1, 1, 'Fri', '', 0, 'SEK', 10, 3, 0),"
+                " (2, 1, 'Ordinarie', '', 95000, 'SEK', NULL, 2, 1)"))
+            connection.execute(text(
+                "INSERT INTO room (id, event_id, name, capacity, accessibility_notes, position)"
+                " VALUES (1, 1, 'Aulan', 100, '', 0)"))
+            connection.execute(text(
+                "INSERT INTO registration (id, event_id, ticket_type_id, name, email,"
+                " organisation, dietary_needs, accessibility_needs, sensitive_consent, language,"
+                " status, manage_token, badge_token, created_at) VALUES (1, 1, 1, 'Alva',"
+                " 'alva@example.org', '', '', '', 0, 'sv', 'confirmed', 'm', 'B',"
+                " '2026-01-01 00:00:00')"))
+        flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"), revision="0009")
+        with extension.engine.connect() as connection:
+            assert connection.execute(text("SELECT seats_taken FROM event")).scalar() == 5
+            # Rebuilding the event table on SQLite must not cascade into its children.
+            for table in ("ticket_type", "room", "registration"):
+                assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() > 0
+        extension.engine.dispose()
