@@ -172,6 +172,12 @@ def missing_seller_details(event: Event) -> list:
     return [label for value, label in wanted if not (value or "").strip()]
 
 
+def invoice_available(event: Event) -> bool:
+    """Invoice payment is offered only when the organiser allows it and the invoice can carry
+    everything Swedish law asks of the seller."""
+    return bool(event.allow_invoice) and not missing_seller_details(event)
+
+
 # --- marking an invoice paid -------------------------------------------------------------------
 
 def mark_paid(order: Order, now: datetime | None = None) -> bool:

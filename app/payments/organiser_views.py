@@ -18,6 +18,7 @@ from wtforms import HiddenField
 from app.accounts.access import organiser_required
 from app.errors import render_error
 from app.events.views import managed_event_or_404
+from app.extensions import limiter
 from app.registration.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
 from app.registration.services import order_by_token
 
@@ -75,11 +76,13 @@ def _order_or_404(token: str) -> Order:
 
 
 @bp.route("/o/<token>/receipt.pdf")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def receipt_pdf(token):
     return _receipt(_order_or_404(token))
 
 
 @bp.route("/o/<token>/invoice.pdf")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def invoice_pdf(token):
     return _invoice(_order_or_404(token))
 

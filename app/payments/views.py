@@ -34,7 +34,7 @@ bp = Blueprint("payments", __name__)
 
 
 @bp.route("/o/<token>/pay", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config.get("RATELIMIT_MANAGE", "60 per minute"))
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def checkout(token):
     """To Stripe's payment page for the order, made once and reused on a second click."""
     order = order_by_token(token)

@@ -4,7 +4,7 @@ refusal, stores nothing."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
@@ -101,6 +101,7 @@ def transfer(registration: Registration, *, name: str, email: str) -> Registrati
     registration.accessibility_needs = ""
     registration.sensitive_consent = False
     registration.answers.clear()
+    _forget_stars(registration)
     registration.manage_token = link_token()
     registration.badge_token = badge_token()
     try:
@@ -114,6 +115,22 @@ def transfer(registration: Registration, *, name: str, email: str) -> Registrati
     services.queue_confirmation(registration)
     db.session.commit()
     return registration
+
+
+def _forget_stars(registration: Registration) -> None:
+    """The old holder's personal programme is theirs; workshop seats go with the ticket (their
+    stars stay, so the new holder hears of changes to them)."""
+    from app.programme.models import SessionSignup
+
+    from .models import PersonalProgrammeEntry
+
+    kept = select(SessionSignup.item_id).where(SessionSignup.registration_id == registration.id)
+    db.session.execute(
+        delete(PersonalProgrammeEntry).where(
+            PersonalProgrammeEntry.registration_id == registration.id,
+            PersonalProgrammeEntry.item_id.not_in(kept))
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _queue_transfer_notice(registration: Registration, old_email: str, language: str) -> None:

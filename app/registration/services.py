@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import current_language, local
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.tokens import badge_token, link_token
@@ -232,9 +233,12 @@ def next_number(series: str) -> int:
         .returning(Counter.value)
     ).scalar()
     if number is None:
-        db.session.add(Counter(name=series, value=1))
-        db.session.flush()
-        number = 1
+        try:
+            with db.session.begin_nested():
+                db.session.add(Counter(name=series, value=1))
+            return 1
+        except IntegrityError:  # another transaction started the series at the same moment
+            return next_number(series)
     return number
 
 
@@ -243,7 +247,7 @@ def _check_answers(event: Event, ticket_type_id: int, answers: dict) -> None:
         value = answers.get(question.id)
         if question.required and value in (None, "", []) and question.kind != "yesno":
             raise RegistrationError(
-                _l("Please answer: %(question)s", question=question.label_in("sv")))
+                _l("Please answer: %(question)s", question=question.label_in(current_language())))
         allowed = {option.get("sv") for option in question.options or []}
         if question.kind == "choice" and value not in (None, "") and value not in allowed:
             raise RegistrationError(_l("That is not one of the choices."))
@@ -301,7 +305,9 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
     if total == 0:
         payment_method = "free"
     elif payment_method == "invoice":
-        if not event.allow_invoice:
+        from app.payments.invoicing import invoice_available
+
+        if not invoice_available(event):
             raise RegistrationError(_l("This event does not take invoice payment."))
         if billing is None or not billing.name.strip() or not billing.address.strip():
             raise RegistrationError(_l("An invoice needs the name and address to send it to."))
@@ -321,21 +327,17 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
         raise AlreadyRegistered(
             _l("%(email)s is already registered for the event.", email=email), email=email)
 
+    counts = Tally(ticket_type.id for ticket_type, _a in wanted)
+    if offer_ticket_id is not None and counts.get(offer_ticket_id):
+        counts[offer_ticket_id] -= 1  # the offer already holds this seat
+    by_id = {ticket_type.id: ticket_type for ticket_type, _a in wanted}
+    # A quick look first, so a sold-out event refuses at once without rendering anything.
+    for ticket_type_id, count in counts.items():
+        left = seats_left(event, by_id[ticket_type_id])
+        if count and left is not None and left < count:
+            db.session.rollback()
+            raise _sold_out(event, by_id, ticket_type_id, language)
     try:
-        counts = Tally(ticket_type.id for ticket_type, _a in wanted)
-        if offer_ticket_id is not None and counts.get(offer_ticket_id):
-            counts[offer_ticket_id] -= 1  # the offer already holds this seat
-        by_id = {ticket_type.id: ticket_type for ticket_type, _a in wanted}
-        for ticket_type_id in sorted(counts):
-            if counts[ticket_type_id] and not _take_seats(event, ticket_type_id,
-                                                           counts[ticket_type_id]):
-                raise SoldOut(_l("Sorry, %(ticket)s is sold out.",
-                                 ticket=by_id[ticket_type_id].name_in(language)),
-                              by_id[ticket_type_id])
-        extra = sum(counts.values())
-        if extra and not _take_event_seats(event, extra):
-            raise SoldOut(_l("Sorry, the event is fully booked."),
-                          wanted[0][0] if len(by_id) == 1 else None)
         confirmed = payment_method in ("free", "invoice")
         order = Order(
             event=event, code=new_order_code(), buyer_name=buyer_name.strip(),
@@ -355,9 +357,9 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
             order.billing_email = (billing.email or buyer_email).strip().lower()
             order.invoice_reference = billing.reference.strip()
             order.peppol_id = billing.peppol_id.strip()
-            order.invoice_number = next_number("invoice")
             order.invoiced_at = now
-            order.invoice_due_on = (now + timedelta(days=event.invoice_due_days)).date()
+            order.invoice_due_on = (local(now, event.timezone).date()
+                                    + timedelta(days=event.invoice_due_days))
         db.session.add(order)
         for ticket_type, attendee in wanted:
             order.registrations.append(_new_registration(
@@ -367,8 +369,20 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
             from . import waitlist
 
             waitlist.mark_taken(offer, order)
+        if payment_method == "invoice":
+            order.invoice_number = next_number("invoice")
         if confirmed:
             queue_order_confirmation(order)
+        # The seats last: their row locks are held only from here to the commit, not while
+        # badges and emails are rendered above.
+        for ticket_type_id in sorted(counts):
+            if counts[ticket_type_id] and not _take_seats(event, ticket_type_id,
+                                                           counts[ticket_type_id]):
+                raise _sold_out(event, by_id, ticket_type_id, language)
+        extra = sum(counts.values())
+        if extra and not _take_event_seats(event, extra):
+            raise SoldOut(_l("Sorry, the event is fully booked."),
+                          wanted[0][0] if len(by_id) == 1 else None)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -378,6 +392,14 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
         db.session.rollback()
         raise
     return order
+
+
+def _sold_out(event, by_id, ticket_type_id, language) -> SoldOut:
+    ticket_type = by_id[ticket_type_id]
+    if ticket_type.seats_left != 0 and event.seats_left == 0:
+        return SoldOut(_l("Sorry, the event is fully booked."), ticket_type)
+    return SoldOut(_l("Sorry, %(ticket)s is sold out.", ticket=ticket_type.name_in(language)),
+                   ticket_type)
 
 
 def _new_registration(event, ticket_type, attendee: Attendee, status: str) -> Registration:
@@ -515,19 +537,26 @@ def cancel(registration: Registration, *, refund: bool = True) -> bool:
     if changed:
         release_seat(registration.event_id, registration.ticket_type_id)
         _leave_sessions(registration)
-        order = registration.order
-        if order is not None and all(r.status in ("cancelled", "expired")
-                                     or r.id == registration.id for r in order.registrations):
-            db.session.execute(
-                update(Order).where(Order.id == order.id, Order.status == "confirmed")
-                .values(status="cancelled", cancelled_at=utcnow())
-                .execution_options(synchronize_session=False)
-            )
+        if registration.order_id is not None:
+            _cancel_order_if_empty(registration.order_id)
     db.session.commit()
     if changed and refund and registration.order is not None:
         payments.refund_for_cancellation(registration.order, [registration])
     db.session.refresh(registration)
     return bool(changed)
+
+
+def _cancel_order_if_empty(order_id: int) -> None:
+    """The order is cancelled once none of its attendees is left, decided by the database so
+    two attendees cancelling at the same moment cannot both leave it "confirmed"."""
+    live = select(Registration.id).where(
+        Registration.order_id == order_id, Registration.status.in_(("confirmed", "pending")))
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order_id, Order.status == "confirmed", ~live.exists())
+        .values(status="cancelled", cancelled_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 def cancel_order(order: Order) -> int:

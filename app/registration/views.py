@@ -18,6 +18,7 @@ from app.events.views import event_or_404, managed_event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.payments import gateway
+from app.payments.invoicing import invoice_available
 from app.programme import services as programme_services
 from app.programme.published import published_programme
 
@@ -42,7 +43,9 @@ def _chosen_tickets(event, ticket_types, offer) -> list | None:
         counts = {offer.ticket_type_id: 1}
     if not counts:
         return None
-    by_id = {t.id: t for t in ticket_types}
+    code = request.args.get("code", "")
+    by_id = {t.id: t for t in ticket_types
+             if services.is_visible(t, code) or (offer and t.id == offer.ticket_type_id)}
     if any(ticket_id not in by_id for ticket_id in counts):
         abort(404)
     chosen = [by_id[ticket_id] for ticket_id, count in sorted(counts.items())
@@ -167,7 +170,7 @@ def register(slug):
     if total:
         if gateway.card_available():
             payment_choices.append("card")
-        if event.allow_invoice:
+        if invoice_available(event):
             payment_choices.append("invoice")
         form.payment_method.choices = [c for c in form.payment_method.choices
                                        if c[0] in payment_choices]

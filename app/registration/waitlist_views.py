@@ -112,6 +112,7 @@ def _live_entry_or_404(token: str) -> WaitingListEntry:
 
 
 @bp.route("/waiting-list/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def entry(token):
     """The private link: where they are in line, the offer if they have one, and leaving."""
     entry = _live_entry_or_404(token)
@@ -130,6 +131,7 @@ def entry(token):
 
 
 @bp.route("/waiting-list/<token>/accept")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def accept(token):
     """The link in the offer email: on to the registration form with the held seat."""
     found = waitlist.by_token(token)

@@ -153,6 +153,9 @@ def test_attendee_gives_the_ticket_to_a_colleague(app, client, conference, db, m
     mailbox.wait_for(1)
     mailbox.clear()
     old_token, old_badge = registration.manage_token, registration.badge_token
+    from app.registration.personal import star, starred_ids
+
+    star(registration, conference["talk"])
     client.get("/language/en")
     assert client.get(f"/r/{old_token}/transfer").status_code == 200
 
@@ -166,7 +169,11 @@ def test_attendee_gives_the_ticket_to_a_colleague(app, client, conference, db, m
     # What was the old holder's is gone; the seat is the same.
     assert registration.dietary_needs == "" and not registration.sensitive_consent
     assert db.session.scalar(select(Answer)) is None
+    assert starred_ids(registration) == set()  # the old holder's programme went with them
     assert registration.status == "confirmed"
+    # The buyer's order page offers the badge, never the holder's own page with their needs.
+    order_page = client.get(f"/o/{registration.order.manage_token}").get_data(as_text=True)
+    assert f"/r/{registration.manage_token}\"" not in order_page
 
     assert client.get(f"/r/{old_token}").status_code == 404
     assert client.get(f"/r/{old_token}/badge.pdf").status_code == 404

@@ -57,6 +57,8 @@ def test_employer_registers_three_colleagues_in_one_order(client, conference, ma
     for registration in order.registrations:
         assert registration.name in order_page
         assert f"/r/{registration.manage_token}/badge.pdf" in order_page
+        # Each attendee's own page (with what they told the organisers) is theirs alone.
+        assert f'/r/{registration.manage_token}"' not in order_page
 
 
 def test_a_group_needs_the_buyer_and_distinct_addresses(client, conference, db):
@@ -111,11 +113,16 @@ def test_access_code_tickets_are_hidden_until_the_code_is_given(client, conferen
     with_code = client.get(f"/e/{SLUG}/register?code=talare2027").get_data(as_text=True)
     assert "Talarbiljett" in with_code
 
+    # Without the code the ticket does not exist as far as the visitor can tell.
+    assert client.get(f"/e/{SLUG}/register?t{speakers.id}=1").status_code == 404
     without = client.post(f"/e/{SLUG}/register?t{speakers.id}=1", data=attendee(0))
-    assert without.status_code == 409 and count(Registration) == 0
+    assert without.status_code == 404 and count(Registration) == 0
     wrong = client.post(f"/e/{SLUG}/register?t{speakers.id}=1&code=GISSNING",
                         data=attendee(0))
-    assert wrong.status_code == 409 and count(Registration) == 0
+    assert wrong.status_code == 404 and count(Registration) == 0
+    with pytest.raises(services.RegistrationError):
+        services.place_order(conference["event"], "A", "a@example.org", "sv",
+                             [(speakers, services.Attendee(name="A", email="a@example.org"))])
     right = client.post(f"/e/{SLUG}/register?t{speakers.id}=1&code=TALARE2027",
                         data=attendee(0))
     assert right.status_code == 303 and count(Registration) == 1
@@ -240,3 +247,32 @@ def test_a_wrong_order_link_is_not_found(client, conference):
     assert client.get("/o/nonexistent-token").status_code == 404
     assert client.get("/o/" + "x" * 300).status_code == 404
     assert client.post("/o/nonexistent-token/cancel", data={"confirm": "y"}).status_code == 404
+
+
+def test_invoice_is_offered_only_when_the_seller_details_are_complete(client, conference, db):
+    paid = conference["paid"]
+    assert 'value="invoice"' in client.get(f"/e/{SLUG}/register?t{paid.id}=1").get_data(
+        as_text=True)
+    conference["event"].seller_vat_number = ""
+    db.session.commit()
+    page = client.get(f"/e/{SLUG}/register?t{paid.id}=1").get_data(as_text=True)
+    assert 'value="invoice"' not in page
+    with pytest.raises(services.RegistrationError):
+        services.place_order(
+            conference["event"], "K", "k@example.org", "sv",
+            [(paid, services.Attendee(name="K", email="k@example.org"))],
+            payment_method="invoice", billing=services.Billing(name="R", address="Gata 1"))
+    assert count(Order) == 0
+
+
+def test_two_attendees_of_one_order_cancelling_leave_the_order_cancelled(client, conference,
+                                                                         db):
+    client.post(f"/e/{SLUG}/register?t{conference['ticket'].id}=2", data=group_form(2))
+    order = db.session.scalar(select(Order))
+    first, second = order.registrations
+    assert services.cancel(first) is True
+    db.session.refresh(order)
+    assert order.status == "confirmed"
+    assert services.cancel(second) is True
+    db.session.refresh(order)
+    assert order.status == "cancelled"
