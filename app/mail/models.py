@@ -41,3 +41,6 @@ class EmailAttachment(db.Model):
     filename = db.Column(db.String(200), nullable=False)
     content_type = db.Column(db.String(100), nullable=False)
     data = db.Column(db.LargeBinary, nullable=False)
+    # Made when the message is sent rather than stored ("badge:<registration id>"): a badge
+    # costs milliseconds to draw, which a registration rush should not wait for.
+    source = db.Column(db.String(100), nullable=False, default="", server_default="")

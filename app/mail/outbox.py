@@ -5,14 +5,16 @@ transport, so two workers, a retry and a re-dispatch can never both send it. A m
 sender died mid-send is reclaimed after CLAIM_TIMEOUT (longer than any SMTP timeout)."""
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import NamedTuple
 
 from flask import Flask, current_app
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import and_, event, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -26,17 +28,46 @@ _NEW = "samla_outbox_new"
 _COMMITTED = "samla_outbox_committed"
 
 
+class Deferred(NamedTuple):
+    """An attachment drawn when the message is sent: `source` is "<renderer>:<argument>"."""
+
+    source: str
+
+
+_RENDERERS: dict[str, Callable[[str, Session], bytes | None]] = {}
+
+
+def attachment_renderer(name: str):
+    """Register how a deferred attachment of this kind is drawn: function(argument, session)
+    with the delivering session (not db.session, which may be mid-commit); None leaves it
+    out."""
+    def register(function):
+        _RENDERERS[name] = function
+        return function
+    return register
+
+
+def _attachment_data(attachment: EmailAttachment) -> bytes | None:
+    if not attachment.source:
+        return attachment.data
+    name, _, argument = attachment.source.partition(":")
+    return _RENDERERS[name](argument, object_session(attachment))
+
+
 def queue_email(*, to, subject, body, kind, attachments=(), event_id=None, version_id=None):
-    """Add a message to the current transaction. It is sent only if that transaction commits."""
+    """Add a message to the current transaction. It is sent only if that transaction commits.
+    An attachment's data may be Deferred, to be drawn when the message is sent."""
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2].strip(">") or "samla.localhost"
     email = OutgoingEmail(
         kind=kind, to_address=to, subject=subject, body_text=body,
         message_id=make_msgid(domain=domain), event_id=event_id, version_id=version_id,
     )
     for filename, content_type, data in attachments:
-        email.attachments.append(
-            EmailAttachment(filename=filename, content_type=content_type, data=data)
-        )
+        deferred = isinstance(data, Deferred)
+        email.attachments.append(EmailAttachment(
+            filename=filename, content_type=content_type, data=b"" if deferred else data,
+            source=data.source if deferred else "",
+        ))
     db.session.add(email)
     return email
 
@@ -55,9 +86,12 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.body_text)
     for attachment in email.attachments:
+        data = _attachment_data(attachment)
+        if data is None:
+            continue
         maintype, subtype, params = _content_type(attachment.content_type)
         message.add_attachment(
-            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+            data, maintype=maintype, subtype=subtype, filename=attachment.filename,
             params=params,
         )
     return message
