@@ -28,6 +28,8 @@ def celery_init_app(app: Flask) -> Celery:
                                            "schedule": 300.0},
             # Card orders not paid in time give their seats back within a minute.
             "expire-payment-holds": {"task": "samla.expire_payment_holds", "schedule": 60.0},
+            # Refunds whose answer from Stripe never came are asked about again.
+            "retry-pending-refunds": {"task": "samla.retry_pending_refunds", "schedule": 300.0},
         },
     )
     celery.conf.update(app.config.get("CELERY", {}))
@@ -43,6 +45,12 @@ def celery_init_app(app: Flask) -> Celery:
         from app.payments.services import sweep_holds
 
         return sweep_holds()[0]
+
+    @celery.task(name="samla.retry_pending_refunds")
+    def retry_pending_refunds() -> int:
+        from app.payments.services import retry_pending_refunds as retry
+
+        return retry()
 
     @celery.task(name="samla.deliver_due")
     def deliver_due() -> int:

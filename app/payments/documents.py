@@ -267,6 +267,10 @@ def receipt_pdf(order) -> bytes:
         ]
         if order.payment_method == "invoice":
             facts.append((_("Invoice number"), str(order.invoice_number or "")))
+        settled = [r for r in invoicing.refunds_of(order) if r.status == "succeeded"]
+        # Seats credited on the invoice before it was paid were never paid for.
+        credited = sum(r.amount_ore for r in settled if r.reason == "credit_note")
+        paid = total.gross_ore - credited
         story = [
             _header(order, title, facts),
             Spacer(0, 8 * mm),
@@ -279,17 +283,22 @@ def receipt_pdf(order) -> bytes:
             Spacer(0, 5 * mm),
             _vat_table(order, order_lines),
             Spacer(0, 5 * mm),
-            _p(_("Paid %(date)s %(method)s: %(amount)s", date=_date(invoicing.paid_date(order)),
-                 method=method, amount=_money(order, total.gross_ore)), SELLER),
         ]
-        refunds = [r for r in invoicing.refunds_of(order) if r.status == "succeeded"]
+        if credited:
+            story += [_p(_("Credited for cancelled seats: %(amount)s",
+                           amount=_money(order, credited))), Spacer(0, 2 * mm)]
+        story.append(_p(_("Paid %(date)s %(method)s: %(amount)s",
+                          date=_date(invoicing.paid_date(order)), method=method,
+                          amount=_money(order, paid)), SELLER))
+        refunds = [r for r in settled if r.reason in ("attendee_cancelled", "organiser",
+                                                       "late_payment")]
         if refunds:
             data = [[_("Refund date"), _("Amount")]]
             for refund in refunds:
                 data.append([_date(invoicing.local_date(order, refund.created_at)),
                              "-" + _money(order, refund.amount_ore)])
             refunded = sum(r.amount_ore for r in refunds)
-            data.append([_("Paid after refunds"), _money(order, total.gross_ore - refunded)])
+            data.append([_("Paid after refunds"), _money(order, paid - refunded)])
             story += [Spacer(0, 5 * mm), _p(_("Refunds"), HEADING),
                       _grid(data, [60 * mm, 40 * mm], (1,), bold_last=True)]
         return _build(order, f"{title} {order.code}", story)

@@ -27,12 +27,17 @@ WEBHOOK_TOLERANCE = stripe.Webhook.DEFAULT_TOLERANCE  # seconds, 300
 class GatewayError(Exception):
     """Stripe could not be reached or refused; `message` is Stripe's own explanation."""
 
-    def __init__(self, message: str, *, code: str = "", not_open: bool = False):
+    def __init__(self, message: str, *, code: str = "", not_open: bool = False,
+                 unknown: bool = False):
         super().__init__(message)
         self.message = message
         self.code = code
         # expire_checkout_session: the session was not open (already expired or paid).
         self.not_open = not_open
+        # No definite answer (the network failed, timed out, or Stripe had an error of its
+        # own): the request may have been carried out anyway. Ask again with the same
+        # idempotency key rather than treat it as refused.
+        self.unknown = unknown
 
 
 class InvalidWebhook(Exception):
@@ -69,9 +74,15 @@ def _client() -> stripe.StripeClient:
     )
 
 
+# Errors after which Stripe may or may not have done what was asked.
+UNKNOWN_OUTCOME = (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError,
+                   stripe.IdempotencyError)
+
+
 def _error(error: stripe.StripeError) -> GatewayError:
     message = getattr(error, "user_message", None) or str(error) or type(error).__name__
-    return GatewayError(message, code=getattr(error, "code", None) or "")
+    return GatewayError(message, code=getattr(error, "code", None) or "",
+                        unknown=isinstance(error, UNKNOWN_OUTCOME))
 
 
 # --- Checkout --------------------------------------------------------------------------------
@@ -154,7 +165,11 @@ def expire_checkout_session(session_id: str) -> None:
 
 def refund(payment_intent: str, amount_ore: int, idempotency_key: str,
            metadata: dict | None = None) -> StripeRefund:
-    """Pay back amount_ore of a payment. The idempotency key makes a retried call one refund."""
+    """Pay back amount_ore of a payment. The idempotency key makes a retried call one refund.
+
+    Raises GatewayError: with `unknown` set when Stripe could not be reached or did not answer
+    (the refund may have been made: ask again with the same key and parameters), without it
+    when Stripe refused (nothing was refunded)."""
     if not payment_intent:
         raise GatewayError("No card payment is recorded for this order.", code="no_payment")
     try:
@@ -164,9 +179,11 @@ def refund(payment_intent: str, amount_ore: int, idempotency_key: str,
             options={"idempotency_key": idempotency_key},
         )
     except stripe.StripeError as error:
-        log.warning("Stripe refused a refund of %s öre on %s: %s", amount_ore, payment_intent,
-                    error)
-        raise _error(error) from error
+        failure = _error(error)
+        log.warning("Stripe %s a refund of %s öre on %s: %s",
+                    "did not answer about" if failure.unknown else "refused", amount_ore,
+                    payment_intent, error)
+        raise failure from error
     status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
         result["status"], "pending")
     return StripeRefund(id=result["id"], status=status)

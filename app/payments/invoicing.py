@@ -4,7 +4,10 @@ CSV for the bookkeeping system, and the organiser's lists of orders.
 Prices include VAT, so each line's VAT is worked out from its price (registration.services
 .vat_of) and summed per rate; the amount excluding VAT is the price less that VAT. An invoice
 always shows every attendee it was issued for: cancelling someone later does not rewrite an
-issued invoice (that needs a credit note in the bookkeeping system)."""
+issued invoice. A cancellation on or before the event's last refund day credits an unpaid
+invoice (app.payments.services.credit_due_on_cancellation): Samla records the credited amount
+(Refund rows with reason "credit_note"), shows it here and in the CSV, and the credit note
+itself is made in the bookkeeping system."""
 
 import csv
 import io
@@ -42,6 +45,7 @@ PAYMENT_STATUS_LABELS = {
     "paid": _l("Paid"),
     "refunded": _l("Refunded"),
     "partially_refunded": _l("Partly refunded"),
+    "credited": _l("Invoice credited"),
 }
 METHOD_LABELS = {"free": _l("Free of charge"), "card": _l("Card"), "invoice": _l("Invoice")}
 REGISTRATION_STATUS_LABELS = {
@@ -154,6 +158,34 @@ def is_overdue(order: Order, today: date | None = None) -> bool:
     return order.payment_status == "to_invoice" and due is not None and due < today
 
 
+def credited_ore(order: Order) -> int:
+    """What was credited on the order's invoice (cancellations by the last refund day)."""
+    return db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_ore), 0))
+        .where(Refund.order_id == order.id, Refund.reason == "credit_note",
+               Refund.status == "succeeded")
+    ) or 0
+
+
+def credited_by_order(event: Event) -> dict[int, int]:
+    """Order id -> amount credited, for the event's credited invoices."""
+    rows = db.session.execute(
+        select(Refund.order_id, func.sum(Refund.amount_ore))
+        .join(Order, Order.id == Refund.order_id)
+        .where(Order.event_id == event.id, Refund.reason == "credit_note",
+               Refund.status == "succeeded")
+        .group_by(Refund.order_id)
+    ).all()
+    return {order_id: amount or 0 for order_id, amount in rows}
+
+
+def cancelled_still_due(order: Order, credited: int) -> int:
+    """The price of the invoice's cancelled seats that was not credited (they were cancelled
+    after the last refund day): still to be paid, and worth pointing out to the organiser."""
+    cancelled = sum(r.price_ore for r in order.registrations if r.status == "cancelled")
+    return max(cancelled - credited, 0)
+
+
 def refunds_of(order: Order) -> list[Refund]:
     return list(db.session.scalars(
         select(Refund).where(Refund.order_id == order.id).order_by(Refund.created_at, Refund.id)
@@ -185,6 +217,8 @@ def mark_paid(order: Order, now: datetime | None = None) -> bool:
     (a double click or a second organiser). Commits."""
     if order.payment_method != "invoice":
         raise InvoiceError(_l("This order is not paid by invoice."))
+    if order.payment_status == "credited":
+        raise InvoiceError(_l("This invoice was credited in full: there is nothing to pay."))
     changed = db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.payment_method == "invoice",
@@ -194,6 +228,8 @@ def mark_paid(order: Order, now: datetime | None = None) -> bool:
     ).rowcount
     db.session.commit()
     db.session.refresh(order)
+    if not changed and order.payment_status == "credited":
+        raise InvoiceError(_l("This invoice was credited in full: there is nothing to pay."))
     if not changed and order.payment_status not in PAID_STATUSES:
         raise InvoiceError(_l("This invoice cannot be marked paid."))
     return bool(changed)
@@ -279,7 +315,7 @@ CSV_COLUMNS = (
      "amount_excl_vat"]
     + [f"excl_vat_{rate}" for rate in CSV_RATES]
     + [f"vat_{rate}" for rate in CSV_RATES if rate]
-    + ["vat_total", "total", "currency", "status", "paid_date", "order_status"]
+    + ["vat_total", "total", "currency", "status", "paid_date", "order_status", "credited"]
 )
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -307,6 +343,7 @@ def _one_line(text: str) -> str:
 
 def csv_rows(event: Event) -> list[dict]:
     rows = []
+    credited = credited_by_order(event)
     for order in invoice_orders(event):
         order_lines = lines(order)
         summary = {row.percent: row for row in vat_summary(order_lines)}
@@ -329,6 +366,7 @@ def csv_rows(event: Event) -> list[dict]:
             "status": "unpaid" if order.payment_status == "to_invoice" else order.payment_status,
             "paid_date": _iso(paid_date(order)) if order.payment_status in PAID_STATUSES else "",
             "order_status": order.status,
+            "credited": _amount(credited.get(order.id, 0)),
         }
         for rate in CSV_RATES:
             found = summary.get(rate)

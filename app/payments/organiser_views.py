@@ -202,8 +202,13 @@ def invoices(slug):
     orders = invoicing.invoice_orders(event)
     unpaid = [o for o in orders if o.payment_status == "to_invoice"]
     settled = [o for o in orders if o.payment_status != "to_invoice"]
+    credited = invoicing.credited_by_order(event)
     return render_template(
         "payments/invoices.html", event=event, unpaid=unpaid, settled=settled,
+        credited=credited,
+        # Cancelled seats an unpaid invoice still charges for (cancelled too late for credit).
+        still_due={o.id: invoicing.cancelled_still_due(o, credited.get(o.id, 0))
+                   for o in unpaid},
         totals={o.id: invoicing.totals(invoicing.lines(o)) for o in orders},
         due={o.id: invoicing.due_date(o) for o in orders},
         issued={o.id: invoicing.invoice_date(o) for o in orders},

@@ -5,7 +5,12 @@ Stripe is only ever called with no database transaction open (on SQLite a transa
 write lock): what a call needs is read first, the transaction ends, Stripe answers, and the
 answer is stored in a new transaction. Every refund is a Refund row written *before* Stripe is
 asked (its amount reserved in order.refunded_ore, so two refunds can never pay back more than
-was paid) and settled after: succeeded, or failed with Stripe's reason for the organiser."""
+was paid) and settled after: succeeded, or failed with Stripe's reason for the organiser. When
+Stripe's answer never comes (the network failed or timed out) the refund may have been made, so
+it stays pending, its amount reserved: it is asked about again with the same idempotency key
+(retry_pending_refunds) and settled by Stripe's refund events, which carry Samla's refund id in
+their metadata. A cancelled seat on an unpaid invoice is credited (a "credit_note" Refund row,
+no Stripe call) by the same refund rule."""
 
 import logging
 from datetime import date, datetime, timedelta
@@ -136,8 +141,10 @@ def handle_event(event: dict, now: datetime | None = None) -> str:
     handler = _HANDLERS.get(event["type"])
     obj = (event.get("data") or {}).get("object") or {}
     after = None
-    if event["type"] in ("refund.updated", "refund.failed"):
-        outcome = _on_refund_updated(obj, record)
+    if event["type"] in REFUND_EVENTS:
+        outcome = _on_refund_event(obj, record)
+    elif event["type"] == "charge.refunded":
+        outcome = _on_charge_refunded(obj, record)
     elif handler is None:
         outcome = "ignored"
     else:
@@ -196,7 +203,7 @@ def _on_paid(order: Order, session: dict, now: datetime):
     if amount != order.total_ore or currency.upper() != order.currency.upper():
         log.error("Order %s: Stripe says %s %s was paid, the order is %s %s; not confirmed",
                   order.code, amount, currency, order.total_ore, order.currency)
-        return "amount_mismatch", None
+        return _on_wrong_amount(order, session, now)
     # Marked paid first, by one conditional UPDATE (a second event for the same payment finds
     # it paid), so the confirmation and receipt that follow see a paid order.
     marked = db.session.execute(
@@ -221,8 +228,53 @@ def _on_paid(order: Order, session: dict, now: datetime):
     refund = _reserve_refund(order, order.total_ore, "late_payment")
     if refund is None:
         return "late_payment", None
-    return "refunded_late", _refund_later(refund, order, f"samla-order-{order.id}-late_payment",
-                                          notify_late=True)
+    return "refunded_late", _refund_later(refund, order)
+
+
+def _on_wrong_amount(order: Order, session: dict, now: datetime):
+    """Stripe took a payment that does not match the order (another amount or currency). It
+    does not confirm the order: the whole payment goes back to the card (a Refund row, reason
+    "amount_mismatch", in the payment's own currency and not counted in the order's
+    refunded_ore, which is about the order's price), the buyer is told why by email, and the
+    order's seats are released so that they can register again."""
+    if order.payment_status != "awaiting":
+        # The order was paid through this very session: that payment is the order's, and
+        # nothing is refunded on the strength of an event that contradicts it.
+        return "amount_mismatch", None
+    # The session is paid and can never be paid again. The UPDATE also makes a second event
+    # for the same payment, arriving at the same moment, wait for this one.
+    db.session.execute(
+        update(Order).where(Order.id == order.id, Order.payment_status == "awaiting")
+        .values(stripe_checkout_url=None,
+                stripe_payment_intent=_payment_intent(session) or Order.stripe_payment_intent)
+        .execution_options(synchronize_session=False)
+    )
+    _release_now(order, now)
+    # One Checkout Session per order, so one payment: it is refunded once.
+    if db.session.scalar(select(Refund.id).where(Refund.order_id == order.id,
+                                                 Refund.reason == "amount_mismatch")):
+        return "amount_mismatch", None
+    amount, currency = session.get("amount_total"), str(session.get("currency") or "").upper()
+    if not isinstance(amount, int) or amount <= 0 or not currency:
+        return "amount_mismatch", None
+    refund = Refund(order_id=order.id, amount_ore=amount, currency=currency[:3],
+                    reason="amount_mismatch", status="pending")
+    db.session.add(refund)
+    db.session.flush()
+    db.session.refresh(order)
+    return "refunded_mismatch", _refund_later(refund, order)
+
+
+def _release_now(order: Order, now: datetime) -> None:
+    """A pending order can no longer be paid: its seats go back now."""
+    if order.status != "pending":
+        return
+    db.session.execute(
+        update(Order).where(Order.id == order.id, Order.status == "pending")
+        .values(hold_expires_at=now - timedelta(seconds=1))
+        .execution_options(synchronize_session=False)
+    )
+    registration_services.expire_holds(now=now, event_id=order.event_id)
 
 
 def _on_not_paid(order: Order, session: dict, now: datetime):
@@ -235,41 +287,92 @@ def _on_not_paid(order: Order, session: dict, now: datetime):
     )
     if order.status != "pending":
         return "ignored", None
-    db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "pending")
-        .values(hold_expires_at=now - timedelta(seconds=1))
-        .execution_options(synchronize_session=False)
-    )
-    registration_services.expire_holds(now=now, event_id=order.event_id)
+    _release_now(order, now)
     return "expired", None
 
 
-def _on_refund_updated(obj: dict, record: StripeEvent) -> str:
-    """A refund Stripe first reported as pending went through, or one failed after all (the
-    card was closed, say): the order's refunded amount follows."""
-    refund_id = obj.get("id")
-    refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == refund_id)) \
-        if isinstance(refund_id, str) else None
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed")
+
+
+def _refund_for(obj: dict) -> Refund | None:
+    """The Refund row a Stripe refund is about: by Stripe's id, or by the Samla refund id in its
+    metadata (a refund whose answer never reached us has no Stripe id yet)."""
+    stripe_id = obj.get("id")
+    if isinstance(stripe_id, str) and stripe_id:
+        refund = db.session.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_id))
+        if refund is not None:
+            return refund
+    metadata = obj.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    samla_id = str(metadata.get("samla_refund_id") or "")
+    if not samla_id.isdigit():
+        return None
+    refund = db.session.get(Refund, int(samla_id))
+    if refund is None or str(refund.order_id) != str(metadata.get("order_id") or ""):
+        return None
+    if refund.stripe_refund_id is not None and refund.stripe_refund_id != stripe_id:
+        return None  # that row is another Stripe refund's
+    return refund
+
+
+def _on_refund_event(obj: dict, record: StripeEvent) -> str:
+    """refund.created, refund.updated, refund.failed: a refund Stripe first reported as pending
+    went through, one failed after all (the card was closed, say), or one whose answer never
+    reached us turns out to have been made: the Refund row and the order follow."""
+    refund = _refund_for(obj)
     if refund is None:
         return "unknown_refund"
     record.order_id = refund.order_id
+    return _apply_stripe_refund(refund, obj)
+
+
+def _on_charge_refunded(charge: dict, record: StripeEvent) -> str:
+    """charge.refunded: each refund the charge carries is matched like a refund event."""
+    listed = charge.get("refunds")
+    listed = listed.get("data") if isinstance(listed, dict) else None
+    if not isinstance(listed, list):
+        return "ignored"
+    outcomes = []
+    for obj in listed:
+        refund = _refund_for(obj) if isinstance(obj, dict) else None
+        if refund is not None:
+            record.order_id = refund.order_id
+            outcomes.append(_apply_stripe_refund(refund, obj))
+    if not outcomes:
+        return "unknown_refund"
+    changed = [outcome for outcome in outcomes if outcome != "ignored"]
+    if not changed:
+        return "ignored"
+    return changed[0] if len(changed) == 1 else "refunds_updated"
+
+
+def _apply_stripe_refund(refund: Refund, obj: dict) -> str:
+    """What Stripe says of one refund, applied to its row (part of the event's transaction).
+    A failed refund stays failed, and a refund Stripe paid is not made pending again by an
+    event that arrives late."""
     status = {"succeeded": "succeeded", "failed": "failed", "canceled": "failed"}.get(
         obj.get("status"), "pending")
-    if status == refund.status or refund.status == "failed":
+    if refund.status == "failed":
         return "ignored"
-    refund.status = status
+    stripe_id = obj.get("id")
+    learned = refund.stripe_refund_id is None and isinstance(stripe_id, str) and bool(stripe_id)
+    if learned:
+        refund.stripe_refund_id = stripe_id[:255]
     if status == "failed":
+        refund.status = "failed"
         refund.error = str(obj.get("failure_reason") or _("Stripe could not pay the refund."))
-        db.session.execute(
-            update(Order)
-            .where(Order.id == refund.order_id, Order.refunded_ore >= refund.amount_ore)
-            .values(refunded_ore=Order.refunded_ore - refund.amount_ore)
-            .execution_options(synchronize_session=False)
-        )
-        _set_refund_status(refund.order_id)
+        _unreserve(refund)
         log.error("Refund %s of order %s failed at Stripe: %s", refund.id, refund.order_id,
                   refund.error)
         return "refund_failed"
+    if learned:
+        refund.error = ""  # Stripe has it: no longer unknown
+        _set_refund_status(refund.order_id)
+        if refund.reason in EXPLAINED_REASONS:
+            _queue_late_refund_email(db.session.get(Order, refund.order_id), refund)
+    if status == refund.status or refund.status == "succeeded":
+        return "refund_pending" if learned else "ignored"
+    refund.status = status
     return "refund_succeeded"
 
 
@@ -325,6 +428,19 @@ def expire_stale_sessions(limit: int = 200) -> int:
 
 # --- refunds ---------------------------------------------------------------------------------
 
+# A payment that was never accepted for the order (the wrong amount or currency) is paid back
+# whole, in its own currency: it is not counted in order.refunded_ore, which is about the price.
+UNRESERVED_REASONS = ("amount_mismatch",)
+# Refunds the buyer did not ask for: an email tells them why the money came back.
+EXPLAINED_REASONS = ("late_payment", "amount_mismatch")
+# A refund whose answer never came is asked about again once it is this old (the call that
+# made it has surely ended) and, since Stripe keeps an idempotency key for 24 hours, only
+# while it is younger than this: after that a second call might refund twice, so it is left to
+# Stripe's refund events and the organiser.
+RETRY_AFTER = timedelta(minutes=2)
+RETRY_WITHIN = timedelta(hours=23)
+
+
 def refundable_ore(order: Order) -> int:
     """What may still be paid back: what was paid, less what was refunded or is being."""
     if not order.is_paid_for:
@@ -348,28 +464,71 @@ def refund_due_on_cancellation(order: Order, registrations) -> int:
     return min(sum(r.price_ore for r in registrations), refundable_ore(order))
 
 
+def credit_due_on_cancellation(order: Order, registrations) -> int:
+    """The same rule for an unpaid invoice: seats cancelled on or before the event's
+    refund_until day (in the event's time zone) are credited, the whole invoice when the whole
+    order is cancelled; after that day, or when the organiser set no day, the invoice stays
+    due. A paid invoice is paid back by hand, as before."""
+    event = order.event
+    if order.payment_method != "invoice" or order.payment_status != "to_invoice":
+        return 0
+    if event.refund_until is None or _event_today(event) > event.refund_until:
+        return 0
+    left = max(order.total_ore - order.refunded_ore, 0)
+    if order.status == "cancelled":
+        return left
+    return min(sum(r.price_ore for r in registrations), left)
+
+
 def refund_for_cancellation(order, registrations) -> None:
-    """Pay back cancelled seats of a card-paid order according to the event's refund rule.
+    """Pay back cancelled seats of a card-paid order according to the event's refund rule, or
+    credit them on an unpaid invoice.
 
     Called after the cancellation is committed; it never undoes it and never raises: a refund
     Stripe refuses is recorded as failed, with the reason, for the organiser to see."""
     try:
         db.session.refresh(order)
+        if order.payment_method == "invoice":
+            _credit_invoice(order, registrations)
+            return
         amount = refund_due_on_cancellation(order, registrations)
         if amount <= 0:
             db.session.rollback()
             return
-        ids = "-".join(str(r.id) for r in sorted(registrations, key=lambda r: r.id))
         refund = _reserve_refund(order, amount, "attendee_cancelled")
         if refund is None:
             db.session.rollback()
             return
-        settle = _refund_later(refund, order, f"samla-order-{order.id}-cancel-{ids}")
+        settle = _refund_later(refund, order)
         db.session.commit()
         settle()
     except Exception:
         db.session.rollback()
         log.exception("Refund for cancelled registrations of order %s failed", order.id)
+
+
+def _credit_invoice(order: Order, registrations) -> None:
+    """Credit cancelled seats on an unpaid invoice: a "credit_note" Refund row (no Stripe
+    call), counted in refunded_ore so that what is left to pay, and later to refund, is right.
+    A fully credited invoice is "credited": nothing is left to pay. Commits."""
+    amount = credit_due_on_cancellation(order, registrations)
+    if amount <= 0:
+        db.session.rollback()
+        return
+    refund = _reserve_refund(order, amount, "credit_note", payment_status="to_invoice")
+    if refund is None:  # marked paid meanwhile
+        db.session.rollback()
+        return
+    refund.status = "succeeded"
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.payment_status == "to_invoice",
+               Order.refunded_ore >= Order.total_ore)
+        .values(payment_status="credited")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    log.info("Invoice %s of order %s: %s öre credited", order.invoice_number, order.id, amount)
 
 
 def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
@@ -399,7 +558,7 @@ def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
                                 "Check the amounts and try again."))
     if order.payment_method == "card":
         db.session.flush()
-        settle = _refund_later(refund, order, f"samla-refund-{refund.id}")
+        settle = _refund_later(refund, order)
         db.session.commit()
         settle()
     else:
@@ -410,14 +569,18 @@ def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
 
 
 def _reserve_refund(order: Order, amount_ore: int, reason: str, *, note: str = "", user=None,
-                    seen_refunded_ore: int | None = None) -> Refund | None:
+                    seen_refunded_ore: int | None = None,
+                    payment_status: str | None = None) -> Refund | None:
     """Count the amount as refunded (one conditional UPDATE, so concurrent refunds cannot pay
     back more than was paid) and add the pending Refund row. Part of the caller's transaction.
-    None if the amount no longer fits."""
+    None if the amount no longer fits (or the order's payment status is no longer
+    `payment_status`)."""
     query = update(Order).where(
         Order.id == order.id, Order.refunded_ore + amount_ore <= Order.total_ore)
     if seen_refunded_ore is not None:
         query = query.where(Order.refunded_ore == seen_refunded_ore)
+    if payment_status is not None:
+        query = query.where(Order.payment_status == payment_status)
     reserved = db.session.execute(
         query.values(refunded_ore=Order.refunded_ore + amount_ore)
         .execution_options(synchronize_session=False)
@@ -446,45 +609,127 @@ def _set_refund_status(order_id: int) -> None:
     )
 
 
-def _refund_later(refund: Refund, order: Order, idempotency_key: str, notify_late=False):
-    """What to do once the pending refund is committed: ask Stripe, then settle the row."""
+def _unreserve(refund: Refund) -> None:
+    """A refund that was not made gives its amount back to what may still be refunded."""
+    if refund.reason not in UNRESERVED_REASONS:
+        db.session.execute(
+            update(Order)
+            .where(Order.id == refund.order_id, Order.refunded_ore >= refund.amount_ore)
+            .values(refunded_ore=Order.refunded_ore - refund.amount_ore)
+            .execution_options(synchronize_session=False)
+        )
+    _set_refund_status(refund.order_id)
+
+
+def refund_idempotency_key(refund: Refund) -> str:
+    """One key per refund, worked out from its row, so asking again (retry_pending_refunds)
+    sends the very request of the first call and can never refund twice."""
+    if refund.reason == "late_payment":
+        return f"samla-order-{refund.order_id}-late_payment"
+    return f"samla-refund-{refund.id}"
+
+
+def _refund_later(refund: Refund, order: Order):
+    """What to do once the pending refund is committed: ask Stripe, then settle the row. The
+    call is the same every time it is made for this refund (key, amount, metadata)."""
     refund_id, order_id, amount = refund.id, order.id, refund.amount_ore
     intent = order.stripe_payment_intent or ""
-    metadata = {"order_id": str(order.id), "order_code": order.code, "reason": refund.reason}
+    key = refund_idempotency_key(refund)
+    metadata = {"order_id": str(order_id), "order_code": order.code, "reason": refund.reason,
+                "samla_refund_id": str(refund_id)}
 
     def settle() -> None:
         try:
-            result = gateway.refund(intent, amount, idempotency_key, metadata)
+            result = gateway.refund(intent, amount, key, metadata)
         except gateway.GatewayError as error:
-            _settle(refund_id, order_id, None, str(error.message), notify_late)
+            if error.unknown:
+                _settle_unknown(refund_id, str(error.message))
+            else:
+                _settle(refund_id, None, str(error.message))
         else:
-            _settle(refund_id, order_id, result, "", notify_late)
+            _settle(refund_id, result, "")
 
     return settle
 
 
-def _settle(refund_id: int, order_id: int, result, error: str, notify_late: bool) -> None:
+def _settle(refund_id: int, result, error: str) -> None:
+    """Stripe answered: the refund was made (succeeded or pending at Stripe) or refused."""
     refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.status != "pending":  # settled meanwhile by Stripe's event
+        db.session.rollback()
+        return
+    order_id = refund.order_id
     if result is None or result.status == "failed":
         refund.status = "failed"
         refund.error = error or _("Stripe did not pay the refund.")
         if result is not None:
             refund.stripe_refund_id = result.id
-        # The reserved amount was not paid back after all.
-        db.session.execute(
-            update(Order).where(Order.id == order_id, Order.refunded_ore >= refund.amount_ore)
-            .values(refunded_ore=Order.refunded_ore - refund.amount_ore)
-            .execution_options(synchronize_session=False)
-        )
-        _set_refund_status(order_id)
+        _unreserve(refund)  # the reserved amount was not paid back after all
         log.error("Refund %s of order %s failed: %s", refund_id, order_id, refund.error)
     else:
+        learned = refund.stripe_refund_id is None
         refund.status = result.status
         refund.stripe_refund_id = result.id
+        refund.error = ""
         _set_refund_status(order_id)
-        if notify_late:
+        if learned and refund.reason in EXPLAINED_REASONS:
             _queue_late_refund_email(db.session.get(Order, order_id), refund)
     db.session.commit()
+
+
+def _settle_unknown(refund_id: int, error: str) -> None:
+    """Stripe's answer never came: the refund may have been made. It stays pending, its amount
+    reserved, with the error for the organiser, until asked again or Stripe's event says."""
+    refund = db.session.get(Refund, refund_id)
+    if refund is None or refund.status != "pending" or refund.stripe_refund_id is not None:
+        db.session.rollback()
+        return
+    refund.error = error
+    _set_refund_status(refund.order_id)
+    db.session.commit()
+    log.warning("Refund %s of order %s: no answer from Stripe (%s); it stays pending and is "
+                "asked about again", refund_id, refund.order_id, error)
+
+
+def is_unknown(refund: Refund) -> bool:
+    """Pending because Stripe's answer never came (rather than pending at Stripe)."""
+    return (refund.status == "pending" and refund.stripe_refund_id is None
+            and refund.reason != "credit_note")
+
+
+def retry_pending_refunds(now: datetime | None = None, limit: int = 100) -> int:
+    """Ask Stripe again about card refunds whose answer never came, each with its own
+    idempotency key and the same parameters: Stripe answers a refund it made with that refund
+    and makes one it never got. Returns how many are settled now. Commits."""
+    if not gateway.card_available():
+        return 0
+    now = now or utcnow()
+    ids = db.session.scalars(
+        select(Refund.id).join(Order, Order.id == Refund.order_id)
+        .where(Refund.status == "pending", Refund.stripe_refund_id.is_(None),
+               Order.payment_method == "card",
+               Refund.created_at <= now - RETRY_AFTER, Refund.created_at > now - RETRY_WITHIN)
+        .order_by(Refund.id).limit(limit)
+    ).all()
+    db.session.rollback()
+    settled = 0
+    for refund_id in ids:
+        refund = db.session.get(Refund, refund_id)
+        if refund is None or not is_unknown(refund):
+            db.session.rollback()
+            continue
+        settle = _refund_later(refund, db.session.get(Order, refund.order_id))
+        db.session.rollback()  # no transaction open while Stripe answers
+        try:
+            settle()
+        except Exception:
+            db.session.rollback()
+            log.exception("Asking Stripe again about refund %s failed", refund_id)
+            continue
+        refund = db.session.get(Refund, refund_id)
+        settled += not is_unknown(refund)
+        db.session.rollback()
+    return settled
 
 
 def _queue_late_refund_email(order: Order, refund: Refund) -> None:

@@ -112,6 +112,12 @@ def refund(slug, order_id):
                     flash(_("Stripe did not make the refund: %(reason)s", reason=made.error),
                           "error")
                     return redirect(_order_page(event, order), 303)
+                if services.is_unknown(made):
+                    flash(_("Stripe did not answer, so it is not yet known whether %(amount)s "
+                            "was refunded. The refund stays pending and Samla asks Stripe "
+                            "again; it cannot be paid twice.",
+                            amount=fmt_money(made.amount_ore, made.currency)), "error")
+                    return redirect(_order_page(event, order), 303)
                 flash(_("%(amount)s is being refunded to %(email)s.",
                         amount=fmt_money(made.amount_ore, made.currency), email=order.buyer_email)
                       if made.status == "pending" else
@@ -134,3 +140,10 @@ def expire_holds_command():
     """Give back the seats of card orders not paid in time and end their Stripe sessions."""
     expired, ended = services.sweep_holds()
     click.echo(f"expired orders: {expired}, Stripe sessions ended: {ended}")
+
+
+@bp.cli.command("retry-refunds")
+def retry_refunds_command():
+    """Ask Stripe again about refunds whose answer never came (same idempotency key)."""
+    settled = services.retry_pending_refunds()
+    click.echo(f"refunds settled: {settled}")

@@ -26,9 +26,13 @@ def _builtin(label, setting: str, max_length: int):
     )
 
 
-def attendee_form_class(event, ticket_type, language: str):
+def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: bool = True):
     """The details asked of one attendee: the built-in fields the organiser switched on and
-    the custom questions for this ticket type (as fields named q<question id>)."""
+    the custom questions for this ticket type (as fields named q<question id>).
+
+    Dietary and accessibility needs need the attendee's own consent, so a buyer registering
+    colleagues is not asked them (ask_sensitive=False): each colleague adds their own from the
+    personal link in their confirmation."""
     from . import services
 
     fields = {
@@ -45,7 +49,7 @@ def attendee_form_class(event, ticket_type, language: str):
         fields["phone"] = _builtin(_l("Phone"), event.field_phone, 40)
     # After the organiser purged the event's personal data, nothing sensitive is asked again.
     purged = event.personal_data_purged_at is not None
-    if event.ask_sensitive and not purged:
+    if event.ask_sensitive and ask_sensitive and not purged:
         fields["dietary_needs"] = TextAreaField(
             _l("Dietary needs (optional)"), validators=[Optional(), Length(max=1000)])
         fields["accessibility_needs"] = TextAreaField(

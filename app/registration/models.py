@@ -55,9 +55,12 @@ class TicketType(db.Model):
 
 ORDER_STATUSES = ("pending", "confirmed", "expired", "cancelled")
 PAYMENT_METHODS = ("free", "card", "invoice")
-# none: free; awaiting: card payment not completed; to_invoice: confirmed, invoice not paid;
-# paid; refunded / partially_refunded (refunded_ore says how much).
-PAYMENT_STATUSES = ("none", "awaiting", "to_invoice", "paid", "refunded", "partially_refunded")
+# none: free; awaiting: card payment not completed; to_invoice: confirmed, invoice not paid
+# (refunded_ore is then what was credited for seats cancelled in time); paid; refunded /
+# partially_refunded (refunded_ore says how much); credited: an unpaid invoice credited in full
+# (cancelled by the event's last refund day), nothing left to pay.
+PAYMENT_STATUSES = ("none", "awaiting", "to_invoice", "paid", "refunded", "partially_refunded",
+                    "credited")
 
 
 class Order(db.Model):

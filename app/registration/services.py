@@ -21,7 +21,7 @@ from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import current_language, local
-from app.mail.outbox import queue_email
+from app.mail.outbox import Deferred, queue_email
 from app.mail.render import absolute_url, render_email
 from app.tokens import badge_token, link_token
 
@@ -137,6 +137,18 @@ def find_active(event: Event, email: str) -> Registration | None:
             func.lower(Registration.email) == email.strip().lower(),
             Registration.status == "confirmed",
         )
+    )
+
+
+def find_live(event: Event, email: str) -> Registration | None:
+    """The registration holding this address at the event: confirmed, or a seat held while
+    its order waits for a card payment."""
+    return db.session.scalar(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            func.lower(Registration.email) == email.strip().lower(),
+            Registration.status.in_(("confirmed", "pending")),
+        ).order_by(Registration.id.desc()).limit(1)
     )
 
 
@@ -386,8 +398,13 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
+        # Someone registered one of these addresses at the same moment: say which, so the
+        # link can be sent to it again.
+        taken = _live_emails(event, emails)
+        db.session.rollback()
         raise AlreadyRegistered(
-            _l("This email address is already registered for the event.")) from error
+            _l("This email address is already registered for the event."),
+            email=sorted(taken)[0] if taken else "") from error
     except Exception:
         db.session.rollback()
         raise
@@ -596,9 +613,8 @@ def _leave_sessions(registration: Registration) -> None:
 # --- emails ----------------------------------------------------------------------------------
 
 def queue_confirmation(registration: Registration) -> None:
-    """The attendee's own confirmation: their badge and their personal link."""
-    from app.badges.services import badge_pdf
-
+    """The attendee's own confirmation: their badge (drawn when the email is sent, by the
+    renderer in app.badges.services) and their personal link."""
     subject, body = render_email(
         "registration/email_confirmation.txt", registration.language,
         lambda: _("Your registration: %(event)s", event=registration.event.name),
@@ -610,7 +626,7 @@ def queue_confirmation(registration: Registration) -> None:
         to=registration.email, subject=subject, body=body, kind="confirmation",
         event_id=registration.event_id,
         attachments=[("namnbricka.pdf" if registration.language == "sv" else "badge.pdf",
-                      "application/pdf", badge_pdf([registration]))],
+                      "application/pdf", Deferred(f"badge:{registration.id}"))],
     )
 
 
@@ -644,6 +660,35 @@ def queue_order_confirmation(order: Order) -> None:
 def resend_confirmation(registration: Registration) -> None:
     queue_confirmation(registration)
     db.session.commit()
+
+
+def resend_order_link(order: Order) -> None:
+    """The buyer of an order waiting for payment gets its link again: on the order's page they
+    can pay (someone tried to register an address the order holds a seat for). Commits."""
+    subject, body = render_email(
+        "registration/email_order_link.txt", order.language,
+        lambda: _("Your order %(code)s: %(event)s", code=order.code, event=order.event.name),
+        order=order, event=order.event,
+        order_url=absolute_url("registration.order", token=order.manage_token),
+    )
+    queue_email(to=order.buyer_email, subject=subject, body=body, kind="order",
+                event_id=order.event_id)
+    db.session.commit()
+
+
+def resend_link(event: Event, email: str) -> None:
+    """Someone tried to register an address that already has a seat: a confirmed attendee gets
+    their confirmation again, and the buyer of an order waiting for payment its link. Nothing
+    is sent for an address that has neither (the caller's message says the same either way)."""
+    registration = find_live(event, email) if email else None
+    if registration is None:
+        db.session.rollback()
+    elif registration.status == "confirmed":
+        resend_confirmation(registration)
+    elif registration.order is not None:
+        resend_order_link(registration.order)
+    else:
+        db.session.rollback()
 
 
 def sensitive_counts(event: Event) -> dict[str, int]:

@@ -74,7 +74,8 @@ def _attendee_forms(event, chosen, language):
     forms = []
     for index, ticket_type in enumerate(chosen):
         if ticket_type.id not in classes:
-            classes[ticket_type.id] = attendee_form_class(event, ticket_type, language)
+            classes[ticket_type.id] = attendee_form_class(
+                event, ticket_type, language, ask_sensitive=len(chosen) == 1)
         forms.append(classes[ticket_type.id](formdata=formdata, prefix=f"a{index}"))
     return forms
 
@@ -117,6 +118,23 @@ def _check_order_form(form, attendees, total) -> bool:
     return ok
 
 
+def _plainly_sold_out(event, chosen) -> bool:
+    wanted = {}
+    for ticket_type in chosen:
+        wanted[ticket_type] = wanted.get(ticket_type, 0) + 1
+    if event.seats_left is not None and event.seats_left < len(chosen):
+        return True
+    return any(t.seats_left is not None and t.seats_left < n for t, n in wanted.items())
+
+
+def _plainly_sold_out_message(event, chosen, language) -> str:
+    if event.seats_left is not None and event.seats_left < len(chosen):
+        return _("Sorry, the event is fully booked.")
+    full = next(t for t in chosen if t.seats_left is not None
+                and t.seats_left < sum(1 for c in chosen if c.id == t.id))
+    return _("Sorry, %(ticket)s is sold out.", ticket=full.name_in(language))
+
+
 def _release_lapsed(event) -> None:
     """Seats held by unpaid orders and unanswered offers go back before anyone looks."""
     expired_holds = services.expire_holds(event_id=event.id)
@@ -147,7 +165,8 @@ def register(slug):
     event = event_or_404(slug)
     language = current_language()
     code = request.args.get("code", "")
-    _release_lapsed(event)
+    if request.method == "GET":
+        _release_lapsed(event)  # a POST has place_order do it, in its own transaction
     offer = _open_offer(event)
     ticket_types = services.ticket_types_for(event)
     chosen = _chosen_tickets(event, ticket_types, offer) if event.registration_open else None
@@ -159,6 +178,13 @@ def register(slug):
             flash(_("Registration for this event is closed."), "error")
             status = 409
         return _ticket_page(event, code, status, shortcut=request.method == "GET")
+    if request.method == "POST" and offer is None and _plainly_sold_out(event, chosen):
+        # When the crowd has taken every seat, say so before any work (after releasing seats
+        # whose holds ran out); the seat UPDATE in place_order still decides the last seats.
+        _release_lapsed(event)
+        if _plainly_sold_out(event, chosen):
+            flash(_plainly_sold_out_message(event, chosen, language), "error")
+            return _ticket_page(event, code, 409)
 
     form = OrderForm()
     attendee_forms = _attendee_forms(event, chosen, language)
@@ -202,11 +228,9 @@ def register(slug):
                     payment_method=form.payment_method.data if total else None,
                     billing=billing, access_code=code, offer=offer)
             except services.AlreadyRegistered as error:
-                existing = services.find_active(event, error.email) if error.email else None
-                if existing is not None:
-                    services.resend_confirmation(existing)
-                flash(f"{error} " + _("We have sent the confirmation with the personal link "
-                                      "to that address again."), "info")
+                services.resend_link(event, error.email)
+                flash(_("If this address is registered or has an order waiting for payment, "
+                        "we have sent the link to it again."), "info")
                 status = 409
             except services.SoldOut as error:
                 flash(str(error), "error")

@@ -209,6 +209,25 @@ def test_an_unknown_order_link_is_not_found(client, stripe_standin):
     assert client.get("/o/no-such-order/pay").status_code == 404
 
 
+def test_registering_again_while_the_order_waits_for_payment_sends_its_link(
+        client, conference, db, mailbox, stripe_standin):
+    order = order_by_card(client, conference, db, count=2)
+    paid = conference["paid"]
+    again = client.post(f"/e/{SLUG}/register?t{paid.id}=1",
+                        data={"payment_method": "card", **attendee(0, **{
+                            "a0-email": "Kollega1@Region.example"})})
+    assert again.status_code == 409
+    assert ("Om adressen är anmäld eller har en beställning som väntar på betalning har vi "
+            "skickat länken till den igen.") in again.get_data(as_text=True)
+    # The buyer of the waiting order gets its link, where they can pay.
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "eva.chef@region.example"
+    assert message["Subject"] == f"Din beställning {order.code}: Vårkonferensen"
+    assert mailbox.link(message, "/o/") == f"/o/{order.manage_token}"
+    assert "väntar på betalning" in mailbox.body(message)
+    assert count(Order) == 1
+
+
 # --- holds that run out ------------------------------------------------------------------------
 
 def test_the_sweep_releases_unpaid_seats_and_ends_the_stripe_session(
@@ -260,6 +279,10 @@ def test_the_celery_beat_runs_the_sweep_every_minute(app):
         schedule = celery.conf.beat_schedule["expire-payment-holds"]
         assert schedule == {"task": "samla.expire_payment_holds", "schedule": 60.0}
         assert "samla.expire_payment_holds" in celery.tasks
+        # Refunds whose answer from Stripe never came are asked about again.
+        retry = celery.conf.beat_schedule["retry-pending-refunds"]
+        assert retry == {"task": "samla.retry_pending_refunds", "schedule": 300.0}
+        assert "samla.retry_pending_refunds" in celery.tasks
     finally:
         app.extensions.pop("celery", None)
         _state.set_default_app(previous)

@@ -5,14 +5,17 @@ import csv
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from app.db_types import utcnow
+from app.payments.models import Refund
 from app.registration import services
 from app.registration.models import Order, TicketType
 from tests.conftest import login
 from tests.factories import build_conference
+from tests.readback import pdf_text
 
 SLUG = "varkonferensen-2027"
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
@@ -233,3 +236,113 @@ def test_invoices_are_for_organisers_only(app, client, make_user, conference, db
 def test_unknown_event_has_no_invoices(organiser):
     assert organiser.get("/manage/e/finns-inte/invoices").status_code == 404
     assert organiser.get("/manage/e/finns-inte/invoices.csv").status_code == 404
+
+
+# --- cancelling an invoice order ---------------------------------------------------------------
+
+def last_refund_day(db, conference, days_from_today):
+    today = utcnow().astimezone(ZoneInfo("Europe/Stockholm")).date()
+    conference["event"].refund_until = today + timedelta(days=days_from_today)
+    db.session.commit()
+
+
+def invoice_row(page, order):
+    return re.search(rf'id="invoice-{order.invoice_number}".*?</tr>', page, re.S).group(0)
+
+
+def test_an_unpaid_invoice_cancelled_by_the_last_refund_day_is_credited(
+        client, organiser, conference, db, mailbox, stripe_standin):
+    last_refund_day(db, conference, 0)  # today still counts
+    order = invoice_order(conference, tickets=[conference["paid"], conference["paid"]])
+    assert client.post(f"/o/{order.manage_token}/cancel",
+                       data={"confirm": "y"}).status_code == 303
+
+    order = reload(db, order)
+    assert order.status == "cancelled" and order.payment_status == "credited"
+    assert order.refunded_ore == 190000
+    [credit] = db.session.scalars(select(Refund)).all()
+    assert credit.reason == "credit_note" and credit.status == "succeeded"
+    assert credit.amount_ore == 190000 and credit.stripe_refund_id is None
+    assert stripe_standin.requests == []  # a credit note, not a card refund
+    page = client.get(f"/o/{order.manage_token}").get_data(as_text=True)
+    assert f"Faktura {order.invoice_number} är krediterad i sin helhet" in page
+
+    english(organiser)
+    page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+    assert "Awaiting payment (0)" in page and "Paid, refunded or credited (1)" in page
+    row = invoice_row(page, order)
+    assert "Invoice credited" in row and "Credited SEK1,900.00" in row
+    assert "/mark-paid" not in row
+    [csv_row] = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))
+    assert csv_row["status"] == "credited" and csv_row["credited"] == "1900,00"
+    assert csv_row["total"] == "1900,00" and csv_row["order_status"] == "cancelled"
+    detail = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
+    assert "Credited: cancelled by the last refund day" in detail
+
+    refused = organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid")
+    assert refused.status_code == 409
+    assert "credited in full: there is nothing to pay" in refused.get_data(as_text=True)
+    assert reload(db, order).payment_status == "credited"
+    assert reload(db, order).paid_at is None
+
+
+def test_one_colleague_cancelling_in_time_credits_their_seat_and_the_rest_is_due(
+        client, organiser, conference, db, mailbox):
+    last_refund_day(db, conference, 30)
+    order = invoice_order(conference, tickets=[conference["paid"], conference["paid"]])
+    leaving = order.registrations[1]
+    response = client.post(f"/r/{leaving.manage_token}/cancel", data={"confirm": "y"})
+    assert response.status_code in (302, 303)
+
+    order = reload(db, order)
+    assert order.status == "confirmed" and order.payment_status == "to_invoice"
+    assert order.refunded_ore == 95000
+    [credit] = db.session.scalars(select(Refund)).all()
+    assert credit.reason == "credit_note" and credit.amount_ore == 95000
+    page = client.get(f"/o/{order.manage_token}").get_data(as_text=True)
+    assert "av fakturan är krediterat för avbokade platser" in page
+    assert "återstår att betala" in page
+
+    english(organiser)
+    page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+    assert "Awaiting payment (1)" in page
+    row = invoice_row(page, order)
+    assert "Credited SEK950.00" in row and "still to be paid" not in row
+    [csv_row] = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))
+    assert csv_row["status"] == "unpaid" and csv_row["credited"] == "950,00"
+
+    # The rest is paid: the receipt shows what was credited and what was paid.
+    assert organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid").status_code == 303
+    assert reload(db, order).payment_status == "paid"
+    receipt = "".join(pdf_text(client.get(f"/o/{order.manage_token}/receipt.pdf").data))
+    assert "Krediterat för avbokade platser: 950,00" in receipt
+    detail = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
+    assert "At most SEK950.00 can be refunded" in detail
+
+
+def test_cancelling_after_the_last_refund_day_leaves_the_invoice_due_and_flags_it(
+        client, organiser, conference, db, mailbox):
+    last_refund_day(db, conference, -1)
+    order = invoice_order(conference, tickets=[conference["paid"], conference["paid"]])
+    client.post(f"/r/{order.registrations[1].manage_token}/cancel", data={"confirm": "y"})
+    order = reload(db, order)
+    assert order.payment_status == "to_invoice" and order.refunded_ore == 0
+
+    english(organiser)
+    page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
+    assert "Cancelled without credit (after the last refund day): SEK950.00 is still to be " \
+        "paid" in invoice_row(page, order)
+
+    assert client.post(f"/o/{order.manage_token}/cancel",
+                       data={"confirm": "y"}).status_code == 303
+    order = reload(db, order)
+    assert order.status == "cancelled" and order.payment_status == "to_invoice"
+    assert db.session.scalars(select(Refund)).all() == []
+    row = invoice_row(organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True), order)
+    assert "Order cancelled" in row and "SEK1,900.00 is still to be paid" in row
+    assert f"/manage/e/{SLUG}/orders/{order.id}/mark-paid" in row
+    [csv_row] = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))
+    assert csv_row["status"] == "unpaid" and csv_row["credited"] == "0,00"
+    # The attendee pays anyway.
+    assert organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid").status_code == 303
+    assert reload(db, order).payment_status == "paid"

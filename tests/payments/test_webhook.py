@@ -137,20 +137,77 @@ def test_events_samla_does_not_use_are_acknowledged(client, stripe_standin):
     assert response.status_code == 200 and response.get_json()["outcome"] == "ignored"
 
 
-def test_a_payment_of_the_wrong_amount_does_not_confirm(client, conference, db,
-                                                        stripe_standin):
+def test_a_payment_of_the_wrong_amount_does_not_confirm(client, conference, db, mailbox,
+                                                        organiser, stripe_standin):
+    """It is not kept either: the whole payment goes back to the card, the buyer is told why,
+    the seats are released, and the organiser sees it on the order's page."""
+    from app.payments.models import Refund
+    from tests.payments.test_card_payment import SLUG
+
     order, url = pending_order(client, conference, db, stripe_standin)
     cheap = paid_event(stripe_standin, url, amount_total=100)
+    intent = cheap["data"]["object"]["payment_intent"]
     assert post(client, cheap, stripe_standin.webhook_secret).get_json()["outcome"] == \
-        "amount_mismatch"
-    euros = stripe_standin.event("checkout.session.completed",
+        "refunded_mismatch"
+    # Another event about the same payment refunds nothing more.
+    euros = stripe_standin.event("checkout.session.async_payment_succeeded",
                                  {**stripe_standin.session_for(url), "currency": "eur"})
     assert post(client, euros, stripe_standin.webhook_secret).get_json()["outcome"] == \
         "amount_mismatch"
     db.session.refresh(order)
-    assert order.status == "pending" and order.payment_status == "awaiting"
-    outcomes = db.session.scalars(select(StripeEvent.outcome)).all()
-    assert outcomes == ["amount_mismatch", "amount_mismatch"]
+    assert order.status == "expired" and order.payment_status == "awaiting"
+    assert order.registrations[0].status == "expired" and order.refunded_ore == 0
+    assert order.stripe_payment_intent == intent
+    db.session.refresh(conference["paid"])
+    assert conference["paid"].seats_taken == 0
+    outcomes = db.session.scalars(select(StripeEvent.outcome).order_by(StripeEvent.id)).all()
+    assert outcomes == ["refunded_mismatch", "amount_mismatch"]
+
+    [made] = stripe_standin.refunds
+    assert made["amount"] == 100 and made["payment_intent"] == intent
+    refund = db.session.scalar(select(Refund))
+    assert refund.reason == "amount_mismatch" and refund.status == "succeeded"
+    assert refund.amount_ore == 100 and refund.currency == "SEK"
+    assert refund.stripe_refund_id == made["id"]
+    [call] = stripe_standin.calls("POST", "/v1/refunds")
+    assert call.idempotency_key == f"samla-refund-{refund.id}"
+    assert call.params["metadata"]["samla_refund_id"] == str(refund.id)
+
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "kollega0@region.example"
+    assert message["Subject"] == "Din betalning för Vårkonferensen har betalats tillbaka"
+    body = mailbox.body(message)
+    assert "Eftersom betalningen inte stämmer med beställningen" in body
+    assert order.code in body and "1,00" in body and "950,00" in body
+
+    page = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
+    assert "Betalning med fel belopp eller valuta" in page
+    assert "Stripe tog emot en betalning som inte stämmer med beställningen" in page
+    assert made["id"] in page and intent in page
+
+
+def test_a_payment_in_another_currency_is_refunded_in_it_and_explained_in_english(
+        client, conference, db, mailbox, stripe_standin):
+    from app.payments.models import Refund
+    from tests.payments.test_card_payment import place_card_order
+
+    order = place_card_order(conference, email="euro@example.org", language="en")
+    url = go_to_stripe(client, order)
+    session = stripe_standin.complete(stripe_standin.session_for(url)["id"])
+    euros = stripe_standin.event("checkout.session.completed", {**session, "currency": "eur"})
+    assert post(client, euros, stripe_standin.webhook_secret).get_json()["outcome"] == \
+        "refunded_mismatch"
+    refund = db.session.scalar(select(Refund))
+    assert refund.currency == "EUR" and refund.amount_ore == 95000
+    assert refund.status == "succeeded"
+    db.session.refresh(order)
+    assert order.status == "expired" and order.refunded_ore == 0
+
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"] == "Your payment for Vårkonferensen has been refunded"
+    body = mailbox.body(message)
+    assert "does not match the order" in body
+    assert "€950.00" in body and "SEK950.00" in body
 
 
 def test_a_delayed_payment_method_confirms_when_the_money_arrives(client, conference, db,

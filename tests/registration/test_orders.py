@@ -35,6 +35,10 @@ def test_employer_registers_three_colleagues_in_one_order(client, conference, ma
     page = client.get(f"/e/{SLUG}/register?t{free.id}=3")
     html = page.get_data(as_text=True)
     assert 'name="a2-email"' in html and 'name="buyer_email"' in html
+    # Needs are asked of each colleague with their own consent, not of the buyer.
+    assert "dietary_needs" not in html
+    single = client.get(f"/e/{SLUG}/register?t{free.id}=1").get_data(as_text=True)
+    assert 'name="a0-dietary_needs"' in single
 
     response = client.post(f"/e/{SLUG}/register?t{free.id}=3", data=group_form(3))
     assert response.status_code == 303

@@ -7,6 +7,9 @@ from sqlalchemy import select
 from app.registration.models import Order, Registration
 from tests.readback import attachment, pdf_text, qr_codes
 
+NEUTRAL = ("Om adressen är anmäld eller har en beställning som väntar på betalning har vi "
+           "skickat länken till den igen.")
+
 
 def url(ticket, count=1):
     return f"/e/varkonferensen-2027/register?t{ticket.id}={count}"
@@ -62,6 +65,11 @@ def test_attendee_registers_and_receives_confirmation_with_badge(client, confere
     assert "Alva Persson" in text and "RSMH Stockholm" in text and "Vårkonferensen" in text
     [code] = qr_codes(badge)
     assert code == registration.badge_token
+    # The badge was drawn when the email was sent, not while the attendee waited.
+    from app.mail.models import EmailAttachment
+
+    stored = db.session.scalar(select(EmailAttachment))
+    assert stored.source == f"badge:{registration.id}" and stored.data == b""
     assert re.fullmatch(r"[A-Z2-7]{26}", code)
     assert str(registration.id) != code
 
@@ -107,10 +115,36 @@ def test_double_submit_registers_once_and_resends_the_link(client, conference, m
     first = client.post(url(conference["ticket"]), data=form())
     second = client.post(url(conference["ticket"]), data=form(email="ALVA@example.org"))
     assert first.status_code == 303 and second.status_code == 409
-    assert "redan anmäld" in second.get_data(as_text=True)
+    assert NEUTRAL in second.get_data(as_text=True)
     assert len(db.session.scalars(select(Registration)).all()) == 1
     messages = mailbox.wait_for(2)
     assert {m["To"] for m in messages} == {"alva@example.org"}
+
+
+def test_an_address_registered_at_the_same_moment_gets_its_link_again(
+        client, conference, mailbox, db, monkeypatch):
+    """The second request looked before the first had committed: only the database's unique
+    index stops it, and the address it collided on still gets the confirmation again."""
+    from app.registration import services
+
+    assert client.post(url(conference["ticket"]), data=form()).status_code == 303
+    mailbox.wait_for(1)
+    mailbox.clear()
+    looked = []
+    checked = services._live_emails
+
+    def too_early(event, emails):
+        looked.append(emails)
+        return set() if len(looked) == 1 else checked(event, emails)
+
+    monkeypatch.setattr(services, "_live_emails", too_early)
+    second = client.post(url(conference["ticket"]), data=form())
+    assert second.status_code == 409 and NEUTRAL in second.get_data(as_text=True)
+    assert len(looked) == 2
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == "alva@example.org"
+    assert "namnbricka.pdf" in [a.get_filename() for a in message.iter_attachments()]
+    assert len(db.session.scalars(select(Registration)).all()) == 1
 
 
 def test_paid_ticket_cannot_be_taken_without_a_way_to_pay(client, conference, db):
