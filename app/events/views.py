@@ -40,9 +40,9 @@ def index():
 @bp.route("/e/<slug>/")
 def show(slug):
     event = event_or_404(slug)
-    from app.registration.services import ticket_types_for
+    from app.registration.tickets import public_offer
 
-    return render_template("events/show.html", event=event, ticket_types=ticket_types_for(event))
+    return render_template("events/show.html", event=event, offers=public_offer(event))
 
 
 @bp.route("/manage/")

@@ -280,3 +280,16 @@ def test_two_attendees_of_one_order_cancelling_leave_the_order_cancelled(client,
     assert services.cancel(second) is True
     db.session.refresh(order)
     assert order.status == "cancelled"
+
+
+def test_the_event_page_lists_public_tickets_only_in_the_visitors_language(client, conference,
+                                                                          db):
+    conference["paid"].name_en = "Standard"
+    db.session.add(TicketType(event=conference["event"], name="Talarbiljett", price_ore=0,
+                              visibility="code", access_code="TALARE", position=3))
+    db.session.commit()
+    page = client.get(f"/e/{SLUG}/").get_data(as_text=True)
+    assert "Ordinarie" in page and "Talarbiljett" not in page
+    client.get("/language/en")
+    page = client.get(f"/e/{SLUG}/").get_data(as_text=True)
+    assert "Standard" in page and "Talarbiljett" not in page
