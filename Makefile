@@ -55,7 +55,8 @@ test: $(VENV)/.installed node_modules/.installed chromium translations lint
 	fi
 
 bench: $(VENV)/.installed translations
-	@for script in bench/*.py; do echo "# $$script"; $(PY) $$script || exit 1; done
+	@for script in bench/door.py bench/programme.py bench/registration_rush.py; do \
+	  echo "# $$script"; $(PY) $$script || exit 1; done
 
 worker: $(VENV)/.installed translations
 	$(VENV)/bin/celery -A app.worker worker --beat --loglevel=info

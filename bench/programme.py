@@ -1,6 +1,7 @@
 """Programme figures: how fast the public programme page and the organiser's event page answer
 for a three-day conference with 8 rooms, 200 items, 120 speakers and 5,000 registrations, and
-how many SQL queries one request costs.
+how many SQL queries one request costs; then the publish figures of bench/publish.py
+(publish_commit_s, notices_delivered_s), so one script prints all four of issue 3's figures.
 
 The conference is written with bulk inserts (no emails, registrations straight into the table).
 Runs on a throwaway SQLite database, or with BENCH_DATABASE_URL=postgresql://.../postgres on a
@@ -208,6 +209,11 @@ def main():
     print(f"manage_page_median_ms: {manage[0]:.1f}")
     print(f"manage_page_p95_ms: {manage[1]:.1f}")
     print(f"manage_page_queries: {manage[2]}")
+    # The issue's four figures come from one script: publishing to all 5,000 registrants and
+    # delivering their notices (bench/publish.py, which builds the same conference afresh).
+    import publish
+
+    publish.main()
 
 
 if __name__ == "__main__":
