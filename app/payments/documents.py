@@ -201,6 +201,24 @@ def _event_line(order) -> Paragraph:
     return _p(", ".join(part for part in (event.name, _event_dates(event), where) if part))
 
 
+def _body(order, title, facts, order_lines) -> list:
+    """What an invoice and a receipt share: header with the facts, buyer, event, one line per
+    attendee and the VAT per rate."""
+    return [
+        _header(order, title, facts),
+        Spacer(0, 8 * mm),
+        *_buyer(order),
+        Spacer(0, 6 * mm),
+        _p(_("Event"), HEADING),
+        _event_line(order),
+        Spacer(0, 4 * mm),
+        _lines_table(order, order_lines),
+        Spacer(0, 5 * mm),
+        _vat_table(order, order_lines),
+        Spacer(0, 5 * mm),
+    ]
+
+
 def invoice_pdf(order) -> bytes:
     """The invoice, in the order's language."""
     if not invoicing.has_invoice(order):
@@ -212,23 +230,13 @@ def invoice_pdf(order) -> bytes:
         days = event.invoice_due_days
         title = _("Invoice")
         story = [
-            _header(order, title, [
+            *_body(order, title, [
                 (_("Invoice number"), str(order.invoice_number)),
                 (_("Invoice date"), _date(invoicing.invoice_date(order))),
                 (_("Due date"), _date(invoicing.due_date(order))),
                 (_("Payment terms"), _("%(days)d days net", days=days)),
                 (_("Order"), order.code),
-            ]),
-            Spacer(0, 8 * mm),
-            *_buyer(order),
-            Spacer(0, 6 * mm),
-            _p(_("Event"), HEADING),
-            _event_line(order),
-            Spacer(0, 4 * mm),
-            _lines_table(order, order_lines),
-            Spacer(0, 5 * mm),
-            _vat_table(order, order_lines),
-            Spacer(0, 5 * mm),
+            ], order_lines),
             _p(_("Amount due: %(amount)s", amount=_money(order, total.gross_ore)), SELLER),
             Spacer(0, 2 * mm),
         ]
@@ -271,19 +279,7 @@ def receipt_pdf(order) -> bytes:
         # Seats credited on the invoice before it was paid were never paid for.
         credited = sum(r.amount_ore for r in settled if r.reason == "credit_note")
         paid = total.gross_ore - credited
-        story = [
-            _header(order, title, facts),
-            Spacer(0, 8 * mm),
-            *_buyer(order),
-            Spacer(0, 6 * mm),
-            _p(_("Event"), HEADING),
-            _event_line(order),
-            Spacer(0, 4 * mm),
-            _lines_table(order, order_lines),
-            Spacer(0, 5 * mm),
-            _vat_table(order, order_lines),
-            Spacer(0, 5 * mm),
-        ]
+        story = _body(order, title, facts, order_lines)
         if credited:
             story += [_p(_("Credited for cancelled seats: %(amount)s",
                            amount=_money(order, credited))), Spacer(0, 2 * mm)]

@@ -255,23 +255,29 @@ def create_ticket_type(event: Event, details: TicketDetails) -> TicketType:
     return ticket_type
 
 
+def _set_capacity(model, row, capacity: int | None) -> None:
+    """Set a ticket type's or the event's capacity by one conditional UPDATE, so a seat taken
+    at the same moment cannot slip under it; refuse (and roll back) below the seats taken."""
+    if capacity == row.capacity:
+        return
+    query = update(model).where(model.id == row.id)
+    if capacity is not None:
+        query = query.where(model.seats_taken <= capacity)
+    changed = db.session.execute(
+        query.values(capacity=capacity).execution_options(synchronize_session=False)
+    ).rowcount
+    if not changed:
+        db.session.rollback()
+        db.session.refresh(row)
+        raise _capacity_refused(row.seats_taken)
+
+
 def update_ticket_type(ticket_type: TicketType, details: TicketDetails) -> None:
     """Save the organiser's changes, or refuse and change nothing. The capacity is set by one
     conditional UPDATE, so a seat taken at the same moment cannot slip under it. People who
     already registered keep the price they paid. Commits."""
     _check(details)
-    if details.capacity != ticket_type.capacity:
-        query = update(TicketType).where(TicketType.id == ticket_type.id)
-        if details.capacity is not None:
-            query = query.where(TicketType.seats_taken <= details.capacity)
-        changed = db.session.execute(
-            query.values(capacity=details.capacity)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not changed:
-            db.session.rollback()
-            db.session.refresh(ticket_type)
-            raise _capacity_refused(ticket_type.seats_taken)
+    _set_capacity(TicketType, ticket_type, details.capacity)
     raised = _raises(ticket_type.capacity, details.capacity)
     _apply(ticket_type, details)
     db.session.commit()
@@ -381,18 +387,7 @@ def update_settings(event: Event, settings: RegistrationSettings) -> None:
         raise TicketRuleError(_l("The number of seats cannot be negative."), "capacity")
     if not 0 <= settings.invoice_due_days <= 365:
         raise TicketRuleError(_l("Invoices are due within 0 to 365 days."), "invoice_due_days")
-    if settings.capacity != event.capacity:
-        query = update(Event).where(Event.id == event.id)
-        if settings.capacity is not None:
-            query = query.where(Event.seats_taken <= settings.capacity)
-        changed = db.session.execute(
-            query.values(capacity=settings.capacity)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not changed:
-            db.session.rollback()
-            db.session.refresh(event)
-            raise _capacity_refused(event.seats_taken)
+    _set_capacity(Event, event, settings.capacity)
     raised = _raises(event.capacity, settings.capacity)
     event.registration_open = settings.registration_open
     event.refund_until = settings.refund_until
