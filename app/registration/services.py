@@ -173,6 +173,15 @@ def order_by_token(token: str) -> Order | None:
     return db.session.scalar(select(Order).where(Order.manage_token == token))
 
 
+def vat_by_rate(prices) -> list[tuple[int, int]]:
+    """(VAT percent, VAT amount) per rate, highest rate first, for (gross öre, percent) pairs."""
+    rates: dict[int, int] = {}
+    for gross_ore, percent in prices:
+        if gross_ore:
+            rates[percent] = rates.get(percent, 0) + vat_of(gross_ore, percent)
+    return sorted(rates.items(), reverse=True)
+
+
 def vat_of(gross_ore: int, percent: int) -> int:
     """The VAT contained in a price that includes it, rounded to the öre."""
     return round(gross_ore * percent / (100 + percent)) if percent else 0

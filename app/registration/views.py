@@ -261,13 +261,7 @@ def register(slug):
 
 
 def _vat_lines(chosen) -> list[tuple[int, int]]:
-    """(VAT percent, VAT amount) for each rate in the order."""
-    rates: dict[int, int] = {}
-    for ticket_type in chosen:
-        if ticket_type.price_ore:
-            rates[ticket_type.vat_percent] = rates.get(ticket_type.vat_percent, 0) + \
-                services.vat_of(ticket_type.price_ore, ticket_type.vat_percent)
-    return sorted(rates.items(), reverse=True)
+    return services.vat_by_rate((t.price_ore, t.vat_percent) for t in chosen)
 
 
 def order_or_404(token: str) -> Order:
@@ -290,12 +284,7 @@ def order(token):
 
 
 def _order_vat(order) -> list[tuple[int, int]]:
-    rates: dict[int, int] = {}
-    for registration in order.registrations:
-        if registration.price_ore:
-            rates[registration.vat_percent] = rates.get(registration.vat_percent, 0) + \
-                services.vat_of(registration.price_ore, registration.vat_percent)
-    return sorted(rates.items(), reverse=True)
+    return services.vat_by_rate((r.price_ore, r.vat_percent) for r in order.registrations)
 
 
 @bp.route("/o/<token>/cancel", methods=["POST"])
