@@ -71,3 +71,26 @@ def edit_talk(organiser, conference, **changes):
             "speakers": [conference["speaker"].id]}
     data.update(changes)
     return organiser.post(f"/manage/e/{conference['event'].slug}/items/{talk.id}", data=data)
+
+
+def card_order(conference, email="kort@example.org", name="Kim Kort", language="sv",
+               minutes_ago=0):
+    """A card order waiting for payment, placed `minutes_ago` (its hold runs out after 15).
+    Card payment is switched on just for placing it unless the test already set Stripe up."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from app.db_types import utcnow
+
+    config = current_app.config
+    saved = {key: config.get(key) for key in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")}
+    if not all(saved.values()):
+        config.update(STRIPE_SECRET_KEY="sk_test_factory", STRIPE_WEBHOOK_SECRET="whsec_factory")
+    try:
+        return registration.place_order(
+            conference["event"], name, email, language,
+            [(conference["paid"], registration.Attendee(name=name, email=email))],
+            payment_method="card", now=utcnow() - timedelta(minutes=minutes_ago))
+    finally:
+        config.update(saved)

@@ -11,6 +11,7 @@ from app.db_types import utcnow
 from app.payments.models import Refund, StripeEvent
 from app.registration import services as registration
 from app.registration.models import Order, Registration
+from tests.factories import card_order
 
 SLUG = "varkonferensen-2027"
 
@@ -62,10 +63,7 @@ def count(model, *where):
 
 
 def place_card_order(conference, email="sen@example.org", language="sv", minutes_ago=0):
-    return registration.place_order(
-        conference["event"], "Sen Betalare", email, language,
-        [(conference["paid"], registration.Attendee(name="Sen Betalare", email=email))],
-        payment_method="card", now=utcnow() - timedelta(minutes=minutes_ago))
+    return card_order(conference, email, "Sen Betalare", language, minutes_ago)
 
 
 # --- paying ------------------------------------------------------------------------------------

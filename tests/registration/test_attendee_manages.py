@@ -2,16 +2,16 @@
 changing them, passing the ticket to a colleague, the badge, the order, cancelling."""
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from app.db_types import utcnow
 from app.extensions import limiter
 from app.registration import services
 from app.registration.models import Answer, Question, Registration
 from tests.conftest import login
+from tests.factories import card_order
 from tests.readback import attachment, qr_codes
 
 
@@ -57,7 +57,7 @@ def test_a_wrong_or_lapsed_link_is_not_found(client, conference, app, db):
     assert client.get("/r/not-a-real-token/edit").status_code == 404
     assert client.post("/r/not-a-real-token/transfer").status_code == 404
     assert client.post("/r/not-a-real-token/cancel").status_code == 404
-    order = card_order(conference, app, minutes_ago=20)
+    order = card_order(conference, minutes_ago=20)
     [lapsed] = order.registrations
     assert lapsed.status == "pending"  # until someone looks: the hold ran out 5 minutes ago
     assert client.get(f"/r/{lapsed.manage_token}").status_code == 404
@@ -67,19 +67,8 @@ def test_a_wrong_or_lapsed_link_is_not_found(client, conference, app, db):
         assert client.get(f"/r/{lapsed.manage_token}{path}").status_code == 404
 
 
-def card_order(conference, app, email="kort@example.org", minutes_ago=0):
-    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x")
-    try:
-        return services.place_order(
-            conference["event"], "Kort", email, "sv",
-            [(conference["paid"], services.Attendee(name="Kim Kort", email=email))],
-            payment_method="card", now=utcnow() - timedelta(minutes=minutes_ago))
-    finally:
-        app.config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")
-
-
 def test_an_unpaid_registration_awaits_payment_without_a_badge(client, conference, app, db):
-    order = card_order(conference, app)
+    order = card_order(conference)
     [registration] = order.registrations
     client.get("/language/en")
     html = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.db_types import utcnow
 from app.registration import services
 from app.registration.models import Order, Registration, TicketType
+from tests.factories import card_order
 
 SLUG = "varkonferensen-2027"
 
@@ -187,20 +188,9 @@ def test_invoice_numbers_are_a_gap_free_series(conference, db):
     assert numbers == [numbers[0], numbers[0] + 1, numbers[0] + 2]
 
 
-def card_order(conference, app, email="kort@example.org", minutes_ago=0):
-    app.config.update(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_x")
-    try:
-        return services.place_order(
-            conference["event"], "Kort", email, "sv",
-            [(conference["paid"], services.Attendee(name="Kort", email=email))],
-            payment_method="card", now=utcnow() - timedelta(minutes=minutes_ago))
-    finally:
-        app.config.update(STRIPE_SECRET_KEY="", STRIPE_WEBHOOK_SECRET="")
-
-
 def test_a_card_order_holds_its_seat_until_the_hold_runs_out(conference, app, db, mailbox):
     paid = conference["paid"]
-    order = card_order(conference, app)
+    order = card_order(conference)
     assert order.status == "pending" and order.registrations[0].status == "pending"
     assert order.hold_expires_at > utcnow() + timedelta(minutes=14)
     db.session.refresh(paid)
@@ -217,14 +207,14 @@ def test_a_card_order_holds_its_seat_until_the_hold_runs_out(conference, app, db
 
 
 def test_the_same_address_can_try_again_after_its_hold_expired(conference, app, db):
-    card_order(conference, app, minutes_ago=20)
-    again = card_order(conference, app)
+    card_order(conference, minutes_ago=20)
+    again = card_order(conference)
     assert again.status == "pending"
     assert count(Registration, Registration.status == "expired") == 1
 
 
 def test_confirming_a_pending_order_twice_confirms_once(conference, app, db, mailbox):
-    order = card_order(conference, app)
+    order = card_order(conference)
     assert services.confirm_order(order) is True
     db.session.commit()
     assert services.confirm_order(order) is False
