@@ -34,7 +34,7 @@ translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations
 
 extract-messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k _ln:1,2 --no-location --sort-output -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -N --no-fuzzy-matching -i app/translations/messages.pot -d app/translations
 
 run: export BASE_URL ?= http://$(HOST):$(PORT)

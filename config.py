@@ -58,6 +58,8 @@ class Config:
     STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY", "")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")
+    # Where Checkout's hosted page lives; the CSP lets forms lead there (and nowhere else).
+    STRIPE_CHECKOUT_ORIGIN = os.environ.get("STRIPE_CHECKOUT_ORIGIN", "https://checkout.stripe.com")
     # Seconds to wait for Stripe's API, and retries of a call that failed on the network
     # (safe: every call Samla makes carries an idempotency key).
     STRIPE_TIMEOUT = float(os.environ.get("STRIPE_TIMEOUT", "20"))

@@ -66,6 +66,9 @@ def create_app(config: type | dict | None = None, **overrides) -> Flask:
 
     from importlib import import_module
 
+    from .security import install_converters
+
+    install_converters(app)
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
 

@@ -1,6 +1,7 @@
 """Headers that keep pages from loading anything Samla does not serve itself."""
 
-from flask import Flask
+from flask import Flask, abort, current_app, request
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
@@ -9,10 +10,40 @@ CSP = (
 )
 
 
+def content_security_policy() -> str:
+    """Browsers apply form-action to the redirects after a form is sent too, so the register
+    and pay buttons may lead on to Stripe's payment page, and only there."""
+    checkout = current_app.config.get("STRIPE_CHECKOUT_ORIGIN", "")
+    if checkout and current_app.config.get("STRIPE_SECRET_KEY"):
+        return f"{CSP} {checkout}"
+    return CSP
+
+
+class DatabaseId(IntegerConverter):
+    """<int:...> in every route: at most what an id column holds, so /tickets/9999999999999
+    is a 404 rather than an overflow in the database driver."""
+
+    def __init__(self, url_map, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, **kwargs)
+
+
+def install_converters(app: Flask) -> None:
+    """Before the blueprints are registered, so their rules use these."""
+    app.url_map.converters["int"] = DatabaseId
+
+
 def init_app(app: Flask) -> None:
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL cannot store NUL in text; no person types one. Refuse it at the door.
+        values = list(request.args.values()) + list(request.form.values())
+        if any("\x00" in value for value in values):
+            abort(400)
+
     @app.after_request
     def set_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         # Camera only for Samla's own check-in page; nothing else may ask.

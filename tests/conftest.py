@@ -300,7 +300,8 @@ def stripe_standin(app, stripe_server):
     saw before); the app's Stripe settings are put back afterwards."""
     settings = {"STRIPE_SECRET_KEY": stripe_server.api_key,
                 "STRIPE_WEBHOOK_SECRET": stripe_server.webhook_secret,
-                "STRIPE_API_BASE": stripe_server.base_url, "STRIPE_MAX_NETWORK_RETRIES": 0}
+                "STRIPE_API_BASE": stripe_server.base_url, "STRIPE_MAX_NETWORK_RETRIES": 0,
+                "STRIPE_CHECKOUT_ORIGIN": stripe_server.base_url}
     saved = {key: app.config.get(key) for key in settings}
     app.config.update(settings)
     stripe_server.reset()

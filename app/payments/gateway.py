@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 import stripe
 from flask import current_app
+from flask_babel import gettext as _
 
 from app.db_types import utcnow
 from app.mail.render import absolute_url
@@ -171,7 +172,7 @@ def refund(payment_intent: str, amount_ore: int, idempotency_key: str,
     (the refund may have been made: ask again with the same key and parameters), without it
     when Stripe refused (nothing was refunded)."""
     if not payment_intent:
-        raise GatewayError("No card payment is recorded for this order.", code="no_payment")
+        raise GatewayError(_("No card payment is recorded for this order."), code="no_payment")
     try:
         result = _client().v1.refunds.create(
             {"payment_intent": payment_intent, "amount": amount_ore,

@@ -106,7 +106,7 @@ def index(slug):
     q = request.args.get("q", "")[:200]
     status = status if status in ORDER_STATUSES else ""
     payment_status = payment_status if payment_status in PAYMENT_STATUSES else ""
-    page = request.args.get("page", 1, type=int) or 1
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     rows, count = invoicing.search_orders(event, status, payment_status, q, page)
     pages = max((count + invoicing.PAGE_SIZE - 1) // invoicing.PAGE_SIZE, 1)
     return render_template(

@@ -120,6 +120,26 @@ def checkout_url(order: Order, now: datetime | None = None) -> str:
 
 # --- Stripe's webhook ------------------------------------------------------------------------
 
+def _row_id(value) -> int | None:
+    """A database id from Stripe's metadata (a string we sent), or None for anything else."""
+    text = str(value or "")
+    if text.isascii() and text.isdigit() and len(text) <= 9:
+        return int(text)
+    return None
+
+
+def well_formed(event) -> bool:
+    """The shape Samla reads: Stripe signed it, but a 500 would make Stripe resend it for
+    days, so anything else is refused (400) without being recorded."""
+    if not isinstance(event, dict):
+        return False
+    data = event.get("data")
+    return (isinstance(event.get("id"), str) and bool(event["id"])
+            and isinstance(event.get("type"), str)
+            and isinstance(data, dict) and isinstance(data.get("object"), dict)
+            and isinstance(data["object"].get("metadata") or {}, dict))
+
+
 def handle_event(event: dict, now: datetime | None = None) -> str:
     """Act on one verified Stripe event, exactly once: the event is recorded (unique on
     Stripe's id) in the same transaction as what it changes, so a second delivery finds it and
@@ -177,10 +197,11 @@ def _order_for_session(session: dict) -> Order | None:
         return order
     # Stripe made the session but we never stored it (the process stopped in between): the
     # metadata we sent names the order, and its code must match too.
-    order_id = str((session.get("metadata") or {}).get("order_id") or "")
-    if not order_id.isdigit():
+    metadata = session.get("metadata")
+    order_id = _row_id(metadata.get("order_id") if isinstance(metadata, dict) else None)
+    if order_id is None:
         return None
-    order = db.session.get(Order, int(order_id))
+    order = db.session.get(Order, order_id)
     if (order is None or order.stripe_checkout_id is not None
             or order.code != session.get("client_reference_id")):
         return None
@@ -304,10 +325,10 @@ def _refund_for(obj: dict) -> Refund | None:
             return refund
     metadata = obj.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
-    samla_id = str(metadata.get("samla_refund_id") or "")
-    if not samla_id.isdigit():
+    samla_id = _row_id(metadata.get("samla_refund_id"))
+    if samla_id is None:
         return None
-    refund = db.session.get(Refund, int(samla_id))
+    refund = db.session.get(Refund, samla_id)
     if refund is None or str(refund.order_id) != str(metadata.get("order_id") or ""):
         return None
     if refund.stripe_refund_id is not None and refund.stripe_refund_id != stripe_id:

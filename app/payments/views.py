@@ -67,6 +67,9 @@ def webhook():
     except gateway.InvalidWebhook as error:
         log.warning("Refused a Stripe webhook: %s", error)
         return {"error": "invalid signature"}, 400
+    if not services.well_formed(event):
+        log.warning("Refused a signed Stripe webhook of an unknown shape")
+        return {"error": "malformed event"}, 400
     outcome = services.handle_event(event)
     return {"received": True, "outcome": outcome}, 200
 

@@ -263,8 +263,13 @@ def next_number(series: str) -> int:
     return number
 
 
-def _check_answers(event: Event, ticket_type_id: int, answers: dict) -> None:
-    for question in questions_for(event, ticket_type_id):
+def _check_answers(event: Event, ticket_type_id: int, answers: dict,
+                   questions: list[Question] | None = None) -> None:
+    """Refuse missing required answers and choices that were never offered. `questions` (all
+    of the event's) spares a query per attendee of a group order."""
+    if questions is None:
+        questions = questions_for(event)
+    for question in (q for q in questions if q.applies_to(ticket_type_id)):
         value = answers.get(question.id)
         if question.required and value in (None, "", []) and question.kind != "yesno":
             raise RegistrationError(
@@ -288,6 +293,7 @@ def _validate(event: Event, wanted: list[tuple[TicketType, Attendee]], access_co
     emails = [attendee.email.strip().lower() for _t, attendee in wanted]
     if len(set(emails)) != len(emails):
         raise RegistrationError(_l("Each attendee needs an email address of their own."))
+    questions = questions_for(event) if event.personal_data_purged_at is None else []
     for ticket_type, attendee in wanted:
         if ticket_type.event_id != event.id:
             raise RegistrationError(_l("That ticket does not belong to this event."))
@@ -304,8 +310,7 @@ def _validate(event: Event, wanted: list[tuple[TicketType, Attendee]], access_co
             raise RegistrationError(_l("To save dietary or accessibility needs we need your "
                                        "consent. Tick the consent box or leave those fields "
                                        "empty."))
-        if event.personal_data_purged_at is None:
-            _check_answers(event, ticket_type.id, attendee.answers)
+        _check_answers(event, ticket_type.id, attendee.answers, questions)
 
 
 def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,

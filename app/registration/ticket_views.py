@@ -28,8 +28,8 @@ def _details(event, form: TicketTypeForm) -> tickets.TicketDetails:
         description=form.description.data or "", description_en=form.description_en.data or "",
         price_ore=form.price_ore, vat_percent=form.vat_percent.data,
         capacity=form.capacity.data,
-        sales_start=tickets.local_to_utc(event, form.sales_start.data),
-        sales_end=tickets.local_to_utc(event, form.sales_end.data),
+        sales_start=tickets.local_to_utc(event, form.sales_start.data, "sales_start"),
+        sales_end=tickets.local_to_utc(event, form.sales_end.data, "sales_end"),
         visibility=form.visibility.data, access_code=form.access_code.data or "",
     )
 

@@ -105,7 +105,7 @@ def public_offer(event: Event, access_code: str = "", now: datetime | None = Non
 # --- prices ----------------------------------------------------------------------------------
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
-_PRICE = re.compile(r"(?P<kronor>\d+)(?:[.,](?P<ore>\d*))?")
+_PRICE = re.compile(r"(?P<kronor>\d{1,9})(?:[.,](?P<ore>\d*))?")
 
 
 def parse_price(text: str) -> int:
@@ -138,10 +138,13 @@ def price_text(price_ore: int) -> str:
 
 # --- sales windows ---------------------------------------------------------------------------
 
-def local_to_utc(event: Event, value: datetime | None) -> datetime | None:
+def local_to_utc(event: Event, value: datetime | None,
+                 field: str | None = None) -> datetime | None:
     """A wall-clock date and time at the event's place (as typed) as the instant stored."""
     if value is None:
         return None
+    if not 2000 <= value.year <= 2100:
+        raise TicketRuleError(_l("Give a date between the years 2000 and 2100."), field)
     return to_utc(event, value.date(), value.time())
 
 

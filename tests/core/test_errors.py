@@ -85,3 +85,19 @@ def test_too_many_login_attempts_give_429(client, rate_limited):
     assert statuses[0] == 401 and statuses[-1] == 429
     assert "För många försök" in client.post(
         "/login", data={"email": "x@example.org", "password": "fel"}).get_data(as_text=True)
+
+
+def test_ids_beyond_what_the_database_holds_are_not_found(organiser, conference):
+    slug = conference["event"].slug
+    for path in (f"/manage/e/{slug}/tickets/9223372036854775808",
+                 f"/manage/e/{slug}/orders/{10**30}", f"/manage/e/{slug}/items/2147483648"):
+        assert organiser.get(path).status_code == 404, path
+
+
+def test_a_nul_character_in_a_form_is_refused_before_it_reaches_the_database(client,
+                                                                            conference):
+    ticket = conference["ticket"]
+    response = client.post(f"/e/{conference['event'].slug}/register?t{ticket.id}=1",
+                           data={"a0-name": "Alva\x00", "a0-email": "alva@example.org"})
+    assert response.status_code == 400
+    assert client.get("/e/x\x00y/").status_code in (400, 404)

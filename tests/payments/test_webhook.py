@@ -304,3 +304,30 @@ def test_a_refund_that_fails_later_at_stripe_is_counted_back(client, conference,
         "unknown_refund"
     db.session.refresh(order)
     assert order.refunded_ore == 0
+
+
+def test_signed_events_of_a_strange_shape_are_refused_without_a_500(
+        client, conference, db, stripe_standin):
+    order, url = pending_order(client, conference, db, stripe_standin)
+    good = paid_event(stripe_standin, url)
+    strange = [
+        {**good, "type": ["checkout.session.completed"]},
+        {**good, "data": "nothing"},
+        {**good, "data": {"object": ["a", "list"]}},
+        {**good, "data": {"object": {**good["data"]["object"], "metadata": ["x"]}}},
+        {**good, "id": {"not": "a string"}},
+    ]
+    for event in strange:
+        response = post(client, event, stripe_standin.webhook_secret)
+        assert response.status_code == 400, event
+    # Metadata naming no order we know (odd digits, huge numbers) is ignored, not a 500.
+    for order_id in ("²", "1" * 30):
+        session = {**good["data"]["object"], "id": "cs_unknown",
+                   "metadata": {"order_id": order_id}}
+        event = {**good, "id": f"evt_{len(order_id)}", "data": {"object": session}}
+        response = post(client, event, stripe_standin.webhook_secret)
+        assert response.status_code == 200
+        assert response.get_json()["outcome"] == "unknown_session"
+    db.session.refresh(order)
+    assert order.status == "pending"
+    assert count(StripeEvent) == 2

@@ -440,3 +440,13 @@ def test_seats_are_counted_as_confirmed_held_and_offered(organiser, conference, 
     assert "1 waiting" in listing
     # Somebody waits for it, so it is in use and not deleted.
     assert organiser.post(url(conference, f"tickets/{paid.id}/delete")).status_code == 409
+
+
+def test_absurd_prices_and_dates_are_refused_with_a_message(organiser, conference, db):
+    slug = conference["event"].slug
+    base = {"name": "Ny", "price": "100", "vat_percent": "25", "visibility": "public"}
+    for changes in ({"price": "1" * 5000}, {"sales_start": "0001-01-01T00:30"},
+                    {"sales_end": "9999-12-31T23:59"}):
+        response = organiser.post(f"/manage/e/{slug}/tickets/new", data={**base, **changes})
+        assert response.status_code == 400, changes
+    assert organiser.post(f"/manage/e/{slug}/tickets/new", data=base).status_code == 302
