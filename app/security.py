@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def refuse_nul_characters():
         # PostgreSQL cannot store NUL in text; no person types one. Refuse it at the door.
-        values = list(request.args.values()) + list(request.form.values())
+        values = [request.path, *request.args.values(), *request.form.values()]
         if any("\x00" in value for value in values):
             abort(400)
 

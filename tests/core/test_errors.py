@@ -100,4 +100,4 @@ def test_a_nul_character_in_a_form_is_refused_before_it_reaches_the_database(cli
     response = client.post(f"/e/{conference['event'].slug}/register?t{ticket.id}=1",
                            data={"a0-name": "Alva\x00", "a0-email": "alva@example.org"})
     assert response.status_code == 400
-    assert client.get("/e/x\x00y/").status_code in (400, 404)
+    assert client.get("/e/x\x00y/").status_code == 400
