@@ -72,13 +72,15 @@ def open_offer(token: str, now: datetime | None = None) -> WaitingListEntry | No
 
 
 def position(entry: WaitingListEntry) -> int | None:
-    """1 for the next person to get an offer for this ticket type; None unless waiting."""
+    """1 for the next person to get an offer; None unless waiting. With an overall event
+    capacity the line runs across ticket types (see pass_seat_on), so everyone ahead counts."""
     if entry.status != "waiting":
         return None
+    same_line = (WaitingListEntry.event_id == entry.event_id if entry.event.capacity is not None
+                 else WaitingListEntry.ticket_type_id == entry.ticket_type_id)
     ahead = db.session.scalar(
         select(func.count()).select_from(WaitingListEntry).where(
-            WaitingListEntry.ticket_type_id == entry.ticket_type_id,
-            WaitingListEntry.status == "waiting", WaitingListEntry.id < entry.id,
+            same_line, WaitingListEntry.status == "waiting", WaitingListEntry.id < entry.id,
         )
     )
     return ahead + 1
@@ -279,21 +281,20 @@ def pass_seat_on(event_id: int, ticket_type_id: int, now: datetime | None = None
     """Give a freed seat to the next person waiting for it. True if an offer now holds the seat
     (the seat counters stay as they are); False if nobody waits (the caller gives it back).
 
-    When the event itself has a capacity, people may wait for another ticket type only because
-    the event was full: with nobody waiting for this ticket type, the event seat goes to the
-    first of them whose ticket type has room. Part of the caller's transaction."""
+    When the event itself has a capacity, people may wait for another ticket type because the
+    event was full: the seat goes to whoever has waited longest and whose own ticket type has
+    room, first come first served across ticket types. Part of the caller's transaction."""
     now = now or utcnow()
-    if _offer_first([ticket_type_id], now) is not None:
-        return True
     event = db.session.get(Event, event_id)
     if event is None or event.capacity is None:
-        return False
-    others = [t.id for t in services.ticket_types_for(event) if t.id != ticket_type_id]
-    if not others:
-        return False
+        return _offer_first([ticket_type_id], now) is not None
+    # With an overall capacity, the line is one line across ticket types: the first person
+    # waiting gets the seat if their own ticket type has room.
     full: set[int] = set()
 
     def room_on_its_ticket(entry) -> bool:
+        if entry.ticket_type_id == ticket_type_id:
+            return True  # the freed seat itself
         if entry.ticket_type_id in full:
             return False
         if services._take_seats(event, entry.ticket_type_id, 1):
@@ -302,12 +303,16 @@ def pass_seat_on(event_id: int, ticket_type_id: int, now: datetime | None = None
         return False
 
     def undo(entry) -> None:
-        _give_back_ticket(entry.ticket_type_id)
+        if entry.ticket_type_id != ticket_type_id:
+            _give_back_ticket(entry.ticket_type_id)
 
-    if _offer_first(others, now, take=room_on_its_ticket, undo=undo) is None:
+    ticket_type_ids = [t.id for t in services.ticket_types_for(event)]
+    entry = _offer_first(ticket_type_ids, now, take=room_on_its_ticket, undo=undo)
+    if entry is None:
         return False
-    # The event seat stays taken (now by the offer); the freed ticket type's seat is free.
-    _give_back_ticket(ticket_type_id)
+    if entry.ticket_type_id != ticket_type_id:
+        # The event seat stays taken (now by the offer); the freed ticket type's seat is free.
+        _give_back_ticket(ticket_type_id)
     return True
 
 

@@ -328,6 +328,22 @@ def test_a_full_event_offers_its_freed_seat_to_whoever_waits_for_another_ticket(
     assert db.session.scalar(select(Event.seats_taken).where(Event.id == event.id)) == 1
 
 
+def test_with_the_event_full_the_longest_waiting_person_comes_first_whatever_the_ticket(
+        client, conference, db):
+    event, free, paid = conference["event"], conference["ticket"], conference["paid"]
+    event.capacity = 1
+    db.session.commit()
+    alva = register(event, free)
+    # Bo joined first, for the paid ticket; Cia second, for the free one that frees up.
+    assert join(client, paid, "Bo Ek", "bo@example.org").status_code == 303
+    assert join(client, free, "Cia Berg", "cia@example.org").status_code == 303
+
+    cancel_over_http(client, alva)
+    assert entry_of(db, "bo@example.org").status == "offered"
+    assert entry_of(db, "cia@example.org").status == "waiting"
+    assert seats_taken(db, free) == 0 and seats_taken(db, paid) == 1
+
+
 def test_a_card_order_from_an_offer_that_is_not_paid_moves_on_to_the_next_person(
         app, client, organiser, conference, db, monkeypatch):
     monkeypatch.setitem(app.config, "STRIPE_SECRET_KEY", "sk_test_x")
