@@ -10,6 +10,8 @@ What the purge deletes, in one transaction:
 - the names, email addresses, organisations and roles of cancelled and expired registrations
   (they never came: nothing about them needs to be kept): the name becomes empty (shown as
   "Anonymised") and the address anonymised-<id>@invalid.
+- the address, text and attachments (badges, receipts, invoices) of the event's sent and
+  failed emails; their status stays, as the programme versions count what was delivered.
 
 What it keeps, and why:
 - orders with buyer, billing details, amounts, VAT, payment and refund state, invoice numbers
@@ -98,6 +100,28 @@ def _delete_waiting_list(event: Event) -> int:
     ).rowcount
 
 
+def _empty_sent_mail(event: Event) -> int:
+    """Sent and failed messages keep their status (programme versions count them) but lose
+    what was personal: address, text and attachments (badges, invoices: the order keeps what
+    bookkeeping needs and makes them again)."""
+    from app.mail.models import EmailAttachment, OutgoingEmail
+
+    done = select(OutgoingEmail.id).where(OutgoingEmail.event_id == event.id,
+                                          OutgoingEmail.status.in_(("sent", "failed")),
+                                          OutgoingEmail.body_text != "")
+    ids = list(db.session.scalars(done))
+    if not ids:
+        return 0
+    db.session.execute(delete(EmailAttachment).where(EmailAttachment.email_id.in_(ids))
+                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(OutgoingEmail).where(OutgoingEmail.id.in_(ids))
+        .values(to_address="purged", body_text="", last_error="")
+        .execution_options(synchronize_session=False)
+    )
+    return len(ids)
+
+
 def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
     """Delete the event's sensitive and no longer needed personal data (see the module's
     docstring for exactly what goes and what stays). One transaction; commits. Returns how many
@@ -137,6 +161,7 @@ def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
             registration.role = ""
             anonymised += 1
         counts["anonymised"] = anonymised
+        counts["mail"] = _empty_sent_mail(event)
         event.personal_data_purged_at = now
         db.session.commit()
     except Exception:

@@ -156,6 +156,13 @@ def test_purge_deletes_exactly_what_it_says_and_keeps_the_bookkeeping(organiser,
     assert db.session.scalar(select(Question)) is not None  # the questions stay
     assert db.session.scalar(select(WaitingListEntry)) is None
     assert db.session.scalar(select(PersonalProgrammeEntry)) is None
+    # Sent mail keeps its status but not who it went to, what it said or the badges.
+    from app.mail.models import EmailAttachment, OutgoingEmail
+
+    mail = db.session.scalars(select(OutgoingEmail).where(
+        OutgoingEmail.event_id == event.id, OutgoingEmail.status == "sent")).all()
+    assert mail and all(m.to_address == "purged" and m.body_text == "" for m in mail)
+    assert db.session.scalar(select(EmailAttachment)) is None
 
     # The cancelled registration is anonymised; the confirmed keep name, email, organisation.
     cancelled = db.session.get(Registration, gone.id)
