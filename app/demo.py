@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
+from app import seats
 from app.accounts.services import create_user
 from app.db_types import utcnow
 from app.events.models import Event, Room
@@ -130,19 +131,18 @@ def load_demo() -> Event:
         name_en="Service users and relatives – free of charge",
         description="För dig som är brukare eller anhörig.",
         description_en="For service users and their relatives.",
-        vat_percent=0, position=0, seats_taken=0,
+        vat_percent=0, position=0,
     )
     paid = TicketType(
         event=event, name="Ordinarie deltagare", price_ore=120000, capacity=200,
         name_en="Standard", vat_percent=25,
         description="För personal, chefer och tjänstepersoner. Inklusive lunch och fika.",
         description_en="For staff, managers and officials. Lunch and coffee included.",
-        position=1, seats_taken=0,
+        position=1,
     )
     speakers_ticket = TicketType(
         event=event, name="Talare och medarrangörer", name_en="Speakers and co-organisers",
         price_ore=0, vat_percent=0, visibility="code", access_code="TALARE2027", position=2,
-        seats_taken=0,
     )
     db.session.add_all([free, paid, speakers_ticket])
     db.session.flush()
@@ -156,8 +156,7 @@ def load_demo() -> Event:
     for name, org in (("Alva Persson", "RSMH Stockholm"), ("Nils Karlsson", "Anhörig"),
                       ("Fatima Hassan", "Hjärnkoll")):
         email = name.lower().replace(" ", ".") + "@deltagare.example"
-        free.seats_taken += 1
-        event.seats_taken += 1
+        seats.take_for_order(event.id, {free.id: 1})
         order = Order(event=event, code=new_order_code(), buyer_name=name, buyer_email=email,
                       status="confirmed", payment_method="free", payment_status="none",
                       manage_token=link_token(), confirmed_at=utcnow())

@@ -136,7 +136,7 @@ def capacity_conflict(item: ProgrammeItem | None, room: Room | None, signup_requ
     No queries: it reads the item's counter and the room given."""
     if not signup_required or (item is not None and item.cancelled):
         return None
-    subject = item if item is not None else ProgrammeItem(title=title, signups_taken=0)
+    subject = item if item is not None else ProgrammeItem(title=title)
     taken = subject.signups_taken or 0
     room_seats = room.capacity if room is not None else None
     if room_seats is not None and taken > room_seats:
@@ -271,7 +271,7 @@ def create_item(event: Event, *, title, kind, description, placement: ItemPlacem
     item = ProgrammeItem(
         event=event, title=title, kind=kind, description=description or "",
         starts_at=starts_at, ends_at=ends_at, room=placement.room, audience=audience or "",
-        signup_required=bool(signup[0]), signup_capacity=signup[1], signups_taken=0,
+        signup_required=bool(signup[0]), signup_capacity=signup[1],
     )
     db.session.add(item)
     return item

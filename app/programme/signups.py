@@ -14,12 +14,12 @@ draft cannot be signed up for yet."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
+from app import seats
 from app.db_types import utcnow
-from app.events.models import Room
 from app.extensions import db
 from app.i18n import fmt_time
 
@@ -58,14 +58,6 @@ def limit_of(item: ProgrammeItem) -> int | None:
 def seats_left(item: ProgrammeItem) -> int | None:
     limit = limit_of(item)
     return None if limit is None else max(limit - item.signups_taken, 0)
-
-
-def _limit_sql():
-    """limit_of() in SQL, for the UPDATE that takes a seat."""
-    room_capacity = (
-        select(Room.capacity).where(Room.id == ProgrammeItem.room_id).scalar_subquery()
-    )
-    return func.coalesce(ProgrammeItem.signup_capacity, room_capacity)
 
 
 def signed_up_ids(registration) -> set[int]:
@@ -211,21 +203,8 @@ def sign_up(registration, item: ProgrammeItem) -> bool:
             "it first if you want this one instead.", title=other.title,
             start=fmt_time(other.starts_at, tz), end=fmt_time(other.ends_at, tz),
         ), other)
-    limit = _limit_sql()
-    taken = db.session.execute(
-        update(ProgrammeItem)
-        .where(
-            ProgrammeItem.id == item.id,
-            ProgrammeItem.signup_required.is_(True),
-            ProgrammeItem.cancelled.is_(False),
-            or_(limit.is_(None), ProgrammeItem.signups_taken < limit),
-        )
-        # A seat is not an edit of the item: updated_at stays (onupdate would stamp it).
-        .values(signups_taken=ProgrammeItem.signups_taken + 1,
-                updated_at=ProgrammeItem.updated_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if taken != 1:
+    taken = seats.take_signup(item.id)
+    if not taken:
         db.session.rollback()
         raise SessionFull(_("Sorry, “%(title)s” is full.", title=item.title))
     try:
@@ -243,16 +222,6 @@ def sign_up(registration, item: ProgrammeItem) -> bool:
     return True
 
 
-def _give_back(item_id: int) -> None:
-    db.session.execute(
-        update(ProgrammeItem)
-        .where(ProgrammeItem.id == item_id, ProgrammeItem.signups_taken > 0)
-        .values(signups_taken=ProgrammeItem.signups_taken - 1,
-                updated_at=ProgrammeItem.updated_at)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def leave(registration, item: ProgrammeItem) -> bool:
     """Give the seat back and take the session out of the attendee's own programme. True if
     they had a seat; leaving twice is harmless. Commits."""
@@ -266,7 +235,7 @@ def leave(registration, item: ProgrammeItem) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if removed:
-        _give_back(item.id)
+        seats.give_back_signup(item.id)
         db.session.execute(
             delete(PersonalProgrammeEntry)
             .where(PersonalProgrammeEntry.registration_id == registration.id,
@@ -289,4 +258,4 @@ def leave_all(registration) -> None:
         delete(SessionSignup).where(SessionSignup.registration_id == registration.id)
     )
     for item_id in item_ids:
-        _give_back(item_id)
+        seats.give_back_signup(item_id)

@@ -52,7 +52,7 @@ def update_details(registration: Registration, *, name: str, organisation: str |
             _l("To save dietary or accessibility needs we need your consent. Tick the "
                "consent box or leave those fields empty."))
     if answers is not None and not purged:
-        services._check_answers(event, registration.ticket_type_id, answers)
+        services.check_answers(event, registration.ticket_type_id, answers)
     # Checked: now change.
     if sensitive_consent is not None and not purged:
         registration.dietary_needs = diet

@@ -32,6 +32,7 @@ from datetime import datetime
 from flask_babel import gettext as _
 from sqlalchemy import delete, select, update
 
+from app import seats
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -86,14 +87,12 @@ def _spreadsheet_safe(value: str) -> str:
 def _delete_waiting_list(event: Event) -> int:
     """An open offer holds a seat: it goes back on sale (not to the next in line, who is being
     deleted too)."""
-    from .services import _give_back
-
     offered = db.session.execute(
         select(WaitingListEntry.ticket_type_id).where(
             WaitingListEntry.event_id == event.id, WaitingListEntry.status == "offered")
     ).scalars().all()
     for ticket_type_id in offered:
-        _give_back(event.id, ticket_type_id)
+        seats.give_back(event.id, ticket_type_id)
     return db.session.execute(
         delete(WaitingListEntry).where(WaitingListEntry.event_id == event.id)
         .execution_options(synchronize_session=False)

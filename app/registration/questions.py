@@ -14,7 +14,7 @@ yesno       BooleanField                            true / false
 
 Required text, choice and multiple questions fail validation when left empty; a yes/no
 question is a checkbox and an unticked box is the answer "no", so it is never "missing"
-(services._check_answers agrees)."""
+(services.check_answers agrees)."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -264,7 +264,7 @@ def answers_by_question(registration: Registration) -> dict[int, object]:
 def set_answers(registration: Registration, answers: dict) -> None:
     """Replace the registration's answers to its ticket type's questions with `answers`
     (question id -> value). Part of the caller's transaction; validation is the caller's
-    (services._check_answers)."""
+    (services.check_answers)."""
     from .services import questions_for
 
     asked = {q.id for q in questions_for(registration.event, registration.ticket_type_id)}

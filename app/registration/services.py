@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import seats
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -106,10 +107,7 @@ def visible_ticket_types(event: Event, access_code: str = "") -> list[TicketType
     return [t for t in ticket_types_for(event) if is_visible(t, access_code)]
 
 
-def seats_left(event: Event, ticket_type: TicketType) -> int | None:
-    """What the public may still book of this ticket type, counting the event's capacity."""
-    limits = [n for n in (ticket_type.seats_left, event.seats_left) if n is not None]
-    return min(limits) if limits else None
+seats_left = seats.seats_left
 
 
 def questions_for(event: Event, ticket_type_id: int | None = None) -> list[Question]:
@@ -187,47 +185,7 @@ def vat_of(gross_ore: int, percent: int) -> int:
     return round(gross_ore * percent / (100 + percent)) if percent else 0
 
 
-# --- seats -----------------------------------------------------------------------------------
-
-def _take_seats(event: Event, ticket_type_id: int, count: int) -> bool:
-    taken = db.session.execute(
-        update(TicketType)
-        .where(
-            TicketType.id == ticket_type_id,
-            (TicketType.capacity.is_(None))
-            | (TicketType.seats_taken + count <= TicketType.capacity),
-        )
-        .values(seats_taken=TicketType.seats_taken + count)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return taken == 1
-
-
-def _take_event_seats(event: Event, count: int) -> bool:
-    taken = db.session.execute(
-        update(Event)
-        .where(Event.id == event.id,
-               (Event.capacity.is_(None)) | (Event.seats_taken + count <= Event.capacity))
-        .values(seats_taken=Event.seats_taken + count)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    return taken == 1
-
-
-def _give_back(event_id: int, ticket_type_id: int, count: int = 1) -> None:
-    db.session.execute(
-        update(TicketType)
-        .where(TicketType.id == ticket_type_id, TicketType.seats_taken >= count)
-        .values(seats_taken=TicketType.seats_taken - count)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.execute(
-        update(Event)
-        .where(Event.id == event_id, Event.seats_taken >= count)
-        .values(seats_taken=Event.seats_taken - count)
-        .execution_options(synchronize_session=False)
-    )
-
+# --- seats ---------------------------------------------------------------------------------
 
 def release_seat(event_id: int, ticket_type_id: int) -> None:
     """A seat is free again: the next person on the waiting list gets an offer that keeps it;
@@ -235,7 +193,7 @@ def release_seat(event_id: int, ticket_type_id: int) -> None:
     from . import waitlist
 
     if not waitlist.pass_seat_on(event_id, ticket_type_id):
-        _give_back(event_id, ticket_type_id)
+        seats.give_back(event_id, ticket_type_id)
 
 
 # --- placing an order ------------------------------------------------------------------------
@@ -263,7 +221,7 @@ def next_number(series: str) -> int:
     return number
 
 
-def _check_answers(event: Event, ticket_type_id: int, answers: dict,
+def check_answers(event: Event, ticket_type_id: int, answers: dict,
                    questions: list[Question] | None = None) -> None:
     """Refuse missing required answers and choices that were never offered. `questions` (all
     of the event's) spares a query per attendee of a group order."""
@@ -310,7 +268,7 @@ def _validate(event: Event, wanted: list[tuple[TicketType, Attendee]], access_co
             raise RegistrationError(_l("To save dietary or accessibility needs we need your "
                                        "consent. Tick the consent box or leave those fields "
                                        "empty."))
-        _check_answers(event, ticket_type.id, attendee.answers, questions)
+        check_answers(event, ticket_type.id, attendee.answers, questions)
 
 
 def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
@@ -401,14 +359,12 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
             queue_order_confirmation(order)
         # The seats last: their row locks are held only from here to the commit, not while
         # badges and emails are rendered above.
-        for ticket_type_id in sorted(counts):
-            if counts[ticket_type_id] and not _take_seats(event, ticket_type_id,
-                                                           counts[ticket_type_id]):
-                raise _sold_out(event, by_id, ticket_type_id, language)
-        extra = sum(counts.values())
-        if extra and not _take_event_seats(event, extra):
+        full = seats.take_for_order(event.id, counts)
+        if full == 0:
             raise SoldOut(_l("Sorry, the event is fully booked."),
                           wanted[0][0] if len(by_id) == 1 else None)
+        if full is not None:
+            raise _sold_out(event, by_id, full, language)
         db.session.commit()
     except IntegrityError as error:
         db.session.rollback()
@@ -498,10 +454,7 @@ def reinstate_expired_order(order: Order, now: datetime | None = None) -> bool:
     try:
         with db.session.begin_nested():
             counts = Tally(r.ticket_type_id for r in order.registrations)
-            for ticket_type_id in sorted(counts):
-                if not _take_seats(event, ticket_type_id, counts[ticket_type_id]):
-                    raise SoldOut("gone")
-            if not _take_event_seats(event, sum(counts.values())):
+            if seats.take_for_order(event.id, counts) is not None:
                 raise SoldOut("gone")
             db.session.execute(
                 update(Registration)

@@ -12,8 +12,9 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
+from app import seats
 from app.db_types import utcnow
 from app.events.models import Event
 from app.events.services import to_utc
@@ -249,7 +250,7 @@ def create_ticket_type(event: Event, details: TicketDetails) -> TicketType:
     _check(details)
     last = db.session.scalar(
         select(func.max(TicketType.position)).where(TicketType.event_id == event.id))
-    ticket_type = TicketType(event=event, seats_taken=0, currency="SEK",
+    ticket_type = TicketType(event=event, currency="SEK",
                              position=(last + 1) if last is not None else 0)
     _apply(ticket_type, details)
     ticket_type.capacity = details.capacity
@@ -258,21 +259,12 @@ def create_ticket_type(event: Event, details: TicketDetails) -> TicketType:
     return ticket_type
 
 
-def _set_capacity(model, row, capacity: int | None) -> None:
-    """Set a ticket type's or the event's capacity by one conditional UPDATE, so a seat taken
-    at the same moment cannot slip under it; refuse (and roll back) below the seats taken."""
-    if capacity == row.capacity:
-        return
-    query = update(model).where(model.id == row.id)
-    if capacity is not None:
-        query = query.where(model.seats_taken <= capacity)
-    changed = db.session.execute(
-        query.values(capacity=capacity).execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
+def _set_capacity(row, capacity: int | None) -> None:
+    try:
+        seats.set_capacity(row, capacity)
+    except seats.CapacityBelowTaken as refused:
         db.session.rollback()
-        db.session.refresh(row)
-        raise _capacity_refused(row.seats_taken)
+        raise _capacity_refused(refused.taken) from refused
 
 
 def update_ticket_type(ticket_type: TicketType, details: TicketDetails) -> None:
@@ -280,7 +272,7 @@ def update_ticket_type(ticket_type: TicketType, details: TicketDetails) -> None:
     conditional UPDATE, so a seat taken at the same moment cannot slip under it. People who
     already registered keep the price they paid. Commits."""
     _check(details)
-    _set_capacity(TicketType, ticket_type, details.capacity)
+    _set_capacity(ticket_type, details.capacity)
     raised = _raises(ticket_type.capacity, details.capacity)
     _apply(ticket_type, details)
     db.session.commit()
@@ -390,7 +382,7 @@ def update_settings(event: Event, settings: RegistrationSettings) -> None:
         raise TicketRuleError(_l("The number of seats cannot be negative."), "capacity")
     if not 0 <= settings.invoice_due_days <= 365:
         raise TicketRuleError(_l("Invoices are due within 0 to 365 days."), "invoice_due_days")
-    _set_capacity(Event, event, settings.capacity)
+    _set_capacity(event, settings.capacity)
     raised = _raises(event.capacity, settings.capacity)
     event.registration_open = settings.registration_open
     event.refund_until = settings.refund_until

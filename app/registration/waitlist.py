@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import seats
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -267,16 +268,6 @@ def _offer_first(ticket_type_ids, now: datetime, take=None,
             undo(entry)
 
 
-def _give_back_ticket(ticket_type_id: int) -> None:
-    """One seat of the ticket type (only; not the event's) is free again."""
-    db.session.execute(
-        update(TicketType)
-        .where(TicketType.id == ticket_type_id, TicketType.seats_taken >= 1)
-        .values(seats_taken=TicketType.seats_taken - 1)
-        .execution_options(synchronize_session=False)
-    )
-
-
 def pass_seat_on(event_id: int, ticket_type_id: int, now: datetime | None = None) -> bool:
     """Give a freed seat to the next person waiting for it. True if an offer now holds the seat
     (the seat counters stay as they are); False if nobody waits (the caller gives it back).
@@ -297,14 +288,14 @@ def pass_seat_on(event_id: int, ticket_type_id: int, now: datetime | None = None
             return True  # the freed seat itself
         if entry.ticket_type_id in full:
             return False
-        if services._take_seats(event, entry.ticket_type_id, 1):
+        if seats.take_ticket(entry.ticket_type_id):
             return True
         full.add(entry.ticket_type_id)
         return False
 
     def undo(entry) -> None:
         if entry.ticket_type_id != ticket_type_id:
-            _give_back_ticket(entry.ticket_type_id)
+            seats.give_back_ticket(entry.ticket_type_id)
 
     ticket_type_ids = [t.id for t in services.ticket_types_for(event)]
     entry = _offer_first(ticket_type_ids, now, take=room_on_its_ticket, undo=undo)
@@ -312,7 +303,7 @@ def pass_seat_on(event_id: int, ticket_type_id: int, now: datetime | None = None
         return False
     if entry.ticket_type_id != ticket_type_id:
         # The event seat stays taken (now by the offer); the freed ticket type's seat is free.
-        _give_back_ticket(ticket_type_id)
+        seats.give_back_ticket(ticket_type_id)
     return True
 
 
@@ -363,17 +354,17 @@ def offer_free_seats(event: Event, now: datetime | None = None) -> int:
         nonlocal event_full
         if event_full or entry.ticket_type_id in full:
             return False
-        if not services._take_seats(event, entry.ticket_type_id, 1):
+        if not seats.take_ticket(entry.ticket_type_id):
             full.add(entry.ticket_type_id)
             return False
-        if not services._take_event_seats(event, 1):
-            _give_back_ticket(entry.ticket_type_id)
+        if not seats.take_event(event.id):
+            seats.give_back_ticket(entry.ticket_type_id)
             event_full = True
             return False
         return True
 
     def undo(entry) -> None:
-        services._give_back(event.id, entry.ticket_type_id)
+        seats.give_back(event.id, entry.ticket_type_id)
 
     offered = 0
     while _offer_first(ticket_type_ids, now, take=take_a_seat, undo=undo) is not None:
