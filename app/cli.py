@@ -80,7 +80,7 @@ def init_app(app: Flask) -> None:
     @waitlist_group.command("expire-offers")
     def expire_offers():
         """Pass the seats of waiting-list offers that ran out to the next person in line."""
-        from app.registration import waitlist
+        from app.waitlist import services as waitlist
 
         lapsed = waitlist.expire_offers()
         db.session.commit()

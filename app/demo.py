@@ -15,11 +15,13 @@ from app.events.models import Event, Room
 from app.events.services import to_utc
 from app.extensions import db
 from app.notices.services import publish
+from app.orders.models import Order
+from app.orders.services import new_order_code
 from app.programme.models import ProgrammeItem
-from app.registration.models import Order, Question, Registration, TicketType
-from app.registration.services import new_order_code
+from app.registration.models import Question, Registration
 from app.speakers.models import SpeakerSlot
 from app.speakers.services import add_speaker
+from app.tickets.models import TicketType
 from app.tokens import badge_token, link_token
 
 DAY = date(2027, 1, 28)

@@ -6,15 +6,15 @@ from app.events.models import Event, Room  # noqa: F401
 from app.feedback.models import FeedbackResponse  # noqa: F401
 from app.mail.models import EmailAttachment, OutgoingEmail  # noqa: F401
 from app.notices.models import Notice, ProgrammeVersion  # noqa: F401
-from app.payments.models import Counter, Refund, StripeEvent  # noqa: F401
+from app.orders.models import Counter, Order  # noqa: F401
+from app.payments.models import Refund, StripeEvent  # noqa: F401
 from app.programme.models import ProgrammeItem, SessionSignup  # noqa: F401
 from app.registration.models import (  # noqa: F401
     Answer,
-    Order,
     PersonalProgrammeEntry,
     Question,
     Registration,
-    TicketType,
-    WaitingListEntry,
 )
 from app.speakers.models import Speaker, SpeakerSlot  # noqa: F401
+from app.tickets.models import TicketType  # noqa: F401
+from app.waitlist.models import WaitingListEntry  # noqa: F401

@@ -13,7 +13,7 @@ from sqlalchemy import func, or_, select, update
 from app.events.models import Event, Room
 from app.extensions import db
 from app.programme.models import ProgrammeItem
-from app.registration.models import TicketType
+from app.tickets.models import TicketType
 
 
 class CapacityBelowTaken(ValueError):

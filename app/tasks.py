@@ -67,7 +67,7 @@ def celery_init_app(app: Flask) -> Celery:
     @celery.task(name="samla.expire_waiting_list_offers")
     def expire_waiting_list_offers() -> int:
         from app.extensions import db
-        from app.registration.waitlist import expire_offers
+        from app.waitlist.services import expire_offers
 
         lapsed = expire_offers()
         db.session.commit()

@@ -78,8 +78,9 @@ def build(rng: random.Random):
     from app.events.models import Event, Room
     from app.events.services import to_utc
     from app.programme.models import ProgrammeItem
-    from app.registration.models import Registration, TicketType
+    from app.registration.models import Registration
     from app.speakers.models import Speaker, SpeakerSlot
+    from app.tickets.models import TicketType
     from app.tokens import badge_token, link_token
 
     event = Event(slug=SLUG, name="Benchkonferensen", description="Tre dagar om peer support.",

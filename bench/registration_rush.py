@@ -102,7 +102,7 @@ def create_event() -> int:
     from app import create_app
     from app.events.models import Event
     from app.extensions import db
-    from app.registration.models import TicketType
+    from app.tickets.models import TicketType
 
     app = create_app(None, SQLALCHEMY_DATABASE_URI=DATABASE_URL, SECRET_KEY=SECRET_KEY,
                      REDIS_URL="")
@@ -269,7 +269,8 @@ def rush(port: int, ticket_id: int):
 def count_seats(ticket_id: int) -> tuple[int, int, int]:
     """(confirmed registrations, the ticket type's seats_taken, queued confirmations)."""
     from app.mail.models import OutgoingEmail
-    from app.registration.models import Registration, TicketType
+    from app.registration.models import Registration
+    from app.tickets.models import TicketType
 
     engine = create_engine(DATABASE_URL)
     with engine.connect() as connection:

@@ -6,8 +6,8 @@ from app.events.models import Event, Room
 from app.extensions import db
 from app.programme.services import ItemPlacement, create_item
 from app.registration import services as registration
-from app.registration.models import TicketType
 from app.speakers.services import add_speaker, assign
+from app.tickets.models import TicketType
 
 DAY = date(2027, 3, 18)
 

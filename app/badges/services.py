@@ -13,6 +13,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from app.i18n import fmt_date
 from app.mail.outbox import attachment_renderer
+from app.registration.models import Registration
 
 WIDTH, HEIGHT = A6
 MARGIN = 8 * mm
@@ -96,7 +97,5 @@ def badge_pdf(registrations) -> bytes:
 def _badge_attachment(registration_id: str, session) -> bytes | None:
     """The badge of a confirmation email, drawn when the email is sent (with the attendee's
     name as it is then); a registration that is gone sends no badge."""
-    from app.registration.models import Registration
-
     registration = session.get(Registration, int(registration_id))
     return badge_pdf([registration]) if registration is not None else None

@@ -1,5 +1,7 @@
 """An event (a conference or a course) and the rooms it uses."""
 
+from datetime import timedelta
+
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -65,8 +67,6 @@ class Event(db.Model):
 
     @property
     def days(self):
-        from datetime import timedelta
-
         count = (self.ends_on - self.starts_on).days + 1
         return [self.starts_on + timedelta(days=i) for i in range(count)]
 

@@ -40,7 +40,7 @@ def index():
 @bp.route("/e/<slug>/")
 def show(slug):
     event = event_or_404(slug)
-    from app.registration.tickets import public_offer
+    from app.tickets.services import public_offer
 
     return render_template("events/show.html", event=event, offers=public_offer(event))
 
@@ -92,7 +92,8 @@ def edit(slug):
 def _render_manage(event: Event, room_form: RoomForm | None = None, status: int = 200):
     from app.notices.services import notice_rows, publication_status, version_summaries
     from app.programme.services import conflicts_among, items_for
-    from app.registration.services import registration_counts, ticket_types_for
+    from app.registration.services import registration_counts
+    from app.tickets.services import ticket_types_for
 
     items = items_for(event, include_cancelled=True)
     changes = notice_rows(event)

@@ -22,12 +22,15 @@ from sqlalchemy import exists, func, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from app import signals
 from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url_maker, render_email
-from app.programme.published import changed_items, draft_snapshot, newest_version
+from app.programme.exports import calendar, sequences
+from app.programme.models import SessionSignup
+from app.programme.published import changed_items, draft_snapshot, newest_version, snapshot_of
 from app.registration.models import PersonalProgrammeEntry, Registration
 
 from .models import Notice, ProgrammeVersion
@@ -195,8 +198,6 @@ def _registrants(event_id, item_ids=None):
     )
     if item_ids is not None:
         # Those who starred the item or signed up for it, each (person, item) once.
-        from app.programme.models import SessionSignup
-
         chose = union(
             select(PersonalProgrammeEntry.registration_id, PersonalProgrammeEntry.item_id)
             .where(PersonalProgrammeEntry.item_id.in_(item_ids)),
@@ -293,8 +294,6 @@ def calendar_attachments(event, person: Recipient, versions, cache=None) -> list
     calendars, SEQUENCE raised by the publish, STATUS:CANCELLED for cancelled items), and, as
     calendar clients only remove an event on METHOD:CANCEL, the cancelled items once more in
     a METHOD:CANCEL calendar. `versions` is exports.sequences(event) after the publish."""
-    from app.programme.exports import calendar
-
     items = []
     for notice in person.notices:
         if notice.item is not None and notice.item not in items:
@@ -399,8 +398,6 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
     if first:
         db.session.commit()
         return version
-    from app.programme.exports import sequences
-
     # After the claim, so this version's changes count: the same SEQUENCE as the feeds show.
     versions = sequences(event)
     calendars: dict = {}
@@ -472,8 +469,6 @@ def publication_status(event, items, changed=None) -> PublicationStatus:
     """`items` is the draft as programme.services.items_for(event, include_cancelled=True)
     loaded it, `changed` what notice_rows(event) gives (if at hand); two more queries (one
     with `changed`) however big the programme."""
-    from app.programme.published import snapshot_of
-
     published = newest_version(event.id)
     if changed is None:
         changed = notice_rows(event)
@@ -503,3 +498,9 @@ def recent_versions(event, limit: int = 3) -> list[ProgrammeVersion]:
         .options(selectinload(ProgrammeVersion.notices))
         .order_by(ProgrammeVersion.number.desc()).limit(limit)
     ))
+
+
+# The programme tells of its changes by signals (it does not import this module).
+signals.programme_item_added.connect(record_new)
+signals.programme_item_moved.connect(record_moved)
+signals.programme_item_cancelled.connect(record_cancelled)

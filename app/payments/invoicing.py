@@ -22,8 +22,9 @@ from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import local
-from app.registration.models import Order, Registration
-from app.registration.services import vat_of
+from app.orders.models import Order
+from app.orders.services import vat_of
+from app.registration.models import Registration
 
 from .models import Refund
 

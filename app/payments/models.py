@@ -39,9 +39,3 @@ class Refund(db.Model):
     order = db.relationship("Order")
 
 
-class Counter(db.Model):
-    """A gap-free number series (invoice numbers), advanced by one atomic UPDATE ... RETURNING so
-    two invoices made at the same moment never share a number."""
-
-    name = db.Column(db.String(40), primary_key=True)
-    value = db.Column(db.Integer, nullable=False, default=0)

@@ -19,8 +19,8 @@ from app.accounts.access import organiser_required
 from app.errors import render_error
 from app.events.views import managed_event_or_404
 from app.extensions import limiter
-from app.registration.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
-from app.registration.services import order_by_token
+from app.orders.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
+from app.orders.services import order_by_token
 
 from . import documents, invoicing
 

@@ -21,13 +21,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import signals
 from app.db_types import utcnow
 from app.extensions import db
 from app.i18n import fmt_money
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
-from app.registration import services as registration_services
-from app.registration.models import Order
+from app.orders import services as orders
+from app.orders.models import Order
 
 from . import gateway
 from .models import Refund, StripeEvent
@@ -80,7 +81,7 @@ def checkout_url(order: Order, now: datetime | None = None) -> str:
     per order (a double submit reuses it). Raises NotPayable or CardUnavailable. Commits."""
     now = now or utcnow()
     if order.status == "pending" and order.hold_expires_at and order.hold_expires_at < now:
-        registration_services.expire_holds(now=now, event_id=order.event_id)
+        orders.expire_holds(now=now, event_id=order.event_id)
         db.session.commit()
         db.session.refresh(order)
     if order.payment_method != "card" or order.status != "pending":
@@ -238,10 +239,10 @@ def _on_paid(order: Order, session: dict, now: datetime):
     if not marked:
         return "already_paid", None
     if order.status == "pending":
-        if registration_services.confirm_order(order, now):
+        if orders.confirm_order(order, now):
             return "confirmed", None
         db.session.refresh(order)  # the hold ran out a moment ago
-    if order.status == "expired" and registration_services.reinstate_expired_order(order, now):
+    if order.status == "expired" and orders.reinstate_expired_order(order, now):
         return "confirmed_late", None
     if order.status == "confirmed":
         return "confirmed", None
@@ -295,7 +296,7 @@ def _release_now(order: Order, now: datetime) -> None:
         .values(hold_expires_at=now - timedelta(seconds=1))
         .execution_options(synchronize_session=False)
     )
-    registration_services.expire_holds(now=now, event_id=order.event_id)
+    orders.expire_holds(now=now, event_id=order.event_id)
 
 
 def _on_not_paid(order: Order, session: dict, now: datetime):
@@ -411,7 +412,7 @@ def sweep_holds(now: datetime | None = None) -> tuple[int, int]:
     """The scheduled sweep: release the seats of card orders not paid in time, then end
     their Checkout Sessions at Stripe so nobody pays for seats that were given back. Returns
     (orders expired, sessions ended). Commits."""
-    expired = registration_services.expire_holds(now=now)
+    expired = orders.expire_holds(now=now)
     db.session.commit()
     return expired, expire_stale_sessions()
 
@@ -501,6 +502,7 @@ def credit_due_on_cancellation(order: Order, registrations) -> int:
     return min(sum(r.price_ore for r in registrations), left)
 
 
+@signals.registrations_cancelled.connect
 def refund_for_cancellation(order, registrations) -> None:
     """Pay back cancelled seats of a card-paid order according to the event's refund rule, or
     credit them on an unpaid invoice.

@@ -23,8 +23,8 @@ from app.errors import render_error
 from app.events.views import managed_event_or_404
 from app.extensions import csrf, db, limiter
 from app.i18n import fmt_money
-from app.registration.models import Order
-from app.registration.services import order_by_token
+from app.orders.models import Order
+from app.orders.services import order_by_token
 
 from . import gateway, services
 from .forms import RefundForm

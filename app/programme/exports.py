@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from app.events.models import Event
-from app.events.services import local_day
+from app.events.services import local_day, slugify
 from app.extensions import db
 from app.mail.render import absolute_url
 from app.notices.models import Notice, ProgrammeVersion
@@ -203,8 +203,6 @@ def _acronym(event: Event) -> str:
 
 
 def _item_slug(event: Event, item: ProgrammeItem) -> str:
-    from app.events.services import slugify
-
     text = re.sub(r"[^a-z0-9_-]", "-", f"{event.slug}-{item.id}-{slugify(item.title)}")
     return text.strip("-_") or f"item-{item.id}"
 

@@ -16,6 +16,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from app import signals
 from app.events.models import Event, Room
 from app.extensions import db
 from app.speakers import services as speaker_services
@@ -372,8 +373,6 @@ def store(event: Event, result: ImportPlan) -> list[ProgrammeItem]:
     """Add the planned items, with the rooms and speakers they need, to the session; the caller
     commits. No email goes out: speakers get no invitation, and once a programme version has
     been published each live new item is recorded as a pending 'new' change, told on publish."""
-    from app.notices.services import record_new
-
     if not result.ok:
         raise ValueError("a plan with errors cannot be stored")
     rooms = {room.name.strip().casefold(): room for room in event.rooms}
@@ -402,7 +401,7 @@ def store(event: Event, result: ImportPlan) -> list[ProgrammeItem]:
         item.cancelled = planned.cancelled
         db.session.flush()
         speaker_services.assign(item, chosen, invite=False)
-        record_new(item)
+        signals.programme_item_added.send(item)
         created.append(item)
     db.session.flush()
     return created

@@ -21,6 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
 from app.extensions import db
+from app.notices.models import ProgrammeVersion
+from app.speakers.models import Speaker, SpeakerSlot
+
+from .services import items_for
 
 SNAPSHOT_FORMAT = 1
 
@@ -70,8 +74,6 @@ def snapshot_of(event, items) -> dict[str, Any]:
 
 
 def draft_snapshot(event) -> dict[str, Any]:
-    from .services import items_for
-
     return snapshot_of(event, items_for(event, include_cancelled=True))
 
 
@@ -194,8 +196,6 @@ def _instant(text: str | None) -> datetime | None:
 def _live_speakers(event_id: int) -> tuple[dict[int, SpeakerProfile], set[tuple[int, int]]]:
     """The event's speakers as they are now, and the (item, speaker) slots they declined: one
     query of plain columns however many speakers and slots."""
-    from app.speakers.models import Speaker, SpeakerSlot
-
     speakers: dict[int, SpeakerProfile] = {}
     declined: set[tuple[int, int]] = set()
     rows = db.session.execute(
@@ -268,8 +268,6 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
 
 def newest_version(event_id: int):
     """The newest version with a snapshot, its snapshot loaded; None before the first publish."""
-    from app.notices.models import ProgrammeVersion
-
     return db.session.scalar(
         select(ProgrammeVersion)
         .where(ProgrammeVersion.event_id == event_id, ProgrammeVersion.snapshot.is_not(None))

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
+from app import signals
 from app.events.models import Event, Room
 from app.events.services import local_day, to_utc
 from app.extensions import db
@@ -282,8 +283,6 @@ def update_item(item: ProgrammeItem, *, title, kind, description, placement: Ite
     """Apply an edit; a change of time or room is recorded as a pending change, told to the
     people affected when the programme is next published. audience and signup (sign-up
     required, capacity) stay as they are when not given (a move in the grid)."""
-    from app.notices.services import record_moved
-
     starts_at, ends_at = place(item.event, placement)
     old = (item.starts_at, item.ends_at, item.room)
     item.title, item.kind, item.description = title, kind, description or ""
@@ -296,15 +295,14 @@ def update_item(item: ProgrammeItem, *, title, kind, description, placement: Ite
         starts_at, ends_at, placement.room and placement.room.id
     )
     if moved and not item.cancelled:
-        record_moved(item, old_starts_at=old[0], old_ends_at=old[1], old_room=old[2])
+        signals.programme_item_moved.send(item, old_starts_at=old[0], old_ends_at=old[1],
+                                          old_room=old[2])
     return moved
 
 
 def cancel_item(item: ProgrammeItem) -> bool:
-    from app.notices.services import record_cancelled
-
     if item.cancelled:
         return False
     item.cancelled = True
-    record_cancelled(item)
+    signals.programme_item_cancelled.send(item)
     return True

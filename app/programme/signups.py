@@ -22,8 +22,10 @@ from app import seats
 from app.db_types import utcnow
 from app.extensions import db
 from app.i18n import fmt_time
+from app.registration.models import PersonalProgrammeEntry, Registration
 
 from .models import ProgrammeItem, SessionSignup
+from .published import published_programme
 
 
 class SignupError(ValueError):
@@ -68,8 +70,6 @@ def signed_up_ids(registration) -> set[int]:
 
 def published_ids(event) -> set[int]:
     """The items taking place in the newest published version (none before the first)."""
-    from .published import published_programme
-
     programme = published_programme(event, live_speakers=False)
     return {item.id for item in programme.taking_place()}
 
@@ -99,8 +99,6 @@ def offers_for(registration) -> list[Offer]:
     """The sign-up sessions an attendee can see: in the published programme, not cancelled,
     and any they signed up for (even if since cancelled, so they can see it). A fixed number
     of queries however many sessions there are."""
-    from .published import published_programme
-
     event = registration.event
     programme = published_programme(event, live_speakers=False)
     shown = {item.id: item for item in programme.taking_place()}
@@ -131,8 +129,6 @@ def counts_for(event) -> dict[int, tuple[int, int | None]]:
 
 def _lock(registration) -> None:
     """Serialise one attendee's sign-ups (PostgreSQL; SQLite serialises every write anyway)."""
-    from app.registration.models import Registration
-
     db.session.execute(
         select(Registration.id).where(Registration.id == registration.id).with_for_update()
     )
@@ -166,8 +162,6 @@ def _clash(registration, item: ProgrammeItem) -> ProgrammeItem | None:
 
 def _star(registration, item: ProgrammeItem) -> None:
     """Put the item in the attendee's own programme (and so its calendar), once."""
-    from app.registration.models import PersonalProgrammeEntry
-
     starred = db.session.scalar(select(PersonalProgrammeEntry.id).where(
         PersonalProgrammeEntry.registration_id == registration.id,
         PersonalProgrammeEntry.item_id == item.id,
@@ -225,8 +219,6 @@ def sign_up(registration, item: ProgrammeItem) -> bool:
 def leave(registration, item: ProgrammeItem) -> bool:
     """Give the seat back and take the session out of the attendee's own programme. True if
     they had a seat; leaving twice is harmless. Commits."""
-    from app.registration.models import PersonalProgrammeEntry
-
     if item.event_id != registration.event_id:
         raise NotForSignup(_("That session belongs to another event."))
     removed = db.session.execute(

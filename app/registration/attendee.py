@@ -10,10 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.mail.outbox import queue_email
 from app.mail.render import render_email
+from app.programme.models import SessionSignup
 from app.tokens import badge_token, link_token
 
 from . import services
-from .models import Registration
+from .models import PersonalProgrammeEntry, Registration
 from .questions import set_answers
 
 
@@ -120,10 +121,6 @@ def transfer(registration: Registration, *, name: str, email: str) -> Registrati
 def _forget_stars(registration: Registration) -> None:
     """The old holder's personal programme is theirs; workshop seats go with the ticket (their
     stars stay, so the new holder hears of changes to them)."""
-    from app.programme.models import SessionSignup
-
-    from .models import PersonalProgrammeEntry
-
     kept = select(SessionSignup.item_id).where(SessionSignup.registration_id == registration.id)
     db.session.execute(
         delete(PersonalProgrammeEntry).where(

@@ -12,6 +12,9 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from app.validators import valid_email
 
+from . import services
+from .questions import answer_field
+
 SENSITIVE_CONSENT = _l(
     "I agree that the organiser stores my dietary and accessibility needs to plan the event. "
     "Only organisers see them, and they are deleted after the event."
@@ -33,8 +36,6 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
     Dietary and accessibility needs need the attendee's own consent, so a buyer registering
     colleagues is not asked them (ask_sensitive=False): each colleague adds their own from the
     personal link in their confirmation."""
-    from . import services
-
     fields = {
         "name": StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)]),
         "email": EmailField(_l("Email"),
@@ -57,8 +58,6 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
         fields["sensitive_consent"] = BooleanField(SENSITIVE_CONSENT)
     questions = [] if purged else services.questions_for(event, ticket_type.id)
     if questions:
-        from .questions import answer_field
-
         for question in questions:
             fields[f"q{question.id}"] = answer_field(question, language)
     form_class = type("AttendeeForm", (Form,), fields)

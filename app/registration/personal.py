@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.programme.exports import calendar
 from app.programme.published import PublishedItem, PublishedProgramme, published_programme
 
 from .models import PersonalProgrammeEntry, Registration
@@ -108,8 +109,6 @@ def item_or_none(registration: Registration, item_id: int,
 def personal_ical(registration: Registration) -> bytes:
     """The attendee's calendar to subscribe to, in their language: only the starred items,
     each exactly as in the whole-event calendar (same UID, times and zone)."""
-    from app.programme.exports import calendar
-
     event = registration.event
     with force_locale(registration.language):
         name = _("%(event)s – my programme", event=event.name)

@@ -36,8 +36,10 @@ from app import seats
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
+from app.mail.models import EmailAttachment, OutgoingEmail
+from app.waitlist.models import WaitingListEntry
 
-from .models import PersonalProgrammeEntry, Registration, WaitingListEntry
+from .models import PersonalProgrammeEntry, Registration
 from .questions import clear_answers_of_event
 
 ANONYMISED_DOMAIN = "@invalid"
@@ -103,8 +105,6 @@ def _empty_sent_mail(event: Event) -> int:
     """Sent and failed messages keep their status (programme versions count them) but lose
     what was personal: address, text and attachments (badges, invoices: the order keeps what
     bookkeeping needs and makes them again)."""
-    from app.mail.models import EmailAttachment, OutgoingEmail
-
     done = select(OutgoingEmail.id).where(OutgoingEmail.event_id == event.id,
                                           OutgoingEmail.status.in_(("sent", "failed")),
                                           OutgoingEmail.body_text != "")

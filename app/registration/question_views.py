@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 
 from app.accounts.access import organiser_required
 from app.events.views import managed_event_or_404
+from app.tickets import services as tickets
 
 from . import privacy, questions, services
 from .manage_forms import ActionForm, DeleteQuestionForm, FieldsForm, PurgeForm, QuestionForm
@@ -30,7 +31,7 @@ def _question_form(event, question=None) -> QuestionForm:
             help_text_en=question.help_text_en, kind=question.kind, required=question.required,
             options=questions.format_options(question.options),
             ticket_types=list(question.ticket_type_ids or []))
-    form.ticket_types.choices = [(t.id, t.name) for t in services.ticket_types_for(event)]
+    form.ticket_types.choices = [(t.id, t.name) for t in tickets.ticket_types_for(event)]
     return form
 
 
@@ -38,7 +39,7 @@ def _render_index(event, fields_form=None, status=200):
     return render_template(
         "registration/questions.html", event=event, questions=services.questions_for(event),
         answer_counts=questions.answer_counts(event),
-        ticket_names={t.id: t.name for t in services.ticket_types_for(event)},
+        ticket_names={t.id: t.name for t in tickets.ticket_types_for(event)},
         fields_form=fields_form or FieldsForm(obj=event), action_form=ActionForm(),
     ), status
 

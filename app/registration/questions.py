@@ -25,8 +25,10 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.events.models import Event
 from app.extensions import db
+from app.tickets.services import ticket_types_for
 
 from .models import QUESTION_KINDS, Answer, Question, Registration
+from .services import questions_for
 
 ANSWER_MAX_LENGTH = 1000
 FIELD_SETTINGS = ("off", "optional", "required")
@@ -158,8 +160,6 @@ def question_or_none(event: Event, question_id: int) -> Question | None:
 
 
 def _clean_ticket_type_ids(event: Event, ticket_type_ids) -> list[int]:
-    from .services import ticket_types_for
-
     valid = {ticket_type.id for ticket_type in ticket_types_for(event)}
     wanted = {int(value) for value in ticket_type_ids or []}
     if not wanted <= valid:
@@ -227,8 +227,6 @@ def delete_question(question: Question) -> int:
 
 def move_question(event: Event, question: Question, direction: str) -> bool:
     """Swap with the neighbour above ("up") or below ("down"). Commits; False at the end."""
-    from .services import questions_for
-
     ordered = questions_for(event)
     # Positions may be equal or sparse (older rows); number them 1..n first.
     for position, each in enumerate(ordered, start=1):
@@ -265,8 +263,6 @@ def set_answers(registration: Registration, answers: dict) -> None:
     """Replace the registration's answers to its ticket type's questions with `answers`
     (question id -> value). Part of the caller's transaction; validation is the caller's
     (services.check_answers)."""
-    from .services import questions_for
-
     asked = {q.id for q in questions_for(registration.event, registration.ticket_type_id)}
     existing = {answer.question_id: answer for answer in registration.answers}
     for question_id in asked:

@@ -1,12 +1,10 @@
-"""Registration rules: orders, seats, holds and cancellations.
+"""Registration rules: placing an order for one or more attendees, cancelling, and the
+attendees' confirmations.
 
-A seat is taken by one atomic UPDATE on the ticket type (and one on the event when it has an
-overall capacity), so two people can never get the last seat, on SQLite (writes are serialised)
-or PostgreSQL (the row lock re-checks the WHERE). Ticket types are always locked in id order and
-the event last, so concurrent orders cannot deadlock."""
+Seats are taken through app.seats (the only writer of seat counters) in the order's own
+transaction, last, so their row locks are held only until the commit. A cancellation tells
+payments by the registrations_cancelled signal, which refunds by the event's rule."""
 
-import hmac
-import secrets
 from collections import Counter as Tally
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,16 +15,24 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import seats
+from app import seats, signals
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import current_language, local
 from app.mail.outbox import Deferred, queue_email
 from app.mail.render import absolute_url, render_email
+from app.orders import services as orders
+from app.orders.models import Order
+from app.payments import documents, gateway
+from app.payments.invoicing import invoice_available
+from app.programme import signups
+from app.tickets import services as tickets
+from app.tickets.models import TicketType
 from app.tokens import badge_token, link_token
+from app.waitlist import services as waitlist
 
-from .models import Answer, Order, Question, Registration, TicketType
+from .models import Answer, Question, Registration
 
 
 class RegistrationError(ValueError):
@@ -73,38 +79,6 @@ class Billing:
 
 
 # --- reading ---------------------------------------------------------------------------------
-
-def ticket_types_for(event: Event) -> list[TicketType]:
-    return list(
-        db.session.scalars(
-            select(TicketType).where(TicketType.event_id == event.id)
-            .order_by(TicketType.position, TicketType.id)
-        )
-    )
-
-
-def code_matches(ticket_type: TicketType, code: str) -> bool:
-    wanted = (ticket_type.access_code or "").strip().lower()
-    given = (code or "").strip().lower()
-    return bool(wanted) and hmac.compare_digest(wanted.encode(), given.encode())
-
-
-def is_visible(ticket_type: TicketType, access_code: str = "") -> bool:
-    return ticket_type.visibility == "public" or code_matches(ticket_type, access_code)
-
-
-def sales_state(ticket_type: TicketType, now: datetime | None = None) -> str:
-    """"not_yet", "ended" or "open"."""
-    now = now or utcnow()
-    if ticket_type.sales_start is not None and now < ticket_type.sales_start:
-        return "not_yet"
-    if ticket_type.sales_end is not None and now >= ticket_type.sales_end:
-        return "ended"
-    return "open"
-
-
-def visible_ticket_types(event: Event, access_code: str = "") -> list[TicketType]:
-    return [t for t in ticket_types_for(event) if is_visible(t, access_code)]
 
 
 seats_left = seats.seats_left
@@ -165,60 +139,10 @@ def by_token(token: str) -> Registration | None:
     return db.session.scalar(select(Registration).where(Registration.manage_token == token))
 
 
-def order_by_token(token: str) -> Order | None:
-    if not token or len(token) > 64:
-        return None
-    return db.session.scalar(select(Order).where(Order.manage_token == token))
-
-
-def vat_by_rate(prices) -> list[tuple[int, int]]:
-    """(VAT percent, VAT amount) per rate, highest rate first, for (gross öre, percent) pairs."""
-    rates: dict[int, int] = {}
-    for gross_ore, percent in prices:
-        if gross_ore:
-            rates[percent] = rates.get(percent, 0) + vat_of(gross_ore, percent)
-    return sorted(rates.items(), reverse=True)
-
-
-def vat_of(gross_ore: int, percent: int) -> int:
-    """The VAT contained in a price that includes it, rounded to the öre."""
-    return round(gross_ore * percent / (100 + percent)) if percent else 0
-
-
 # --- seats ---------------------------------------------------------------------------------
-
-def release_seat(event_id: int, ticket_type_id: int) -> None:
-    """A seat is free again: the next person on the waiting list gets an offer that keeps it;
-    with nobody waiting it goes back to sale. Part of the caller's transaction."""
-    from . import waitlist
-
-    if not waitlist.pass_seat_on(event_id, ticket_type_id):
-        seats.give_back(event_id, ticket_type_id)
 
 
 # --- placing an order ------------------------------------------------------------------------
-
-def new_order_code() -> str:
-    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
-    return "".join(secrets.choice(alphabet) for _i in range(8))
-
-
-def next_number(series: str) -> int:
-    """The next number of a gap-free series, inside the caller's transaction."""
-    from app.payments.models import Counter
-
-    number = db.session.execute(
-        update(Counter).where(Counter.name == series).values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar()
-    if number is None:
-        try:
-            with db.session.begin_nested():
-                db.session.add(Counter(name=series, value=1))
-            return 1
-        except IntegrityError:  # another transaction started the series at the same moment
-            return next_number(series)
-    return number
 
 
 def check_answers(event: Event, ticket_type_id: int, answers: dict,
@@ -256,9 +180,9 @@ def _validate(event: Event, wanted: list[tuple[TicketType, Attendee]], access_co
         if ticket_type.event_id != event.id:
             raise RegistrationError(_l("That ticket does not belong to this event."))
         if ticket_type.id != offer_ticket_id:
-            if not is_visible(ticket_type, access_code):
+            if not tickets.is_visible(ticket_type, access_code):
                 raise RegistrationError(_l("That ticket needs a valid access code."))
-            state = sales_state(ticket_type)
+            state = tickets.sales_state(ticket_type)
             if state == "not_yet":
                 raise RegistrationError(_l("Sales of this ticket have not started yet."))
             if state == "ended":
@@ -280,8 +204,6 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
     Free and invoice orders are confirmed at once (confirmations queued); a card order is
     "pending" with its seats held until hold_expires_at, and is confirmed by Stripe's webhook.
     `offer` is an open waiting-list offer whose held seat this order uses."""
-    from app.payments import gateway
-
     now = now or utcnow()
     offer_ticket_id = offer.ticket_type_id if offer is not None else None
     _validate(event, wanted, access_code, offer_ticket_id)
@@ -289,8 +211,6 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
     if total == 0:
         payment_method = "free"
     elif payment_method == "invoice":
-        from app.payments.invoicing import invoice_available
-
         if not invoice_available(event):
             raise RegistrationError(_l("This event does not take invoice payment."))
         if billing is None or not billing.name.strip() or not billing.address.strip():
@@ -302,7 +222,7 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
     else:
         raise RegistrationError(_l("Choose how you want to pay."))
 
-    expire_holds(now=now, event_id=event.id)
+    orders.expire_holds(now=now, event_id=event.id)
     emails = [attendee.email.strip().lower() for _t, attendee in wanted]
     taken = _live_emails(event, emails)
     if taken:
@@ -324,7 +244,7 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
     try:
         confirmed = payment_method in ("free", "invoice")
         order = Order(
-            event=event, code=new_order_code(), buyer_name=buyer_name.strip(),
+            event=event, code=orders.new_order_code(), buyer_name=buyer_name.strip(),
             buyer_email=buyer_email.strip().lower(), language=language,
             status="confirmed" if confirmed else "pending", payment_method=payment_method,
             payment_status={"free": "none", "invoice": "to_invoice", "card": "awaiting"}[
@@ -350,11 +270,12 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
                 event, ticket_type, attendee, "confirmed" if confirmed else "pending"))
         db.session.flush()
         if offer is not None:
-            from . import waitlist
-
-            waitlist.mark_taken(offer, order)
+            try:
+                waitlist.mark_taken(offer, order)
+            except waitlist.OfferNotOpen as refused:
+                raise RegistrationError(refused.args[0]) from refused
         if payment_method == "invoice":
-            order.invoice_number = next_number("invoice")
+            order.invoice_number = orders.next_number("invoice")
         if confirmed:
             queue_order_confirmation(order)
         # The seats last: their row locks are held only from here to the commit, not while
@@ -419,99 +340,11 @@ def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Regis
 
 # --- confirming, expiring, cancelling --------------------------------------------------------
 
-def confirm_order(order: Order, now: datetime | None = None) -> bool:
-    """A pending order's payment arrived in time: its held seats become confirmed ones. Part of
-    the caller's transaction. False if the order was not pending (a second webhook)."""
-    now = now or utcnow()
-    changed = db.session.execute(
-        update(Order).where(Order.id == order.id, Order.status == "pending")
-        .values(status="confirmed", confirmed_at=now, hold_expires_at=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not changed:
-        return False
-    db.session.execute(
-        update(Registration)
-        .where(Registration.order_id == order.id, Registration.status == "pending")
-        .values(status="confirmed")
-        .execution_options(synchronize_session=False)
-    )
-    db.session.refresh(order)
-    for registration in order.registrations:
-        db.session.refresh(registration)
-    queue_order_confirmation(order)
-    return True
-
-
-def reinstate_expired_order(order: Order, now: datetime | None = None) -> bool:
-    """A payment arrived after the hold ran out: take the seats again if they are still there
-    and confirm. False (nothing changed) when a seat is gone or an address registered again
-    meanwhile; the caller refunds. Part of the caller's transaction (uses a savepoint)."""
-    if order.status != "expired":
-        return False
-    now = now or utcnow()
-    event = order.event
-    try:
-        with db.session.begin_nested():
-            counts = Tally(r.ticket_type_id for r in order.registrations)
-            if seats.take_for_order(event.id, counts) is not None:
-                raise SoldOut("gone")
-            db.session.execute(
-                update(Registration)
-                .where(Registration.order_id == order.id, Registration.status == "expired")
-                .values(status="pending")
-                .execution_options(synchronize_session=False)
-            )
-            db.session.execute(
-                update(Order).where(Order.id == order.id, Order.status == "expired")
-                .values(status="pending")
-                .execution_options(synchronize_session=False)
-            )
-    except (SoldOut, IntegrityError):
-        db.session.refresh(order)
-        return False
-    db.session.refresh(order)
-    return confirm_order(order, now)
-
-
-def expire_holds(now: datetime | None = None, event_id: int | None = None) -> int:
-    """Release the seats of card orders whose payment did not complete in time. Part of the
-    caller's transaction; returns how many orders expired."""
-    now = now or utcnow()
-    query = select(Order.id).where(Order.status == "pending", Order.hold_expires_at < now)
-    if event_id is not None:
-        query = query.where(Order.event_id == event_id)
-    expired = 0
-    for order_id in db.session.scalars(query).all():
-        changed = db.session.execute(
-            update(Order).where(Order.id == order_id, Order.status == "pending")
-            .values(status="expired")
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not changed:
-            continue
-        expired += 1
-        rows = db.session.execute(
-            select(Registration.id, Registration.event_id, Registration.ticket_type_id)
-            .where(Registration.order_id == order_id, Registration.status == "pending")
-        ).all()
-        db.session.execute(
-            update(Registration)
-            .where(Registration.order_id == order_id, Registration.status == "pending")
-            .values(status="expired")
-            .execution_options(synchronize_session=False)
-        )
-        for _id, registration_event_id, ticket_type_id in rows:
-            release_seat(registration_event_id, ticket_type_id)
-    return expired
-
 
 def cancel(registration: Registration, *, refund: bool = True) -> bool:
     """Cancel one attendee and free the seat at once (to the waiting list if anyone waits);
     a paid seat is refunded according to the event's rule. False if it was already cancelled
-    (a double submit). Commits."""
-    from app.payments import services as payments
-
+    (a double submit). Commits (payments then refund with no transaction open)."""
     changed = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.status == "confirmed")
@@ -519,13 +352,13 @@ def cancel(registration: Registration, *, refund: bool = True) -> bool:
         .execution_options(synchronize_session=False)
     ).rowcount
     if changed:
-        release_seat(registration.event_id, registration.ticket_type_id)
+        waitlist.release_seat(registration.event_id, registration.ticket_type_id)
         _leave_sessions(registration)
         if registration.order_id is not None:
             _cancel_order_if_empty(registration.order_id)
     db.session.commit()
     if changed and refund and registration.order is not None:
-        payments.refund_for_cancellation(registration.order, [registration])
+        signals.registrations_cancelled.send(registration.order, registrations=[registration])
     db.session.refresh(registration)
     return bool(changed)
 
@@ -544,9 +377,8 @@ def _cancel_order_if_empty(order_id: int) -> None:
 
 
 def cancel_order(order: Order) -> int:
-    """Cancel every attendee in the order; returns how many were cancelled now."""
-    from app.payments import services as payments
-
+    """Cancel every attendee in the order; returns how many were cancelled now. Commits
+    (payments then refund with no transaction open)."""
     cancelled = []
     for registration in order.registrations:
         changed = db.session.execute(
@@ -556,7 +388,7 @@ def cancel_order(order: Order) -> int:
             .execution_options(synchronize_session=False)
         ).rowcount
         if changed:
-            release_seat(registration.event_id, registration.ticket_type_id)
+            waitlist.release_seat(registration.event_id, registration.ticket_type_id)
             _leave_sessions(registration)
             cancelled.append(registration)
     db.session.execute(
@@ -566,14 +398,12 @@ def cancel_order(order: Order) -> int:
     )
     db.session.commit()
     if cancelled:
-        payments.refund_for_cancellation(order, cancelled)
+        signals.registrations_cancelled.send(order, registrations=cancelled)
     db.session.refresh(order)
     return len(cancelled)
 
 
 def _leave_sessions(registration: Registration) -> None:
-    from app.programme import signups
-
     signups.leave_all(registration)
 
 
@@ -607,8 +437,6 @@ def queue_order_confirmation(order: Order) -> None:
              and order.registrations[0].email == order.buyer_email)
     if alone and order.payment_method == "free":
         return
-    from app.payments import documents
-
     subject, body = render_email(
         "registration/email_order.txt", order.language,
         lambda: _("Your order %(code)s: %(event)s", code=order.code, event=order.event.name),
@@ -669,3 +497,7 @@ def sensitive_counts(event: Event) -> dict[str, int]:
         "dietary": sum(1 for diet, _access in rows if diet),
         "accessibility": sum(1 for _diet, access in rows if access),
     }
+
+
+# Orders confirmed by a payment (the Stripe webhook) are told here, by orders.confirm_order.
+signals.order_confirmed.connect(queue_order_confirmation)

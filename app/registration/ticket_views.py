@@ -7,9 +7,9 @@ from app.accounts.access import organiser_required
 from app.db_types import utcnow
 from app.events.views import managed_event_or_404
 from app.extensions import db
+from app.tickets import services as tickets
+from app.tickets.models import TicketType
 
-from . import services, tickets
-from .models import TicketType
 from .ticket_forms import RegistrationSettingsForm, TicketActionForm, TicketTypeForm
 
 bp = Blueprint("tickets", __name__)
@@ -43,7 +43,7 @@ def _refused(form, error: tickets.TicketRuleError) -> None:
 @organiser_required
 def index(slug):
     event = managed_event_or_404(slug)
-    ticket_types = services.ticket_types_for(event)
+    ticket_types = tickets.ticket_types_for(event)
     now = utcnow()
     return render_template(
         "tickets/list.html", event=event, ticket_types=ticket_types,

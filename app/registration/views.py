@@ -17,14 +17,18 @@ from app.accounts.access import organiser_required
 from app.events.views import event_or_404, managed_event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
+from app.orders import services as orders
+from app.orders.models import Order
 from app.payments import gateway
 from app.payments.invoicing import invoice_available
 from app.programme import services as programme_services
 from app.programme.published import published_programme
+from app.tickets import services as tickets
+from app.waitlist import services as waitlist
 
-from . import personal, services, tickets, waitlist
+from . import personal, services
 from .forms import CancelForm, CancelOrderForm, OrderForm, StarForm, attendee_form_class
-from .models import Order, Registration
+from .models import Registration
 
 bp = Blueprint("registration", __name__)
 
@@ -45,7 +49,7 @@ def _chosen_tickets(event, ticket_types, offer) -> list | None:
         return None
     code = request.args.get("code", "")
     by_id = {t.id: t for t in ticket_types
-             if services.is_visible(t, code) or (offer and t.id == offer.ticket_type_id)}
+             if tickets.is_visible(t, code) or (offer and t.id == offer.ticket_type_id)}
     if any(ticket_id not in by_id for ticket_id in counts):
         abort(404)
     chosen = [by_id[ticket_id] for ticket_id, count in sorted(counts.items())
@@ -137,7 +141,7 @@ def _plainly_sold_out_message(event, chosen, language) -> str:
 
 def _release_lapsed(event) -> None:
     """Seats held by unpaid orders and unanswered offers go back before anyone looks."""
-    expired_holds = services.expire_holds(event_id=event.id)
+    expired_holds = orders.expire_holds(event_id=event.id)
     expired_offers = waitlist.expire_offers(event_id=event.id)
     if expired_holds or expired_offers:
         db.session.commit()
@@ -168,7 +172,7 @@ def register(slug):
     if request.method == "GET":
         _release_lapsed(event)  # a POST has place_order do it, in its own transaction
     offer = _open_offer(event)
-    ticket_types = services.ticket_types_for(event)
+    ticket_types = tickets.ticket_types_for(event)
     chosen = _chosen_tickets(event, ticket_types, offer) if event.registration_open else None
     if chosen is None:
         status = 200
@@ -261,11 +265,11 @@ def register(slug):
 
 
 def _vat_lines(chosen) -> list[tuple[int, int]]:
-    return services.vat_by_rate((t.price_ore, t.vat_percent) for t in chosen)
+    return orders.vat_by_rate((t.price_ore, t.vat_percent) for t in chosen)
 
 
 def order_or_404(token: str) -> Order:
-    order = services.order_by_token(token)
+    order = orders.order_by_token(token)
     if order is None:
         abort(404)
     return order
@@ -284,7 +288,7 @@ def order(token):
 
 
 def _order_vat(order) -> list[tuple[int, int]]:
-    return services.vat_by_rate((r.price_ore, r.vat_percent) for r in order.registrations)
+    return orders.vat_by_rate((r.price_ore, r.vat_percent) for r in order.registrations)
 
 
 @bp.route("/o/<token>/cancel", methods=["POST"])
@@ -317,7 +321,7 @@ def manage(token):
     payment never completed is gone, like a wrong link."""
     registration = registration_or_404(token)
     if registration.status == "pending":  # the hold may have run out meanwhile
-        services.expire_holds(event_id=registration.event_id)
+        orders.expire_holds(event_id=registration.event_id)
         db.session.commit()
         db.session.refresh(registration)
     if registration.status == "expired":

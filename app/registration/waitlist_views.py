@@ -11,9 +11,12 @@ from app.errors import render_error
 from app.events.views import event_or_404, managed_event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
+from app.orders import services as orders
+from app.tickets import services as tickets
+from app.waitlist import services as waitlist
+from app.waitlist.models import WaitingListEntry
 
-from . import services, tickets, waitlist
-from .models import WaitingListEntry
+from . import services
 from .waitlist_forms import ActionForm, JoinForm, LeaveForm
 
 bp = Blueprint("waitlist", __name__)
@@ -33,7 +36,7 @@ def offer_gone():
 def _tidy(event_id: int) -> None:
     """Offers and card holds that ran out free their seats before anyone looks at them."""
     waitlist.expire_offers(event_id=event_id)
-    services.expire_holds(event_id=event_id)
+    orders.expire_holds(event_id=event_id)
     db.session.commit()
 
 

@@ -8,9 +8,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import contains_eager, selectinload, undefer
 
 from app.db_types import utcnow
+from app.events.models import Event
 from app.extensions import db
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
+from app.programme.models import ProgrammeItem
+from app.programme.published import published_programme
 from app.tokens import link_token
 
 from .models import Speaker, SpeakerSlot
@@ -109,9 +112,6 @@ def public_photo(speaker_id: int, *, include_drafts: bool = False) -> Speaker | 
     """A speaker whose photo may be shown: of a published event (unless include_drafts) and in
     its published programme, on a slot they have not declined. The photo bytes are loaded
     with it."""
-    from app.events.models import Event
-    from app.programme.published import published_programme
-
     query = (
         select(Speaker).join(Speaker.event)
         .where(Speaker.id == speaker_id, Speaker.photo.is_not(None))
@@ -134,8 +134,6 @@ def public_speakers(event) -> list:
     """The profiles (app.programme.published.SpeakerProfile) of the speakers with at least one
     slot in the published programme on an item that takes place and that they have not
     declined, by name; a fixed number of queries."""
-    from app.programme.published import published_programme
-
     programme = published_programme(event)
     held = programme.speaker_ids()
     return sorted((speaker for speaker_id, speaker in programme.speakers.items()
@@ -145,8 +143,6 @@ def public_speakers(event) -> list:
 def public_speaker(event, speaker_id: int) -> tuple | None:
     """(the speaker's profile, the published items they hold that take place, in time order),
     or None if the speaker is not public."""
-    from app.programme.published import published_programme
-
     programme = published_programme(event)
     speaker = programme.speakers.get(speaker_id)
     items = programme.items_of(speaker_id)
@@ -170,8 +166,6 @@ def remind_unanswered(event=None, now=None, after_days: int | None = None) -> in
     SPEAKER_REMINDER_DAYS setting by default) once, listing all such slots, in their language.
     Only for items that have not started and are not cancelled. Returns how many emails were
     queued; the slots are marked as reminded in the same transaction, which is committed."""
-    from app.programme.models import ProgrammeItem
-
     now = now or utcnow()
     query = (
         select(SpeakerSlot)

@@ -4,7 +4,7 @@ Stripe page, land on the confirmed order; every registration page passes axe-cor
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from app.registration.models import Order
+from app.orders.models import Order
 from tests.browser.conftest import assert_accessible
 
 SLUG = "varkonferensen-2027"

@@ -5,8 +5,9 @@ tickets, the form, orders, invoices and the waiting list."""
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from app.orders.models import Order
 from app.registration import services
-from app.registration.models import Order, WaitingListEntry
+from app.waitlist.models import WaitingListEntry
 from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import register
 

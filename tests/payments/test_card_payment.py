@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from app.db_types import utcnow
+from app.orders import services as orders
+from app.orders.models import Order
 from app.payments.models import Refund, StripeEvent
 from app.registration import services as registration
-from app.registration.models import Order, Registration
+from app.registration.models import Registration
 from tests.factories import card_order
 
 SLUG = "varkonferensen-2027"
@@ -303,7 +305,7 @@ def _lapse(db, order):
         Order.__table__.update().where(Order.id == order.id)
         .values(hold_expires_at=utcnow() - timedelta(seconds=1)))
     db.session.commit()
-    assert registration.expire_holds() == 1
+    assert orders.expire_holds() == 1
     db.session.commit()
     db.session.refresh(order)
     assert order.status == "expired"

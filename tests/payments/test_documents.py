@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select, update
 
+from app.orders import services as orders
+from app.orders.models import Order
 from app.payments import documents
 from app.payments.models import Refund
 from app.registration import services
-from app.registration.models import Order, TicketType
+from app.tickets.models import TicketType
 from tests.readback import attachment, pdf_text
 
 SLUG = "varkonferensen-2027"
@@ -78,7 +80,7 @@ def paid_card_order(conference, app, db, language="sv") -> Order:
         payment_status="paid", paid_at=NOW, stripe_payment_intent="pi_test_123",
         stripe_checkout_id="cs_test_123"))
     db.session.refresh(order)
-    assert services.confirm_order(order)
+    assert orders.confirm_order(order)
     db.session.commit()
     return order
 

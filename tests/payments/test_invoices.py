@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from app.db_types import utcnow
+from app.orders.models import Order
 from app.payments.models import Refund
 from app.registration import services
-from app.registration.models import Order, TicketType
+from app.tickets.models import TicketType
 from tests.conftest import login
 from tests.factories import build_conference
 from tests.readback import pdf_text

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import update
 
+from app.orders import services as order_services
+from app.orders.models import Order
 from app.payments.models import Refund
 from app.registration import services
-from app.registration.models import Order
 from tests.conftest import login
 from tests.factories import build_conference
 from tests.readback import pdf_text
@@ -51,7 +52,7 @@ def card_order(conference, app, db, paid=True):
         db.session.execute(update(Order).where(Order.id == order.id).values(
             payment_status="paid", paid_at=NOW, stripe_payment_intent="pi_test_d4e5f6"))
         db.session.refresh(order)
-        services.confirm_order(order)
+        order_services.confirm_order(order)
     db.session.commit()
     db.session.refresh(order)
     return order

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from app.db_types import utcnow
+from app.orders.models import Order
 from app.payments.models import Refund
 from app.registration import services as registration
-from app.registration.models import Order
 from tests.conftest import free_port, login
 from tests.payments.test_card_payment import SLUG, count, paid_order
 

@@ -8,9 +8,9 @@ import time
 import stripe
 from sqlalchemy import select
 
+from app.orders.models import Order
 from app.payments.models import StripeEvent
 from app.registration import services as registration
-from app.registration.models import Order
 from tests.payments.test_card_payment import count, go_to_stripe, order_by_card
 
 

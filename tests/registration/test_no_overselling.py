@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from app.events.models import Event
 from app.extensions import db as _db
 from app.registration import services
-from app.registration.models import Registration, TicketType
+from app.registration.models import Registration
+from app.tickets.models import TicketType
 from tests.concurrency import run_at_once
 from tests.factories import build_conference, register
 

@@ -7,8 +7,11 @@ import pytest
 from sqlalchemy import func, select
 
 from app.db_types import utcnow
+from app.orders import services as orders
+from app.orders.models import Order
 from app.registration import services
-from app.registration.models import Order, Registration, TicketType
+from app.registration.models import Registration
+from app.tickets.models import TicketType
 from tests.factories import card_order
 
 SLUG = "varkonferensen-2027"
@@ -195,9 +198,9 @@ def test_a_card_order_holds_its_seat_until_the_hold_runs_out(conference, app, db
     assert order.hold_expires_at > utcnow() + timedelta(minutes=14)
     db.session.refresh(paid)
     assert paid.seats_taken == 1
-    assert services.expire_holds() == 0
+    assert orders.expire_holds() == 0
 
-    assert services.expire_holds(now=utcnow() + timedelta(minutes=16)) == 1
+    assert orders.expire_holds(now=utcnow() + timedelta(minutes=16)) == 1
     db.session.commit()
     db.session.refresh(order)
     db.session.refresh(paid)
@@ -215,9 +218,9 @@ def test_the_same_address_can_try_again_after_its_hold_expired(conference, app, 
 
 def test_confirming_a_pending_order_twice_confirms_once(conference, app, db, mailbox):
     order = card_order(conference)
-    assert services.confirm_order(order) is True
+    assert orders.confirm_order(order) is True
     db.session.commit()
-    assert services.confirm_order(order) is False
+    assert orders.confirm_order(order) is False
     db.session.commit()
     assert order.registrations[0].status == "confirmed"
     mailbox.wait_for(1)

@@ -4,7 +4,8 @@ import re
 
 from sqlalchemy import select
 
-from app.registration.models import Order, Registration
+from app.orders.models import Order
+from app.registration.models import Registration
 from tests.readback import attachment, pdf_text, qr_codes
 
 NEUTRAL = ("Om adressen är anmäld eller har en beställning som väntar på betalning har vi "

@@ -18,7 +18,9 @@ from sqlalchemy.engine import make_url
 from app.events.models import Event
 from app.extensions import db as _db
 from app.mail.models import OutgoingEmail
-from app.registration.models import Order, Registration, TicketType
+from app.orders.models import Order
+from app.registration.models import Registration
+from app.tickets.models import TicketType
 from tests.concurrency import run_at_once
 from tests.factories import build_conference, register
 

@@ -6,15 +6,10 @@ import io
 
 from sqlalchemy import select
 
+from app.orders.models import Order
 from app.registration import services
-from app.registration.models import (
-    Answer,
-    Order,
-    PersonalProgrammeEntry,
-    Question,
-    Registration,
-    WaitingListEntry,
-)
+from app.registration.models import Answer, PersonalProgrammeEntry, Question, Registration
+from app.waitlist.models import WaitingListEntry
 from tests.conftest import login
 from tests.factories import build_conference
 

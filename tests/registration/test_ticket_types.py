@@ -6,8 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
-from app.registration import tickets
-from app.registration.models import TicketType, WaitingListEntry
+from app.tickets import services as tickets
+from app.tickets.models import TicketType
+from app.waitlist.models import WaitingListEntry
 from tests.conftest import login
 from tests.factories import build_conference, register
 
@@ -258,7 +259,7 @@ def test_organiser_reorders_tickets(organiser, conference, db):
     assert listing.index("Ordinarie") < listing.index("Fri entré")
 
     organiser.post(url(conference, f"tickets/{paid.id}/move"), data={"direction": "down"})
-    assert [t.id for t in tickets.services.ticket_types_for(event)] == [free.id, paid.id]
+    assert [t.id for t in tickets.ticket_types_for(event)] == [free.id, paid.id]
 
     assert organiser.post(url(conference, f"tickets/{paid.id}/move"),
                           data={"direction": "sideways"}).status_code == 400

@@ -9,8 +9,13 @@ from sqlalchemy import func, select
 
 from app.db_types import utcnow
 from app.events.models import Event
-from app.registration import services, waitlist
-from app.registration.models import Order, Registration, TicketType, WaitingListEntry
+from app.orders import services as orders
+from app.orders.models import Order
+from app.registration import services
+from app.registration.models import Registration
+from app.tickets.models import TicketType
+from app.waitlist import services as waitlist
+from app.waitlist.models import WaitingListEntry
 from tests.concurrency import run_at_once
 from tests.conftest import login
 from tests.factories import build_conference, register
@@ -370,7 +375,7 @@ def test_a_card_order_from_an_offer_that_is_not_paid_moves_on_to_the_next_person
     assert entry_of(db, "bo@example.org").status == "accepted"
     assert seats_taken(db, paid) == 1
 
-    services.expire_holds(now=utcnow() + timedelta(minutes=16))
+    orders.expire_holds(now=utcnow() + timedelta(minutes=16))
     db.session.commit()
     assert db.session.get(Order, bos_order.id).status == "expired"
     bo, cia = entry_of(db, "bo@example.org"), entry_of(db, "cia@example.org")

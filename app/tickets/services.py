@@ -6,6 +6,7 @@ included. Sales windows are entered as wall-clock times at the event's place and
 A ticket type somebody registered with is never deleted (their registration points at it); the
 organiser can end its sales instead."""
 
+import hmac
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,15 +15,15 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import func, select
 
-from app import seats
+from app import seats, signals
 from app.db_types import utcnow
 from app.events.models import Event
 from app.events.services import to_utc
 from app.extensions import db
 from app.i18n import current_language, local
-
-from . import services
-from .models import Registration, TicketType, WaitingListEntry
+from app.registration.models import Registration
+from app.tickets.models import TicketType
+from app.waitlist.models import WaitingListEntry
 
 VAT_RATES = (25, 12, 6, 0)
 VISIBILITIES = ("public", "code")
@@ -75,8 +76,8 @@ def state_of(event: Event, ticket_type: TicketType,
              now: datetime | None = None) -> tuple[str, int | None]:
     """("on_sale" | "not_yet" | "ended" | "sold_out", seats left counting the event's capacity
     or None for no limit)."""
-    left = services.seats_left(event, ticket_type)
-    state = services.sales_state(ticket_type, now or utcnow())
+    left = seats.seats_left(event, ticket_type)
+    state = sales_state(ticket_type, now or utcnow())
     if state == "open":
         state = "sold_out" if left == 0 else "on_sale"
     return state, left
@@ -89,8 +90,8 @@ def public_offer(event: Event, access_code: str = "", now: datetime | None = Non
     now = now or utcnow()
     language = language or current_language()
     offers = []
-    for ticket_type in services.ticket_types_for(event):
-        if not services.is_visible(ticket_type, access_code):
+    for ticket_type in ticket_types_for(event):
+        if not is_visible(ticket_type, access_code):
             continue
         state, left = state_of(event, ticket_type, now)
         offers.append(Offer(
@@ -287,9 +288,7 @@ def _raises(old: int | None, new: int | None) -> bool:
 
 def _offer_new_seats(event: Event) -> None:
     """Seats added while people wait go to them first, not to whoever is quickest."""
-    from . import waitlist
-
-    waitlist.offer_free_seats(event)
+    signals.capacity_raised.send(event)
 
 
 def _apply(ticket_type: TicketType, details: TicketDetails) -> None:
@@ -311,7 +310,7 @@ def move(ticket_type: TicketType, direction: str) -> bool:
     0, 1, 2 ... on the way. False when it is already first or last. Commits."""
     if direction not in ("up", "down"):
         raise TicketRuleError(_l("Move a ticket up or down."))
-    siblings = services.ticket_types_for(ticket_type.event)
+    siblings = ticket_types_for(ticket_type.event)
     index = siblings.index(ticket_type)
     other = index - 1 if direction == "up" else index + 1
     if not 0 <= other < len(siblings):
@@ -398,3 +397,36 @@ def update_settings(event: Event, settings: RegistrationSettings) -> None:
     db.session.refresh(event)
     if raised:
         _offer_new_seats(event)
+
+
+def ticket_types_for(event: Event) -> list[TicketType]:
+    return list(
+        db.session.scalars(
+            select(TicketType).where(TicketType.event_id == event.id)
+            .order_by(TicketType.position, TicketType.id)
+        )
+    )
+
+
+def code_matches(ticket_type: TicketType, code: str) -> bool:
+    wanted = (ticket_type.access_code or "").strip().lower()
+    given = (code or "").strip().lower()
+    return bool(wanted) and hmac.compare_digest(wanted.encode(), given.encode())
+
+
+def is_visible(ticket_type: TicketType, access_code: str = "") -> bool:
+    return ticket_type.visibility == "public" or code_matches(ticket_type, access_code)
+
+
+def sales_state(ticket_type: TicketType, now: datetime | None = None) -> str:
+    """"not_yet", "ended" or "open"."""
+    now = now or utcnow()
+    if ticket_type.sales_start is not None and now < ticket_type.sales_start:
+        return "not_yet"
+    if ticket_type.sales_end is not None and now >= ticket_type.sales_end:
+        return "ended"
+    return "open"
+
+
+def visible_ticket_types(event: Event, access_code: str = "") -> list[TicketType]:
+    return [t for t in ticket_types_for(event) if is_visible(t, access_code)]

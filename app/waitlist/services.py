@@ -21,10 +21,12 @@ from app.events.models import Event
 from app.extensions import db
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
+from app.orders.models import Order
+from app.registration.models import Registration
+from app.tickets import services as tickets
+from app.tickets.models import TicketType
 from app.tokens import link_token
-
-from . import services
-from .models import Order, Registration, TicketType, WaitingListEntry
+from app.waitlist.models import WaitingListEntry
 
 LIVE = ("waiting", "offered")
 
@@ -35,6 +37,10 @@ class WaitingListError(ValueError):
 
 class NotSoldOut(WaitingListError):
     pass
+
+
+class OfferNotOpen(WaitingListError):
+    """The offer ran out, was used, or is for another ticket than the order's."""
 
 
 class AlreadyWaiting(WaitingListError):
@@ -121,8 +127,8 @@ class TicketQueue:
 def overview(event: Event) -> list[TicketQueue]:
     """Each ticket type somebody waits or waited for, with everyone who joined it, first come
     first. A fixed number of queries however long the list."""
-    queues = {t.id: TicketQueue(t, services.seats_left(event, t))
-              for t in services.ticket_types_for(event)}
+    queues = {t.id: TicketQueue(t, seats.seats_left(event, t))
+              for t in tickets.ticket_types_for(event)}
     entries = entries_for(event)
     order_ids = {entry.order_id for entry in entries if entry.order_id is not None}
     orders = {order.id: order for order in db.session.scalars(
@@ -165,7 +171,7 @@ def join(event: Event, ticket_type: TicketType, name: str, email: str,
     email = email.strip().lower()
     if not event.registration_open or ticket_type.event_id != event.id:
         raise WaitingListError(_l("Registration for this event is closed."))
-    if services.seats_left(event, ticket_type) != 0:
+    if seats.seats_left(event, ticket_type) != 0:
         raise NotSoldOut(_l("There are still seats left for this ticket: register instead."))
     registration = _live_registration(event.id, email)
     if registration is not None:
@@ -201,7 +207,7 @@ def withdraw(entry: WaitingListEntry, now: datetime | None = None) -> bool:
     now = now or utcnow()
     held = _set_status(entry, "offered", "withdrawn")
     if held:
-        services.release_seat(entry.event_id, entry.ticket_type_id)
+        release_seat(entry.event_id, entry.ticket_type_id)
     changed = held or _set_status(entry, "waiting", "withdrawn")
     db.session.commit()
     db.session.refresh(entry)
@@ -297,7 +303,7 @@ def pass_seat_on(event_id: int, ticket_type_id: int, now: datetime | None = None
         if entry.ticket_type_id != ticket_type_id:
             seats.give_back_ticket(entry.ticket_type_id)
 
-    ticket_type_ids = [t.id for t in services.ticket_types_for(event)]
+    ticket_type_ids = [t.id for t in tickets.ticket_types_for(event)]
     entry = _offer_first(ticket_type_ids, now, take=room_on_its_ticket, undo=undo)
     if entry is None:
         return False
@@ -313,9 +319,9 @@ def mark_taken(offer: WaitingListEntry, order) -> None:
     open or the order does not use its seat."""
     if offer.event_id != order.event_id or not any(
             r.ticket_type_id == offer.ticket_type_id for r in order.registrations):
-        raise services.RegistrationError(_l("This waiting-list offer is for another ticket."))
+        raise OfferNotOpen(_l("This waiting-list offer is for another ticket."))
     if not _set_status(offer, "offered", "accepted", order_id=order.id):
-        raise services.RegistrationError(
+        raise OfferNotOpen(
             _l("This waiting-list offer is no longer open. It may have run out."))
 
 
@@ -335,7 +341,7 @@ def expire_offers(now: datetime | None = None, event_id: int | None = None) -> i
         lapsed += 1
         db.session.refresh(entry)
         queue_lapsed(entry)
-        services.release_seat(entry.event_id, entry.ticket_type_id)
+        release_seat(entry.event_id, entry.ticket_type_id)
     return lapsed
 
 
@@ -345,8 +351,7 @@ def offer_free_seats(event: Event, now: datetime | None = None) -> int:
     Returns how many offers were made. Commits."""
     now = now or utcnow()
     expire_offers(now, event_id=event.id)
-    services.expire_holds(now, event_id=event.id)
-    ticket_type_ids = [t.id for t in services.ticket_types_for(event)]
+    ticket_type_ids = [t.id for t in tickets.ticket_types_for(event)]
     full: set[int] = set()
     event_full = False
 
@@ -421,3 +426,10 @@ def queue_lapsed(entry: WaitingListEntry) -> None:
     )
     queue_email(to=entry.email, subject=subject, body=body, kind="waitlist_lapsed",
                 event_id=entry.event_id)
+
+
+def release_seat(event_id: int, ticket_type_id: int) -> None:
+    """A seat is free again: the next person on the waiting list gets an offer that keeps it;
+    with nobody waiting it goes back to sale. Part of the caller's transaction."""
+    if not pass_seat_on(event_id, ticket_type_id):
+        seats.give_back(event_id, ticket_type_id)

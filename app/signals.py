@@ -1,0 +1,24 @@
+"""Signals by which a lower area tells a higher one what happened, so that dependencies point
+one way (as Indico's timetable operations tell its notifications). Receivers run at once, in
+the sender's transaction, and connect when their module is imported (every area is imported by
+create_app).
+
+- programme_item_added(item), programme_item_moved(item, old_starts_at, old_ends_at, old_room),
+  programme_item_cancelled(item): the programme tells notices, which record a pending change
+  told to the people affected on the next publish.
+- capacity_raised(event): tickets tell the waiting list that seats may be free.
+- order_confirmed(order): orders tell registration to queue the confirmations.
+- registrations_cancelled(order, registrations): registration tells payments, which refund or
+  credit by the event's rule. Sent after the cancellation is committed, since a refund calls
+  Stripe with no transaction open."""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+programme_item_added = _signals.signal("programme-item-added")
+programme_item_moved = _signals.signal("programme-item-moved")
+programme_item_cancelled = _signals.signal("programme-item-cancelled")
+capacity_raised = _signals.signal("capacity-raised")
+order_confirmed = _signals.signal("order-confirmed")
+registrations_cancelled = _signals.signal("registrations-cancelled")

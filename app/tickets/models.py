@@ -1,0 +1,49 @@
+"""Ticket types: what can be bought for an event, at what price and VAT, with how many seats.
+Their seats are counted by app/seats.py only."""
+
+from app.db_types import UTCDateTime
+from app.extensions import db
+
+
+class TicketType(db.Model):
+    __table_args__ = (
+        db.CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
+    )
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    name = db.Column(db.String(200), nullable=False)  # Swedish
+    name_en = db.Column(db.String(200), nullable=False, default="", server_default="")
+    description = db.Column(db.Text, nullable=False, default="")  # Swedish
+    description_en = db.Column(db.Text, nullable=False, default="", server_default="")
+    # Prices include VAT (Swedish consumer prices do); vat_percent is 25, 12, 6 or 0.
+    vat_percent = db.Column(db.Integer, nullable=False, default=25, server_default="25")
+    sales_start = db.Column(UTCDateTime)
+    sales_end = db.Column(UTCDateTime)
+    # "public", or "code": shown only to people who enter access_code (speakers, staff).
+    visibility = db.Column(db.String(10), nullable=False, default="public", server_default="public")
+    access_code = db.Column(db.String(40), nullable=False, default="", server_default="")
+    price_ore = db.Column(db.Integer, nullable=False, default=0)
+    currency = db.Column(db.String(3), nullable=False, default="SEK")
+    capacity = db.Column(db.Integer)
+    # Kept by one atomic UPDATE per registration, which is what makes overselling impossible.
+    seats_taken = db.Column(db.Integer, nullable=False, default=0)
+    position = db.Column(db.Integer, nullable=False, default=0)
+
+    event = db.relationship("Event")
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_ore == 0
+
+    def name_in(self, language: str) -> str:
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    def description_in(self, language: str) -> str:
+        return self.description_en if language == "en" and self.description_en else self.description
+
+    @property
+    def seats_left(self):
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken, 0)
