@@ -71,7 +71,9 @@ def init_app(app: Flask) -> None:
             event = db.session.scalar(select(Event).where(Event.slug == event_slug))
             if event is None:
                 raise click.ClickException("unknown event slug")
-        click.echo(f"reminded: {remind_unanswered(event, after_days=days)}")
+        reminded = remind_unanswered(event, after_days=days)
+        db.session.commit()
+        click.echo(f"reminded: {reminded}")
 
     @app.cli.group("waitlist")
     def waitlist_group():

@@ -60,9 +60,12 @@ def celery_init_app(app: Flask) -> Celery:
 
     @celery.task(name="samla.remind_speakers")
     def remind_speakers() -> int:
+        from app.extensions import db
         from app.speakers.services import remind_unanswered
 
-        return remind_unanswered()
+        reminded = remind_unanswered()
+        db.session.commit()
+        return reminded
 
     @celery.task(name="samla.expire_waiting_list_offers")
     def expire_waiting_list_offers() -> int:

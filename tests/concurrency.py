@@ -9,12 +9,14 @@ def run_at_once(app, count, work):
     """Run work(i) in `count` threads that meet at a barrier before touching the database.
     Returns [(i, result or exception)], so a crash in a thread fails the test."""
     outcomes, barrier, lock = [], threading.Barrier(count, timeout=10), threading.Lock()
+    _db.session.commit()  # what the test set up, before the threads race on it
 
     def run(i):
         with app.app_context():
             barrier.wait()
             try:
                 result = work(i)
+                _db.session.commit()  # the thread's unit of work, as a request's
             except Exception as error:
                 result = error
                 # Render lazy messages while the app context (and its locale) is still here.

@@ -112,13 +112,23 @@ def database_url(tmp_dir: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'samla-test.sqlite3'}"
 
 
+def _end_test_unit_of_work():
+    """What the test body did through services is committed before the next request, as a
+    request or a CLI command commits its own unit of work (services only flush)."""
+    try:
+        _db.session.commit()
+    except Exception:
+        _db.session.rollback()
+        raise
+
+
 class Client(FlaskClient):
     """Each request runs in its own app context, as in production, so a request never shares
     a database session or flask.g (the logged-in user) with the test or another client. After
     it, the test's own session starts afresh so it sees what the request committed."""
 
     def open(self, *args, **kwargs):
-        _db.session.rollback()
+        _end_test_unit_of_work()
         with sqlite_lock_on_begin(True), self.application.app_context():
             response = super().open(*args, **kwargs)
         _db.session.rollback()

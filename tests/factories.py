@@ -52,15 +52,19 @@ def publish_programme(event, message=""):
     """Publish the draft as the next version, as the organiser's Publish button does."""
     from app.notices.services import publish
 
-    return publish(db.session.get(Event, event.id), None, message)
+    version = publish(db.session.get(Event, event.id), None, message)
+    db.session.commit()
+    return version
 
 
 def register(event, ticket, name="Alva Persson", email="alva@example.org", language="sv",
              **extra):
-    return registration.register(
+    made = registration.register(
         event, ticket,
         registration.Attendee(name=name, email=email, language=language, **extra),
     )
+    db.session.commit()
+    return made
 
 
 def edit_talk(organiser, conference, **changes):
@@ -88,9 +92,11 @@ def card_order(conference, email="kort@example.org", name="Kim Kort", language="
     if not all(saved.values()):
         config.update(STRIPE_SECRET_KEY="sk_test_factory", STRIPE_WEBHOOK_SECRET="whsec_factory")
     try:
-        return registration.place_order(
+        order = registration.place_order(
             conference["event"], name, email, language,
             [(conference["paid"], registration.Attendee(name=name, email=email))],
             payment_method="card", now=utcnow() - timedelta(minutes=minutes_ago))
+        db.session.commit()
+        return order
     finally:
         config.update(saved)

@@ -41,7 +41,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-        db.session.commit()
+        db.session.flush()
     return user
 
 

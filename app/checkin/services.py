@@ -50,11 +50,10 @@ def scan(event: Event, raw: str, user) -> ScanResult:
         registration_id=registration.id, event_id=event.id,
         checked_in_by_id=user.id if user else None,
     )
-    db.session.add(check_in)
     try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
+        with db.session.begin_nested():
+            db.session.add(check_in)
+    except IntegrityError:  # another door checked the badge in at the same moment
         existing = db.session.scalar(
             select(CheckIn).where(CheckIn.registration_id == registration.id)
         )

@@ -29,7 +29,7 @@ def may_answer(registration: Registration, today: date | None = None) -> bool:
 
 
 def request_feedback(event: Event, checked_in_only: bool = True) -> int:
-    """Email a feedback link to each attendee who has not been asked yet. Commits."""
+    """Email a feedback link to each attendee who has not been asked yet."""
     query = select(Registration).where(
         Registration.event_id == event.id,
         Registration.status == "confirmed",
@@ -53,7 +53,7 @@ def request_feedback(event: Event, checked_in_only: bool = True) -> int:
             event_id=event.id,
         )
         registration.feedback_requested_at = now
-    db.session.commit()
+    db.session.flush()
     return len(registrations)
 
 
@@ -75,7 +75,7 @@ def give_feedback(registration: Registration, rating: int, comment: str) -> None
             submitted_on=date.today(),
         )
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def results(event: Event) -> dict:

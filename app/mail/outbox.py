@@ -205,6 +205,9 @@ def _remember_new(session, _context):
 
 @event.listens_for(FlaskSession, "before_commit")
 def _collect_ids(session):
+    # Releasing a savepoint commits nothing yet: its messages wait for the real commit.
+    if session.in_nested_transaction():
+        return
     # Flush first, so ids exist; after commit the objects are expired and SQL is not allowed.
     session.flush()
     session.info[_COMMITTED] = [obj.id for obj in session.info.pop(_NEW, []) if obj.id]

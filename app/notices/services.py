@@ -362,7 +362,7 @@ def preview(event, message: str = "") -> dict:
 
 def publish(event, user, message: str = "") -> ProgrammeVersion | None:
     """Publish the draft as the next version: its snapshot becomes what the public sees, and
-    one email per affected person tells the pending changes. Commits.
+    one email per affected person tells the pending changes.
 
     The first version (also of an empty programme) makes the programme public and tells
     nobody: nobody could see the programme before. Nothing to publish (no pending change and
@@ -396,7 +396,7 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
             db.session.rollback()
             return None
     if first:
-        db.session.commit()
+        db.session.flush()
         return version
     # After the claim, so this version's changes count: the same SEQUENCE as the feeds show.
     versions = sequences(event)
@@ -407,7 +407,6 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
         queue_email(to=person.email, subject=subject, body=body, kind="notice-publish",
                     event_id=event.id, version_id=version.id,
                     attachments=calendar_attachments(event, person, versions, calendars))
-    db.session.commit()
     return version
 
 

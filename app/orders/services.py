@@ -153,11 +153,13 @@ def expire_holds(now: datetime | None = None, event_id: int | None = None) -> in
 
 def release_lapsed(now: datetime | None = None, event_id: int | None = None) -> None:
     """The one lazy clean-up a page may do while it is read: card holds and waiting-list
-    offers that ran out give their seats back (to the next person waiting, or to sale). Part of
-    the caller's transaction; the request commits it."""
+    offers that ran out give their seats back (to the next person waiting, or to sale).
+    Commits, since a read ends in a rollback (see app.database); call it before anything else
+    is changed."""
     now = now or utcnow()
     waitlist.expire_offers(now, event_id=event_id)
     expire_holds(now=now, event_id=event_id)
+    db.session.commit()
 
 
 def offer_free_seats(event) -> int:

@@ -215,7 +215,7 @@ def invoice_available(event: Event) -> bool:
 
 def mark_paid(order: Order, now: datetime | None = None) -> bool:
     """The money for an invoice arrived. True if this marked it paid, False if it already was
-    (a double click or a second organiser). Commits."""
+    (a double click or a second organiser)."""
     if order.payment_method != "invoice":
         raise InvoiceError(_l("This order is not paid by invoice."))
     if order.payment_status == "credited":
@@ -227,7 +227,7 @@ def mark_paid(order: Order, now: datetime | None = None) -> bool:
         .values(payment_status="paid", paid_at=now or utcnow())
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(order)
     if not changed and order.payment_status == "credited":
         raise InvoiceError(_l("This invoice was credited in full: there is nothing to pay."))

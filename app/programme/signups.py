@@ -179,7 +179,7 @@ def _star(registration, item: ProgrammeItem) -> None:
 
 def sign_up(registration, item: ProgrammeItem) -> bool:
     """Take a seat in the session for the attendee. True if taken now, False if they already
-    had one (a double submit: no second seat). Commits. Raises SignupError (SessionFull,
+    had one (a double submit: no second seat). Raises SignupError (SessionFull,
     SessionClash, NotForSignup) with a message for the attendee; then nothing is stored."""
     _check(registration, item)
     if item.id not in published_ids(item.event):
@@ -211,14 +211,14 @@ def sign_up(registration, item: ProgrammeItem) -> bool:
         db.session.rollback()
         return False
     _star(registration, item)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(item)
     return True
 
 
 def leave(registration, item: ProgrammeItem) -> bool:
     """Give the seat back and take the session out of the attendee's own programme. True if
-    they had a seat; leaving twice is harmless. Commits."""
+    they had a seat; leaving twice is harmless."""
     if item.event_id != registration.event_id:
         raise NotForSignup(_("That session belongs to another event."))
     removed = db.session.execute(
@@ -234,7 +234,7 @@ def leave(registration, item: ProgrammeItem) -> bool:
                    PersonalProgrammeEntry.item_id == item.id)
             .execution_options(synchronize_session=False)
         )
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(item)
     return bool(removed)
 

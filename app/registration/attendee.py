@@ -1,6 +1,6 @@
 """What an attendee changes on their own page (/r/<token>): their details and answers, and
-passing the ticket to someone else. No request in sight; each function commits or, on
-refusal, stores nothing."""
+passing the ticket to someone else. No request in sight; each function flushes (the request commits)
+or, on refusal, stores nothing."""
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -65,7 +65,7 @@ def update_details(registration: Registration, *, name: str, organisation: str |
     for field_name, value in (("organisation", organisation), ("role", role), ("phone", phone)):
         if value is not None:
             setattr(registration, field_name, value.strip())
-    db.session.commit()
+    db.session.flush()
 
 
 def transfer(registration: Registration, *, name: str, email: str) -> Registration:
@@ -73,7 +73,7 @@ def transfer(registration: Registration, *, name: str, email: str) -> Registrati
     address and a new personal link and badge code (the old link and badge stop working); what
     was personal to the old holder (phone, role, sensitive needs and consent, answers) goes.
     The new holder gets the confirmation with the badge, the old address a short notice.
-    Refused for an address already registered for the event. Commits."""
+    Refused for an address already registered for the event."""
     if not can_change(registration):
         raise services.RegistrationError(_l("This registration can no longer be changed."))
     event = registration.event
@@ -114,7 +114,7 @@ def transfer(registration: Registration, *, name: str, email: str) -> Registrati
             email=email) from error
     _queue_transfer_notice(registration, old_email, old_language)
     services.queue_confirmation(registration)
-    db.session.commit()
+    db.session.flush()
     return registration
 
 

@@ -32,7 +32,7 @@ def _check(registration: Registration, item) -> None:
 
 def star(registration: Registration, item, programme: PublishedProgramme | None = None) -> bool:
     """Add the item (a published or a live one: only its id counts) to the attendee's
-    programme. True if it was added now, False if it was there already. Commits. Only items of
+    programme. True if it was added now, False if it was there already. Only items of
     the published programme that are not cancelled in it can be added (a cancelled one can
     still be removed). `programme` is published_programme(event), when the caller has it."""
     _check(registration, item)
@@ -46,19 +46,18 @@ def star(registration: Registration, item, programme: PublishedProgramme | None 
     if is_starred(registration, item):
         return False
     try:
-        db.session.execute(insert(PersonalProgrammeEntry).values(
-            registration_id=registration.id, item_id=item.id, created_at=utcnow(),
-        ))
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.execute(insert(PersonalProgrammeEntry).values(
+                registration_id=registration.id, item_id=item.id, created_at=utcnow(),
+            ))
     except IntegrityError:
         # Another request stored the same row in between: the item is starred, as wanted.
-        db.session.rollback()
         return False
     return True
 
 
 def unstar(registration: Registration, item) -> bool:
-    """Remove the item; True if it was there. Commits. Removing twice is harmless."""
+    """Remove the item; True if it was there. Removing twice is harmless."""
     _check(registration, item)
     removed = db.session.execute(
         delete(PersonalProgrammeEntry)
@@ -66,7 +65,6 @@ def unstar(registration: Registration, item) -> bool:
                PersonalProgrammeEntry.item_id == item.id)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return bool(removed)
 
 

@@ -123,7 +123,7 @@ def _empty_sent_mail(event: Event) -> int:
 
 def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
     """Delete the event's sensitive and no longer needed personal data (see the module's
-    docstring for exactly what goes and what stays). One transaction; commits. Returns how many
+    docstring for exactly what goes and what stays), in the caller's transaction. Returns how many
     rows of each kind were changed."""
     now = now or utcnow()
     registration_ids = select(Registration.id).where(Registration.event_id == event.id)
@@ -162,7 +162,7 @@ def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
         counts["anonymised"] = anonymised
         counts["mail"] = _empty_sent_mail(event)
         event.personal_data_purged_at = now
-        db.session.commit()
+        db.session.flush()
     except Exception:
         db.session.rollback()
         raise

@@ -171,7 +171,7 @@ def save_question(event: Event, question: Question | None, *, label: str, label_
                   help_text: str = "", help_text_en: str = "", kind: str = "text",
                   options_text: str = "", required: bool = False,
                   ticket_type_ids=()) -> Question:
-    """Add (question None) or change a question. Commits; on refusal nothing is stored."""
+    """Add (question None) or change a question; on refusal nothing is stored."""
     if kind not in QUESTION_KINDS:
         raise QuestionError(_l("Choose what kind of question it is."))
     if not (label or "").strip():
@@ -197,7 +197,7 @@ def save_question(event: Event, question: Question | None, *, label: str, label_
     question.options = options
     question.required = bool(required)
     question.ticket_type_ids = ticket_type_ids
-    db.session.commit()
+    db.session.flush()
     return question
 
 
@@ -216,17 +216,17 @@ def answer_counts(event: Event) -> dict[int, int]:
 
 
 def delete_question(question: Question) -> int:
-    """Delete a question and its answers; returns how many answers went with it. Commits."""
+    """Delete a question and its answers; returns how many answers went with it."""
     count = answer_count(question)
     db.session.execute(
         Answer.__table__.delete().where(Answer.question_id == question.id))
     db.session.delete(question)
-    db.session.commit()
+    db.session.flush()
     return count
 
 
 def move_question(event: Event, question: Question, direction: str) -> bool:
-    """Swap with the neighbour above ("up") or below ("down"). Commits; False at the end."""
+    """Swap with the neighbour above ("up") or below ("down"); False at the end."""
     ordered = questions_for(event)
     # Positions may be equal or sparse (older rows); number them 1..n first.
     for position, each in enumerate(ordered, start=1):
@@ -234,11 +234,11 @@ def move_question(event: Event, question: Question, direction: str) -> bool:
     index = next(i for i, each in enumerate(ordered) if each.id == question.id)
     other = index - 1 if direction == "up" else index + 1
     if direction not in ("up", "down") or not 0 <= other < len(ordered):
-        db.session.commit()
+        db.session.flush()
         return False
     ordered[index].position, ordered[other].position = (
         ordered[other].position, ordered[index].position)
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -250,7 +250,7 @@ def save_built_in_fields(event: Event, *, organisation: str, role: str, phone: s
     event.field_role = role
     event.field_phone = phone
     event.ask_sensitive = bool(ask_sensitive)
-    db.session.commit()
+    db.session.flush()
 
 
 # --- answers -----------------------------------------------------------------------------------

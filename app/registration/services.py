@@ -286,7 +286,7 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
                           wanted[0][0] if len(by_id) == 1 else None)
         if full is not None:
             raise _sold_out(event, by_id, full, language)
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:
         db.session.rollback()
         # Someone registered one of these addresses at the same moment: say which, so the
@@ -329,7 +329,7 @@ def _new_registration(event, ticket_type, attendee: Attendee, status: str) -> Re
 
 
 def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Registration:
-    """One attendee registering themselves for a free ticket. Commits; on refusal nothing is
+    """One attendee registering themselves for a free ticket; on refusal nothing is
     stored."""
     if not ticket_type.is_free:
         raise RegistrationError(_l("This ticket has to be paid for."))
@@ -454,12 +454,11 @@ def queue_order_confirmation(order: Order) -> None:
 
 def resend_confirmation(registration: Registration) -> None:
     queue_confirmation(registration)
-    db.session.commit()
 
 
 def resend_order_link(order: Order) -> None:
     """The buyer of an order waiting for payment gets its link again: on the order's page they
-    can pay (someone tried to register an address the order holds a seat for). Commits."""
+    can pay (someone tried to register an address the order holds a seat for)."""
     subject, body = render_email(
         "registration/email_order_link.txt", order.language,
         lambda: _("Your order %(code)s: %(event)s", code=order.code, event=order.event.name),
@@ -468,7 +467,6 @@ def resend_order_link(order: Order) -> None:
     )
     queue_email(to=order.buyer_email, subject=subject, body=body, kind="order",
                 event_id=order.event_id)
-    db.session.commit()
 
 
 def resend_link(event: Event, email: str) -> None:

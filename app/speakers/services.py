@@ -77,13 +77,13 @@ def send_invitation(slot: SpeakerSlot) -> None:
 def answer(slot: SpeakerSlot, accept: bool) -> None:
     slot.state = "accepted" if accept else "declined"
     slot.answered_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def update_profile(speaker: Speaker, *, name, role_title, organisation, bio) -> None:
     speaker.name, speaker.role_title = name.strip(), role_title.strip()
     speaker.organisation, speaker.bio = organisation.strip(), bio.strip()
-    db.session.commit()
+    db.session.flush()
 
 
 # --- photos -------------------------------------------------------------------------------------
@@ -92,13 +92,13 @@ def set_photo(speaker: Speaker, data: bytes) -> None:
     """Store the upload as a clean JPEG; raises photos.PhotoError (nothing stored) if refused."""
     speaker.photo = process_photo(data)
     speaker.photo_updated_at = utcnow()
-    db.session.commit()
+    db.session.flush()
 
 
 def remove_photo(speaker: Speaker) -> None:
     speaker.photo = None
     speaker.photo_updated_at = None
-    db.session.commit()
+    db.session.flush()
 
 
 def photo_version(speaker: Speaker) -> int | None:
@@ -204,7 +204,7 @@ def remind_unanswered(event=None, now=None, after_days: int | None = None) -> in
         if claimed:
             _send_reminder(slots)
             sent += 1
-    db.session.commit()
+    db.session.flush()
     return sent
 
 

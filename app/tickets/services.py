@@ -247,7 +247,7 @@ def _capacity_refused(taken: int) -> TicketRuleError:
 
 
 def create_ticket_type(event: Event, details: TicketDetails) -> TicketType:
-    """Add a ticket type at the end of the event's list. Commits."""
+    """Add a ticket type at the end of the event's list."""
     _check(details)
     last = db.session.scalar(
         select(func.max(TicketType.position)).where(TicketType.event_id == event.id))
@@ -256,7 +256,7 @@ def create_ticket_type(event: Event, details: TicketDetails) -> TicketType:
     _apply(ticket_type, details)
     ticket_type.capacity = details.capacity
     db.session.add(ticket_type)
-    db.session.commit()
+    db.session.flush()
     return ticket_type
 
 
@@ -271,12 +271,12 @@ def _set_capacity(row, capacity: int | None) -> None:
 def update_ticket_type(ticket_type: TicketType, details: TicketDetails) -> None:
     """Save the organiser's changes, or refuse and change nothing. The capacity is set by one
     conditional UPDATE, so a seat taken at the same moment cannot slip under it. People who
-    already registered keep the price they paid. Commits."""
+    already registered keep the price they paid."""
     _check(details)
     _set_capacity(ticket_type, details.capacity)
     raised = _raises(ticket_type.capacity, details.capacity)
     _apply(ticket_type, details)
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(ticket_type)
     if raised:
         _offer_new_seats(ticket_type.event)
@@ -307,7 +307,7 @@ def _apply(ticket_type: TicketType, details: TicketDetails) -> None:
 
 def move(ticket_type: TicketType, direction: str) -> bool:
     """Swap the ticket type with its neighbour ("up" or "down"); positions are renumbered
-    0, 1, 2 ... on the way. False when it is already first or last. Commits."""
+    0, 1, 2 ... on the way. False when it is already first or last."""
     if direction not in ("up", "down"):
         raise TicketRuleError(_l("Move a ticket up or down."))
     siblings = ticket_types_for(ticket_type.event)
@@ -318,7 +318,7 @@ def move(ticket_type: TicketType, direction: str) -> bool:
     siblings[index], siblings[other] = siblings[other], siblings[index]
     for position, sibling in enumerate(siblings):
         sibling.position = position
-    db.session.commit()
+    db.session.flush()
     return True
 
 
@@ -337,24 +337,24 @@ def in_use(ticket_type: TicketType) -> bool:
 
 def delete_ticket_type(ticket_type: TicketType) -> None:
     """Delete a ticket type nobody has used; otherwise refuse (end its sales instead, see
-    end_sales). Commits."""
+    end_sales)."""
     if in_use(ticket_type):
         raise TicketRuleError(_l(
             "People have registered with this ticket, so it cannot be deleted: their "
             "registrations, receipts and badges refer to it. End its sales instead; it then "
             "disappears from the registration page and everyone keeps their seat."))
     db.session.delete(ticket_type)
-    db.session.commit()
+    db.session.flush()
 
 
 def end_sales(ticket_type: TicketType, now: datetime | None = None) -> None:
-    """Stop selling the ticket type now (unless its sales already ended). Commits."""
+    """Stop selling the ticket type now (unless its sales already ended)."""
     now = now or utcnow()
     if ticket_type.sales_end is None or ticket_type.sales_end > now:
         ticket_type.sales_end = now
         if ticket_type.sales_start is not None and ticket_type.sales_start >= now:
             ticket_type.sales_start = None
-    db.session.commit()
+    db.session.flush()
 
 
 # --- the event's registration settings -------------------------------------------------------
@@ -376,7 +376,7 @@ class RegistrationSettings:
 
 def update_settings(event: Event, settings: RegistrationSettings) -> None:
     """Save the event's registration settings, or refuse and change nothing. Like a ticket
-    type's, the overall capacity is set by one conditional UPDATE. Commits."""
+    type's, the overall capacity is set by one conditional UPDATE."""
     if settings.capacity is not None and settings.capacity < 0:
         raise TicketRuleError(_l("The number of seats cannot be negative."), "capacity")
     if not 0 <= settings.invoice_due_days <= 365:
@@ -393,7 +393,7 @@ def update_settings(event: Event, settings: RegistrationSettings) -> None:
     event.seller_vat_number = settings.seller_vat_number.strip().upper().replace(" ", "")
     event.seller_address = settings.seller_address.strip()
     event.seller_bankgiro = settings.seller_bankgiro.strip()
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(event)
     if raised:
         _offer_new_seats(event)

@@ -167,7 +167,7 @@ def _live_entry(event_id: int, email: str) -> WaitingListEntry | None:
 def join(event: Event, ticket_type: TicketType, name: str, email: str,
          language: str) -> WaitingListEntry:
     """Put someone at the end of the line for a sold-out ticket type and send them their
-    place and private link. Commits; on refusal nothing is stored."""
+    place and private link; on refusal nothing is stored."""
     email = email.strip().lower()
     if not event.registration_open or ticket_type.event_id != event.id:
         raise WaitingListError(_l("Registration for this event is closed."))
@@ -197,19 +197,19 @@ def join(event: Event, ticket_type: TicketType, name: str, email: str,
             _l("%(email)s is already on the waiting list for this event.", email=email),
             existing) from error
     queue_joined(entry)
-    db.session.commit()
+    db.session.flush()
     return entry
 
 
 def withdraw(entry: WaitingListEntry, now: datetime | None = None) -> bool:
     """Take someone off the list (they asked, or the organiser did). A seat their open offer
-    held passes to the next person. False if they were no longer on it. Commits."""
+    held passes to the next person. False if they were no longer on it."""
     now = now or utcnow()
     held = _set_status(entry, "offered", "withdrawn")
     if held:
         release_seat(entry.event_id, entry.ticket_type_id)
     changed = held or _set_status(entry, "waiting", "withdrawn")
-    db.session.commit()
+    db.session.flush()
     db.session.refresh(entry)
     return changed
 
@@ -348,7 +348,7 @@ def expire_offers(now: datetime | None = None, event_id: int | None = None) -> i
 def offer_free_seats(event: Event, now: datetime | None = None) -> int:
     """After the organiser raised a capacity: offer every seat that is free now to the people
     waiting, first come first, each seat taken by the same conditional UPDATEs as a sale.
-    Returns how many offers were made. Commits."""
+    Returns how many offers were made."""
     now = now or utcnow()
     expire_offers(now, event_id=event.id)
     ticket_type_ids = [t.id for t in tickets.ticket_types_for(event)]
@@ -374,7 +374,7 @@ def offer_free_seats(event: Event, now: datetime | None = None) -> int:
     offered = 0
     while _offer_first(ticket_type_ids, now, take=take_a_seat, undo=undo) is not None:
         offered += 1
-    db.session.commit()
+    db.session.flush()
     return offered
 
 

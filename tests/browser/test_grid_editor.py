@@ -4,10 +4,9 @@ from datetime import UTC, datetime
 
 from playwright.sync_api import expect
 
-from app.events.models import Event
-from app.notices.services import publish
 from app.programme.models import ProgrammeItem
 from tests.browser.conftest import assert_accessible
+from tests.factories import publish_programme
 
 SLUG = "varkonferensen-2027"
 
@@ -43,7 +42,7 @@ def test_organiser_moves_items_with_the_keyboard_and_the_mouse(
     assert item.starts_at == datetime(2027, 3, 18, 9, 30, tzinfo=UTC)
     assert item.ends_at == datetime(2027, 3, 18, 10, 15, tzinfo=UTC)
     assert mailbox.messages == [], "a move is told when the programme is published"
-    publish(db.session.get(Event, conference["event"].id), None)
+    publish_programme(conference["event"])
     notices = mailbox.wait_for(2)
     assert {m["To"] for m in notices} == {"alva@example.org", "sara@talare.example"}
     notice = next(m for m in notices if m["To"] == "alva@example.org")

@@ -61,6 +61,7 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
 
     # After the event the attendee is asked for feedback and answers from the link in the email.
     assert request_feedback(conference["event"]) == 1
+    db.session.commit()
     request = mailbox.wait_for(2)[1]
     page.goto(mailbox.link(request, "/feedback"))
     assert_accessible(page)

@@ -2,6 +2,7 @@
 retried with growing pauses, given up on after many attempts, and shown to organisers."""
 
 import io
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
@@ -357,3 +358,19 @@ def test_dev_mailbox_is_off_when_disabled(app, client, dev_folder):
     finally:
         app.config["DEV_MAIL_VIEW"] = True
     assert client.get("/dev/mail").status_code == 200
+
+
+def test_a_savepoint_does_not_send_mail_that_is_not_committed(app, db, mailbox):
+    """Releasing a savepoint (as the invoice number series does) is not a commit: a message
+    queued before it is sent only when the whole transaction commits, never if it rolls back."""
+    outbox.queue_email(to="sparad@example.org", subject="Hej", body="Text", kind="test")
+    with db.session.begin_nested():
+        outbox.queue_email(to="inuti@example.org", subject="Hej", body="Text", kind="test")
+    db.session.rollback()
+    time.sleep(0.3)
+    assert mailbox.messages == []
+    outbox.queue_email(to="sparad@example.org", subject="Hej", body="Text", kind="test")
+    with db.session.begin_nested():
+        pass
+    db.session.commit()
+    assert [m["To"] for m in mailbox.wait_for(1)] == ["sparad@example.org"]

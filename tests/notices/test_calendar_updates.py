@@ -36,6 +36,7 @@ def cancel(db, item_id):
 
 def publish(db, conference):
     version = notices.publish(db.session.get(Event, conference["event"].id), None)
+    db.session.commit()
     assert version is not None
     return version
 

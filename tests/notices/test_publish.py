@@ -69,7 +69,10 @@ def cancel(db, item_id):
 
 
 def publish(db, conference, message=""):
-    return notices.publish(db.session.get(Event, conference["event"].id), None, message)
+    """The organiser's Publish button: one request, one commit."""
+    version = notices.publish(db.session.get(Event, conference["event"].id), None, message)
+    db.session.commit()
+    return version
 
 
 def by_recipient(messages):

@@ -342,6 +342,7 @@ def test_a_late_payment_for_a_seat_that_is_gone_is_refunded_and_explained(
         conference["event"], "Snabb", "snabb@example.org", "sv",
         [(paid_ticket, registration.Attendee(name="Snabb", email="snabb@example.org"))],
         payment_method="invoice", billing=registration.Billing(name="Region", address="Gata 1"))
+    db.session.commit()
     mailbox.wait_for(1)
     mailbox.clear()
 

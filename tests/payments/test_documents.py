@@ -246,6 +246,7 @@ def test_free_orders_get_no_document(client, conference, db, mailbox):
         conference["event"], "Eva Chef", "eva@example.org", "sv",
         [(conference["ticket"], services.Attendee("A", "a@example.org")),
          (conference["ticket"], services.Attendee("B", "b@example.org"))])
+    db.session.commit()
     assert documents.attachments_for(order) == []
     [to_buyer] = [m for m in mailbox.wait_for(3) if m["To"] == "eva@example.org"]
     assert list(to_buyer.iter_attachments()) == []

@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 
 from app.events.models import Event, Room
 from app.notices.models import Notice
-from app.notices.services import publish
 from app.programme.models import ProgrammeItem
 from app.programme.services import ItemPlacement, create_item
 from app.registration.personal import star
 from tests.conftest import login
-from tests.factories import DAY, register
+from tests.factories import DAY, publish_programme, register
 
 SLUG = "varkonferensen-2027"
 
@@ -146,7 +145,7 @@ def test_a_move_is_stored_and_told_on_publish(organiser, conference, db, mailbox
                                                            conference["side"].id)
     assert item.title == "Peer support i vården" and item.kind == "talk"
     assert mailbox.messages == []
-    publish(db.session.get(Event, conference["event"].id), None)
+    publish_programme(conference["event"])
     recipients = {m["To"] for m in mailbox.wait_for(2)}
     assert recipients == {"alva@example.org", "sara@talare.example"}
     notice = next(m for m in mailbox.messages if m["To"] == "alva@example.org")

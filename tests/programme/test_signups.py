@@ -43,6 +43,7 @@ def add_workshop(event, title="Workshop om återhämtning", start=time(14, 0), e
 def publish(event):
     """Attendees sign up for what the published programme shows."""
     notices.publish(_db.session.get(Event, event.id), None)
+    _db.session.commit()
 
 
 @pytest.fixture
@@ -463,6 +464,7 @@ def test_a_moved_workshop_is_told_to_those_who_signed_up_once_each(
     # Alva signed up but took it out of her own programme; Bo signed up and keeps the star;
     # Cleo neither.
     unstar(db.session.get(Registration, alva.id), db.session.get(ProgrammeItem, workshop.id))
+    db.session.commit()
     assert not starred(db, alva, workshop) and starred(db, bo, workshop)
     mailbox.clear()
 
@@ -525,9 +527,11 @@ def test_ten_people_at_once_get_exactly_the_last_seats(app, conference, workshop
 
 def test_one_person_pressing_sign_up_many_times_at_once_gets_one_seat(
         app, conference, workshop, alva, db):
+    alva_id, workshop_id = alva.id, workshop.id
+
     def work(_i):
-        return signups.sign_up(_db.session.get(Registration, alva.id),
-                               _db.session.get(ProgrammeItem, workshop.id))
+        return signups.sign_up(_db.session.get(Registration, alva_id),
+                               _db.session.get(ProgrammeItem, workshop_id))
 
     outcomes = run_at_once(app, 6, work)
     assert sorted(result for _i, result in outcomes) == [False] * 5 + [True]

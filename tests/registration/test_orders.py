@@ -103,6 +103,7 @@ def test_event_capacity_limits_all_ticket_types_together(conference, db, app):
                          [(paid, services.Attendee(name="B", email="b@example.org"))],
                          payment_method="invoice",
                          billing=services.Billing(name="Region", address="Box 1, Örebro"))
+    db.session.commit()
     with pytest.raises(services.SoldOut):
         services.place_order(event, "C", "c@example.org", "sv",
                              [(free, services.Attendee(name="C", email="c@example.org"))])

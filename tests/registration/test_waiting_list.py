@@ -371,6 +371,7 @@ def test_a_card_order_from_an_offer_that_is_not_paid_moves_on_to_the_next_person
         [(db.session.get(TicketType, paid.id),
           services.Attendee(name="Bo Ek", email="bo@example.org"))],
         payment_method="card", offer=waitlist.open_offer(bo.token))
+    db.session.commit()
     assert bos_order.status == "pending"
     assert entry_of(db, "bo@example.org").status == "accepted"
     assert seats_taken(db, paid) == 1

@@ -6,6 +6,7 @@ import pytest
 
 from app.db_types import utcnow
 from app.events.models import Event
+from app.extensions import db as _db
 from app.programme.services import ItemPlacement, create_item
 from app.speakers.models import SpeakerSlot
 from app.speakers.services import add_speaker, assign, remind_unanswered
@@ -150,6 +151,13 @@ def test_speaker_list_costs_the_same_queries_for_2_and_10_speakers(app, client, 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 
 
+def remind(event, now, **options):
+    """The daily sweep: one unit of work."""
+    sent = remind_unanswered(event, now, **options)
+    _db.session.commit()
+    return sent
+
+
 def invited(slot, days_ago, now=NOW):
     slot.invited_at = now - timedelta(days=days_ago)
 
@@ -183,7 +191,7 @@ def reminder_setup(conference, db, now=NOW):
 
 def test_reminders_go_once_per_speaker_listing_every_unanswered_slot(conference, db, mailbox):
     people = reminder_setup(conference, db)
-    assert remind_unanswered(None, NOW) == 2
+    assert remind(None, NOW) == 2
     messages = mailbox.wait_for(2)
     assert sorted(m["To"] for m in messages) == ["anne@speaker.example", "sara@talare.example"]
 
@@ -211,18 +219,18 @@ def test_reminders_go_once_per_speaker_listing_every_unanswered_slot(conference,
     # Not twice, even later: Johan's invitation is now old enough, and only he is reminded.
     later = NOW + timedelta(days=4)
     mailbox.clear()
-    assert remind_unanswered(None, later) == 1
+    assert remind(None, later) == 1
     [only] = mailbox.wait_for(1)
     assert only["To"] == "johan@talare.example"
-    assert remind_unanswered(None, later) == 0
+    assert remind(None, later) == 0
     assert len(mailbox.messages) == 1
 
 
 def test_reminder_days_come_from_the_setting_or_the_caller(app, conference, db, mailbox):
     reminder_setup(conference, db)
     assert app.config["SPEAKER_REMINDER_DAYS"] == 5
-    assert remind_unanswered(None, NOW, after_days=30) == 0
-    assert remind_unanswered(conference["event"], NOW, after_days=1) == 3  # Johan too
+    assert remind(None, NOW, after_days=30) == 0
+    assert remind(conference["event"], NOW, after_days=1) == 3  # Johan too
 
 
 def test_reminders_for_one_event_leave_other_events_alone(conference, db, mailbox):
@@ -231,7 +239,7 @@ def test_reminders_for_one_event_leave_other_events_alone(conference, db, mailbo
     [stranger_slot] = other["speaker"].slots
     invited(stranger_slot, 20)
     db.session.commit()
-    assert remind_unanswered(other["event"], NOW) == 1
+    assert remind(other["event"], NOW) == 1
     [message] = mailbox.wait_for(1)
     assert "Höstkonferensen" in message["Subject"]
     db.session.refresh(stranger_slot)
@@ -247,11 +255,11 @@ def test_no_reminder_for_cancelled_or_past_items_or_speakers_without_email(
     invited(sara_slot, 9)
     conference["talk"].cancelled = True
     db.session.commit()
-    assert remind_unanswered(None, NOW) == 0
+    assert remind(None, NOW) == 0
     conference["talk"].cancelled = False
     db.session.commit()
     after_the_event = datetime(2027, 4, 1, tzinfo=UTC)
-    assert remind_unanswered(None, after_the_event) == 0
+    assert remind(None, after_the_event) == 0
     assert mailbox.messages == []
 
 
