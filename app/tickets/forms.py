@@ -26,9 +26,8 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from app.registration.tickets import TicketRuleError, parse_price
 from app.validators import valid_email
-
-from .tickets import TicketRuleError, parse_price
 
 # What a datetime-local input sends (the first is what the form renders).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
