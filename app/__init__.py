@@ -1,6 +1,7 @@
 """Samla: conference and course management for organisations like NSPH."""
 
 import secrets
+from importlib import import_module
 from pathlib import Path
 
 from flask import Flask
@@ -10,25 +11,31 @@ from config import BASE_DIR, Config
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
-BLUEPRINTS = (
-    "app.accounts.views",
-    "app.events.views",
-    "app.programme.views",
+# One package per area. Its views module holds the area's blueprints, named after it: `bp` for
+# the pages anyone may reach by address, and `organiser` for the organiser's pages of one event,
+# nested in app.events.manage under /manage/e/<slug> (endpoints manage.<area>.<view>).
+AREAS = (
+    "accounts",
+    "events",
+    "programme",
+    "speakers",
+    "tickets",
+    "registration",
+    "waitlist",
+    "payments",
+    "badges",
+    "checkin",
+    "feedback",
+    "notices",
+    "mail",
+)
+# Further view modules that add routes to their area's blueprints.
+MORE_VIEWS = (
     "app.programme.export_views",
     "app.programme.grid_views",
     "app.programme.signup_views",
-    "app.speakers.views",
-    "app.registration.views",
-    "app.registration.ticket_views",
     "app.registration.question_views",
-    "app.registration.waitlist_views",
     "app.payments.organiser_views",
-    "app.payments.views",
-    "app.badges.views",
-    "app.checkin.views",
-    "app.feedback.views",
-    "app.mail.views",
-    "app.notices.views",
 )
 
 
@@ -64,13 +71,10 @@ def create_app(config: type | dict | None = None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
 
-    from importlib import import_module
-
     from .security import install_converters
 
     install_converters(app)
-    for name in BLUEPRINTS:
-        app.register_blueprint(import_module(name).bp)
+    register_blueprints(app)
 
     from . import cli, database, errors, models, security  # noqa: F401 (models: one metadata)
     from .mail import outbox
@@ -85,6 +89,18 @@ def create_app(config: type | dict | None = None, **overrides) -> Flask:
 
         celery_init_app(app)
     return app
+
+
+def register_blueprints(app: Flask) -> None:
+    """Each area's public blueprint, then manage with every area's organiser blueprint in it
+    (they nest themselves when their views module is imported)."""
+    for name in MORE_VIEWS:
+        import_module(name)
+    for area in AREAS:
+        views = import_module(f"app.{area}.views")
+        if hasattr(views, "bp"):
+            app.register_blueprint(views.bp)
+    app.register_blueprint(import_module("app.events.manage").bp)
 
 
 def _ensure_secret_key(app: Flask) -> None:

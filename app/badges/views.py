@@ -2,8 +2,7 @@ from flask import Blueprint, Response, abort, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.access import organiser_required
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event, organiser_pages
 from app.extensions import db, limiter
 from app.registration.models import Registration
 from app.registration.views import registration_or_404
@@ -11,6 +10,7 @@ from app.registration.views import registration_or_404
 from .services import badge_pdf
 
 bp = Blueprint("badges", __name__)
+organiser = organiser_pages("badges", __name__)
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -30,10 +30,9 @@ def attendee_badge(token):
     return _pdf(badge_pdf([registration]), "namnbricka.pdf")
 
 
-@bp.route("/manage/e/<slug>/badges.pdf")
-@organiser_required
-def event_badges(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/badges.pdf")
+def event_badges():
+    event = current_event()
     registrations = db.session.scalars(
         select(Registration)
         .where(Registration.event_id == event.id, Registration.status == "confirmed")

@@ -8,22 +8,17 @@ from app.extensions import db
 
 from . import services
 from .forms import EventForm, RoomForm
+from .manage import current_event, organiser_pages
 from .models import Event, Room
 
 bp = Blueprint("events", __name__)
+organiser = organiser_pages("events", __name__)
 
 
 def event_or_404(slug: str) -> Event:
     """Published events for everyone; organisers also see their drafts."""
     organiser = current_user.is_authenticated and current_user.is_organiser
     event = services.get_by_slug(slug, published_only=not organiser)
-    if event is None:
-        abort(404)
-    return event
-
-
-def managed_event_or_404(slug: str) -> Event:
-    event = services.get_by_slug(slug)
     if event is None:
         abort(404)
     return event
@@ -72,20 +67,19 @@ def create():
         db.session.add(event)
         db.session.commit()
         flash(_("The event was created. Add rooms, programme items and tickets."), "success")
-        return redirect(url_for("events.manage", slug=event.slug))
+        return redirect(url_for("manage.events.manage", slug=event.slug))
     return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
 
 
-@bp.route("/manage/e/<slug>/edit", methods=["GET", "POST"])
-@organiser_required
-def edit(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/edit", methods=["GET", "POST"])
+def edit():
+    event = current_event()
     form = EventForm(obj=event)
     if form.validate_on_submit():
         form.populate_obj(event)
         db.session.commit()
         flash(_("The event was saved."), "success")
-        return redirect(url_for("events.manage", slug=event.slug))
+        return redirect(url_for("manage.events.manage"))
     return render_template("events/form.html", form=form, event=event), 400 if form.errors else 200
 
 
@@ -111,16 +105,14 @@ def _render_manage(event: Event, room_form: RoomForm | None = None, status: int 
     return page, status
 
 
-@bp.route("/manage/e/<slug>/")
-@organiser_required
-def manage(slug):
-    return _render_manage(managed_event_or_404(slug))
+@organiser.route("/")
+def manage():
+    return _render_manage(current_event())
 
 
-@bp.route("/manage/e/<slug>/rooms", methods=["POST"])
-@organiser_required
-def add_room(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/rooms", methods=["POST"])
+def add_room():
+    event = current_event()
     form = RoomForm()
     if not form.validate_on_submit():
         return _render_manage(event, form, 400)
@@ -129,4 +121,4 @@ def add_room(slug):
     db.session.add(room)
     db.session.commit()
     flash(_("The room %(name)s was added.", name=room.name), "success")
-    return redirect(url_for("events.manage", slug=slug) + "#rooms")
+    return redirect(url_for("manage.events.manage") + "#rooms")

@@ -1,14 +1,14 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from app.accounts.access import organiser_required
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event, organiser_pages
 from app.registration.views import registration_or_404
 
 from . import services
 from .forms import FeedbackForm, RequestFeedbackForm
 
 bp = Blueprint("feedback", __name__)
+organiser = organiser_pages("feedback", __name__)
 
 
 @bp.route("/r/<token>/feedback", methods=["GET", "POST"])
@@ -33,15 +33,14 @@ def give(token):
     )
 
 
-@bp.route("/manage/e/<slug>/feedback", methods=["GET", "POST"])
-@organiser_required
-def results(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/feedback", methods=["GET", "POST"])
+def results():
+    event = current_event()
     form = RequestFeedbackForm()
     if form.validate_on_submit():
         sent = services.request_feedback(event, checked_in_only=form.checked_in_only.data)
         flash(_("Feedback requests sent: %(count)d.", count=sent), "success")
-        return redirect(url_for("feedback.results", slug=slug))
+        return redirect(url_for("manage.feedback.results"))
     return render_template(
         "feedback/results.html", event=event, form=form, results=services.results(event)
     )

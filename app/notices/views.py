@@ -1,7 +1,7 @@
 """The organiser previews the draft's changes and publishes them as a new programme version,
 which is what the public programme shows from then on."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -9,12 +9,11 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.accounts.access import organiser_required
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event, organiser_pages
 
 from . import services
 
-bp = Blueprint("notices", __name__)
+organiser = organiser_pages("notices", __name__)
 
 
 class PublishForm(FlaskForm):
@@ -23,10 +22,9 @@ class PublishForm(FlaskForm):
     )
 
 
-@bp.route("/manage/e/<slug>/publish", methods=["GET", "POST"])
-@organiser_required
-def publish(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/publish", methods=["GET", "POST"])
+def publish():
+    event = current_event()
     form = PublishForm()
     if form.validate_on_submit():
         version = services.publish(event, current_user, form.message.data or "")
@@ -39,7 +37,7 @@ def publish(slug):
             queued = len(_emails(version))
             flash(_("Version %(number)d published; %(count)d notices queued.",
                     number=version.number, count=queued), "success")
-        return redirect(url_for("events.manage", slug=slug) + "#notices")
+        return redirect(url_for("manage.events.manage") + "#notices")
     return render_template(
         "notices/publish.html", event=event, form=form,
         preview=services.preview(event, form.message.data or ""),

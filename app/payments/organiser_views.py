@@ -1,7 +1,6 @@
 """Receipts and invoices to download, and the organiser's view of orders and invoices."""
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -15,18 +14,14 @@ from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
-from app.accounts.access import organiser_required
 from app.errors import render_error
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event
 from app.extensions import limiter
 from app.orders.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
 from app.orders.services import order_by_token
 
 from . import documents, invoicing
-
-bp = Blueprint("orders", __name__)
-
-REFUND_RULE = "/manage/e/<slug>/orders/<int:order_id>/refund"
+from .views import bp, organiser
 
 
 class MarkPaidForm(FlaskForm):
@@ -35,7 +30,7 @@ class MarkPaidForm(FlaskForm):
     back = HiddenField()
 
 
-@bp.context_processor
+@organiser.context_processor
 def labels():
     return {
         "status_labels": invoicing.STATUS_LABELS,
@@ -89,18 +84,17 @@ def invoice_pdf(token):
 
 # --- the organiser -----------------------------------------------------------------------------
 
-def _managed_order(slug: str, order_id: int):
-    event = managed_event_or_404(slug)
+def _managed_order(order_id: int):
+    event = current_event()
     order = invoicing.order_in_event(event, order_id)
     if order is None:
         abort(404)
     return event, order
 
 
-@bp.route("/manage/e/<slug>/orders")
-@organiser_required
-def index(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/orders")
+def orders():
+    event = current_event()
     status = request.args.get("status", "")
     payment_status = request.args.get("payment_status", "")
     q = request.args.get("q", "")[:200]
@@ -114,14 +108,6 @@ def index(slug):
         pages=pages, status=status, payment_status=payment_status, q=q,
         statuses=ORDER_STATUSES, payment_statuses=PAYMENT_STATUSES,
     )
-
-
-def _refund_endpoint() -> str | None:
-    """The refund route, once app.payments.views has registered it."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.rule == REFUND_RULE and "POST" in (rule.methods or ()):
-            return rule.endpoint
-    return None
 
 
 def _refundable(order: Order) -> int:
@@ -144,40 +130,34 @@ def _refund_form(order: Order):
     return form.for_order(order) if hasattr(form, "for_order") else form
 
 
-@bp.route("/manage/e/<slug>/orders/<int:order_id>")
-@organiser_required
-def detail(slug, order_id):
-    event, order = _managed_order(slug, order_id)
-    refund_endpoint = _refund_endpoint()
+@organiser.route("/orders/<int:order_id>")
+def order_detail(order_id):
+    event, order = _managed_order(order_id)
     return render_template(
         "payments/order_detail.html", event=event, order=order,
         order_lines=invoicing.lines(order), refunds=invoicing.refunds_of(order),
         has_invoice=invoicing.has_invoice(order), has_receipt=invoicing.has_receipt(order),
         due_date=invoicing.due_date(order), invoice_date=invoicing.invoice_date(order),
         overdue=invoicing.is_overdue(order), mark_paid_form=MarkPaidForm(formdata=None),
-        refund_form=_refund_form(order) if refund_endpoint else None,
-        refund_endpoint=refund_endpoint, refundable=_refundable(order),
+        refund_form=_refund_form(order), refundable=_refundable(order),
     )
 
 
-@bp.route("/manage/e/<slug>/orders/<int:order_id>/receipt.pdf")
-@organiser_required
-def manage_receipt_pdf(slug, order_id):
-    _event, order = _managed_order(slug, order_id)
+@organiser.route("/orders/<int:order_id>/receipt.pdf")
+def order_receipt_pdf(order_id):
+    _event, order = _managed_order(order_id)
     return _receipt(order)
 
 
-@bp.route("/manage/e/<slug>/orders/<int:order_id>/invoice.pdf")
-@organiser_required
-def manage_invoice_pdf(slug, order_id):
-    _event, order = _managed_order(slug, order_id)
+@organiser.route("/orders/<int:order_id>/invoice.pdf")
+def order_invoice_pdf(order_id):
+    _event, order = _managed_order(order_id)
     return _invoice(order)
 
 
-@bp.route("/manage/e/<slug>/orders/<int:order_id>/mark-paid", methods=["POST"])
-@organiser_required
-def mark_paid(slug, order_id):
-    event, order = _managed_order(slug, order_id)
+@organiser.route("/orders/<int:order_id>/mark-paid", methods=["POST"])
+def mark_paid(order_id):
+    event, order = _managed_order(order_id)
     form = MarkPaidForm()
     if not form.validate_on_submit():
         abort(400)
@@ -191,14 +171,13 @@ def mark_paid(slug, order_id):
         flash(_("Invoice %(number)s was already marked paid.", number=order.invoice_number),
               "info")
     if form.back.data == "invoices":
-        return redirect(url_for("orders.invoices", slug=event.slug), 303)
-    return redirect(url_for("orders.detail", slug=event.slug, order_id=order.id), 303)
+        return redirect(url_for("manage.payments.invoices"), 303)
+    return redirect(url_for("manage.payments.order_detail", order_id=order.id), 303)
 
 
-@bp.route("/manage/e/<slug>/invoices")
-@organiser_required
-def invoices(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/invoices")
+def invoices():
+    event = current_event()
     orders = invoicing.invoice_orders(event)
     unpaid = [o for o in orders if o.payment_status == "to_invoice"]
     settled = [o for o in orders if o.payment_status != "to_invoice"]
@@ -217,10 +196,9 @@ def invoices(slug):
     )
 
 
-@bp.route("/manage/e/<slug>/invoices.csv")
-@organiser_required
-def invoices_csv(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/invoices.csv")
+def invoices_csv():
+    event = current_event()
     return Response(
         invoicing.invoices_csv(event), content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{event.slug}-invoices.csv"',

@@ -1,5 +1,6 @@
 """Card payment: the way to Stripe's payment page, Stripe's webhook, and the organiser's
-refund."""
+refund. The payments area's blueprints live here; organiser_views adds the orders and
+invoices pages to them."""
 
 import logging
 
@@ -18,9 +19,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.access import organiser_required
 from app.errors import render_error
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event, organiser_pages
 from app.extensions import csrf, db, limiter
 from app.i18n import fmt_money
 from app.orders.models import Order
@@ -31,6 +31,7 @@ from .forms import RefundForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
+organiser = organiser_pages("payments", __name__)
 
 
 @bp.route("/o/<token>/pay", methods=["GET", "POST"])
@@ -74,8 +75,8 @@ def webhook():
     return {"received": True, "outcome": outcome}, 200
 
 
-def _managed_order(slug: str, order_id: int):
-    event = managed_event_or_404(slug)
+def _managed_order(order_id: int):
+    event = current_event()
     order = db.session.scalar(select(Order).where(Order.id == order_id,
                                                   Order.event_id == event.id))
     if order is None:
@@ -84,16 +85,13 @@ def _managed_order(slug: str, order_id: int):
 
 
 def _order_page(event, order):
-    if "orders.detail" in current_app.view_functions:
-        return url_for("orders.detail", slug=event.slug, order_id=order.id)
-    return url_for("payments.refund", slug=event.slug, order_id=order.id)
+    return url_for("manage.payments.order_detail", order_id=order.id)
 
 
-@bp.route("/manage/e/<slug>/orders/<int:order_id>/refund", methods=["GET", "POST"])
-@organiser_required
-def refund(slug, order_id):
+@organiser.route("/orders/<int:order_id>/refund", methods=["GET", "POST"])
+def refund(order_id):
     """The organiser pays back part or all of an order."""
-    event, order = _managed_order(slug, order_id)
+    event, order = _managed_order(order_id)
     form = RefundForm().for_order(order)
     status = 200
     if form.is_submitted():

@@ -3,18 +3,17 @@ and the CSV import, the other way round."""
 
 import json
 
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Response, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from app.accounts.access import organiser_required
-from app.events.views import event_or_404, managed_event_or_404
+from app.events.manage import current_event
+from app.events.views import event_or_404
 from app.extensions import db
 
 from . import exports, importing
 from .forms import ImportForm
-
-bp = Blueprint("programme_export", __name__)
+from .views import bp, organiser
 
 
 def _download(data: bytes, content_type: str, filename: str, disposition: str = "attachment"):
@@ -44,22 +43,20 @@ def schedule_json(slug):
     )
 
 
-@bp.route("/manage/e/<slug>/programme.csv")
-@organiser_required
-def programme_csv(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/programme.csv")
+def programme_csv():
+    event = current_event()
     return _download(
         exports.programme_csv(event), "text/csv; charset=utf-8",
         _filename(event.slug, "-programme.csv"),
     )
 
 
-@bp.route("/manage/e/<slug>/programme/import", methods=["GET", "POST"])
-@organiser_required
-def programme_import(slug):
+@organiser.route("/programme/import", methods=["GET", "POST"])
+def programme_import():
     """Upload, preview, then upload the same file again with the box ticked to store it: the file
     is never kept on the server, and what is stored is exactly what was previewed."""
-    event = managed_event_or_404(slug)
+    event = current_event()
     form = ImportForm()
     if not form.validate_on_submit():
         return _import_page(event, form, None, 400 if form.is_submitted() else 200)
@@ -80,7 +77,7 @@ def programme_import(slug):
     db.session.commit()
     flash(_("%(count)d programme items were imported; %(skipped)d already in the programme "
             "were skipped.", count=len(created), skipped=len(plan.skipped)), "success")
-    return redirect(url_for("events.manage", slug=event.slug) + "#programme")
+    return redirect(url_for("manage.events.manage") + "#programme")
 
 
 def _import_page(event, form, plan, status):

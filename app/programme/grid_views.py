@@ -3,21 +3,19 @@
 import re
 from datetime import date, time
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import abort, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.accounts.access import organiser_required
+from app.events.manage import current_event
 from app.events.models import Room
 from app.events.services import local_day
-from app.events.views import managed_event_or_404
 from app.extensions import db
 from app.i18n import fmt_date, fmt_time, local
 from app.notices.services import publication_status
 
 from . import services
 from .models import ProgrammeItem
-
-bp = Blueprint("programme_grid", __name__)
+from .views import organiser
 
 DAY_START, DAY_END = 8 * 60, 18 * 60  # the grid shows at least 08:00-18:00
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -59,10 +57,9 @@ def conflict_text(event, conflict) -> str:
              speaker=conflict.speaker.name, title=other.title, start=start, end=end)
 
 
-@bp.route("/manage/e/<slug>/grid")
-@organiser_required
-def grid(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/grid")
+def grid():
+    event = current_event()
     day = _chosen_day(event)
     everything = services.items_for(event, include_cancelled=True)
     items = [item for item in everything if not item.cancelled]
@@ -142,10 +139,9 @@ def _placement_json(event, item):
     }
 
 
-@bp.route("/manage/e/<slug>/items/<int:item_id>/move", methods=["POST"])
-@organiser_required
-def move(slug, item_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/items/<int:item_id>/move", methods=["POST"])
+def move(item_id):
+    event = current_event()
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.event_id != event.id:
         return {"message": _("There is no such programme item.")}, 404
@@ -177,4 +173,4 @@ def move(slug, item_id):
     else:
         message = _("“%(title)s” was not changed.", title=item.title)
     return {"moved": moved, "item": result, "message": message,
-            "edit_url": url_for("programme.edit", slug=slug, item_id=item.id)}
+            "edit_url": url_for("manage.programme.edit", item_id=item.id)}

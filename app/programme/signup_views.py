@@ -5,7 +5,6 @@ import csv
 import io
 
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -19,16 +18,14 @@ from flask import (
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
-from app.accounts.access import organiser_required
 from app.errors import render_error
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event
 from app.extensions import db, limiter
 from app.i18n import local
 
 from . import signups
 from .models import ProgrammeItem
-
-bp = Blueprint("signups", __name__)
+from .views import bp, organiser
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,7 +69,7 @@ def _registration_or_404(token: str):
 
 @bp.route("/r/<token>/signups/<int:item_id>", methods=["POST"])
 @limiter.limit(lambda: current_app.config.get("RATELIMIT_MANAGE", "60 per minute"))
-def change(token, item_id):
+def change_signup(token, item_id):
     registration = _registration_or_404(token)
     item = db.session.get(ProgrammeItem, item_id)
     if item is None or item.event_id != registration.event_id:
@@ -110,10 +107,9 @@ def _item_or_404(event, item_id) -> ProgrammeItem:
     return item
 
 
-@bp.route("/manage/e/<slug>/items/<int:item_id>/signups")
-@organiser_required
-def item_signups(slug, item_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/items/<int:item_id>/signups")
+def item_signups(item_id):
+    event = current_event()
     item = _item_or_404(event, item_id)
     return render_template(
         "programme/signups.html", event=event, item=item, signups=signups.signups_of(item),
@@ -125,11 +121,10 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-@bp.route("/manage/e/<slug>/items/<int:item_id>/signups.csv")
-@organiser_required
-def item_signups_csv(slug, item_id):
+@organiser.route("/items/<int:item_id>/signups.csv")
+def item_signups_csv(item_id):
     """Comma-separated, UTF-8 with a byte order mark so Excel reads å, ä, ö."""
-    event = managed_event_or_404(slug)
+    event = current_event()
     item = _item_or_404(event, item_id)
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)

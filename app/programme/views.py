@@ -1,3 +1,6 @@
+"""The programme pages: the public programme and the organiser's item form. The area's two
+blueprints live here; export_views, grid_views and signup_views add their routes to them."""
+
 from datetime import date
 
 from flask import (
@@ -11,9 +14,9 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from app.accounts.access import organiser_required
+from app.events.manage import current_event, organiser_pages
 from app.events.services import local_day
-from app.events.views import event_or_404, managed_event_or_404
+from app.events.views import event_or_404
 from app.extensions import db
 from app.i18n import current_language, fmt_date, local
 from app.notices.services import recent_versions, record_new, record_speakers, speaker_names
@@ -25,6 +28,7 @@ from .models import KINDS, ProgrammeItem
 from .published import published_programme
 
 bp = Blueprint("programme", __name__)
+organiser = organiser_pages("programme", __name__)
 
 
 @bp.route("/e/<slug>/programme")
@@ -123,10 +127,9 @@ def _placement_error(form, error: services.ProgrammeError) -> None:
     getattr(form, error.field, form.end).errors.append(str(error))
 
 
-@bp.route("/manage/e/<slug>/items/new", methods=["GET", "POST"])
-@organiser_required
-def create(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/items/new", methods=["GET", "POST"])
+def create():
+    event = current_event()
     form = _item_form(event)
     if form.validate_on_submit():
         try:
@@ -147,7 +150,7 @@ def create(slug):
             _placement_error(form, error)
         else:
             flash(_("The programme item was added."), "success")
-            return redirect(url_for("events.manage", slug=slug) + "#programme")
+            return redirect(url_for("manage.events.manage") + "#programme")
     return render_template("programme/form.html", event=event, form=form, item=None), (
         400 if form.errors else 200
     )
@@ -160,10 +163,9 @@ def _item_or_404(event, item_id) -> ProgrammeItem:
     return item
 
 
-@bp.route("/manage/e/<slug>/items/<int:item_id>", methods=["GET", "POST"])
-@organiser_required
-def edit(slug, item_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/items/<int:item_id>", methods=["GET", "POST"])
+def edit(item_id):
+    event = current_event()
     item = _item_or_404(event, item_id)
     form = _item_form(event, item)
     if form.validate_on_submit():
@@ -190,16 +192,15 @@ def edit(slug, item_id):
                         "affected."), "success")
             else:
                 flash(_("The programme item was saved."), "success")
-            return redirect(url_for("events.manage", slug=slug) + "#programme")
+            return redirect(url_for("manage.events.manage") + "#programme")
     return render_template(
         "programme/form.html", event=event, form=form, item=item, cancel_form=CancelItemForm()
     ), 400 if form.errors else 200
 
 
-@bp.route("/manage/e/<slug>/items/<int:item_id>/cancel", methods=["POST"])
-@organiser_required
-def cancel(slug, item_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/items/<int:item_id>/cancel", methods=["POST"])
+def cancel(item_id):
+    event = current_event()
     item = _item_or_404(event, item_id)
     form = CancelItemForm()
     if not form.validate_on_submit():
@@ -214,4 +215,4 @@ def cancel(slug, item_id):
                 "affected."), "success")
     else:
         flash(_("The item was already cancelled."), "info")
-    return redirect(url_for("events.manage", slug=slug) + "#programme")
+    return redirect(url_for("manage.events.manage") + "#programme")

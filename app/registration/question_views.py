@@ -1,17 +1,15 @@
 """The organiser's pages for the registration form (custom questions and the built-in fields),
 the needs summary for the caterer and the venue, and the purge of personal data."""
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from app.accounts.access import organiser_required
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event
 from app.tickets import services as tickets
 
 from . import privacy, questions, services
 from .manage_forms import ActionForm, DeleteQuestionForm, FieldsForm, PurgeForm, QuestionForm
-
-bp = Blueprint("questions", __name__)
+from .views import organiser
 
 
 def _question_or_404(event, question_id: int):
@@ -44,10 +42,9 @@ def _render_index(event, fields_form=None, status=200):
     ), status
 
 
-@bp.route("/manage/e/<slug>/questions")
-@organiser_required
-def index(slug):
-    return _render_index(managed_event_or_404(slug))
+@organiser.route("/questions")
+def question_list():
+    return _render_index(current_event())
 
 
 def _save(event, question, form):
@@ -67,40 +64,37 @@ def _save(event, question, form):
         return None
 
 
-@bp.route("/manage/e/<slug>/questions/new", methods=["GET", "POST"])
-@organiser_required
-def create(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/questions/new", methods=["GET", "POST"])
+def create_question():
+    event = current_event()
     form = _question_form(event)
     question = _save(event, None, form)
     if question is not None:
         flash(_("The question was added."), "success")
-        return redirect(url_for("questions.index", slug=slug) + f"#question-{question.id}")
+        return redirect(url_for("manage.registration.question_list") + f"#question-{question.id}")
     return render_template("registration/questions_form.html", event=event, form=form,
                            question=None), 400 if form.errors or form.form_errors else 200
 
 
-@bp.route("/manage/e/<slug>/questions/<int:question_id>", methods=["GET", "POST"])
-@organiser_required
-def edit(slug, question_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/questions/<int:question_id>", methods=["GET", "POST"])
+def edit_question(question_id):
+    event = current_event()
     question = _question_or_404(event, question_id)
     form = _question_form(event, question)
     if _save(event, question, form) is not None:
         flash(_("The question was saved."), "success")
-        return redirect(url_for("questions.index", slug=slug) + f"#question-{question.id}")
+        return redirect(url_for("manage.registration.question_list") + f"#question-{question.id}")
     return render_template(
         "registration/questions_form.html", event=event, form=form, question=question,
         answers=questions.answer_count(question),
     ), 400 if form.errors or form.form_errors else 200
 
 
-@bp.route("/manage/e/<slug>/questions/<int:question_id>/delete", methods=["GET", "POST"])
-@organiser_required
-def delete(slug, question_id):
+@organiser.route("/questions/<int:question_id>/delete", methods=["GET", "POST"])
+def delete_question(question_id):
     """A question without answers goes at once; one with answers only after the organiser has
     seen how many answers go with it and confirmed."""
-    event = managed_event_or_404(slug)
+    event = current_event()
     question = _question_or_404(event, question_id)
     count = questions.answer_count(question)
     form = DeleteQuestionForm()
@@ -113,29 +107,27 @@ def delete(slug, question_id):
             deleted = questions.delete_question(question)
             flash(_("The question “%(label)s” was deleted, with %(count)d answers.",
                     label=label, count=deleted), "success")
-            return redirect(url_for("questions.index", slug=slug))
+            return redirect(url_for("manage.registration.question_list"))
         # The confirmation page's own submit, without the box ticked.
         status = 400 if request.form.get("step") == "confirm" else 200
     return render_template("registration/questions_delete.html", event=event,
                            question=question, answers=count, form=form), status
 
 
-@bp.route("/manage/e/<slug>/questions/<int:question_id>/move", methods=["POST"])
-@organiser_required
-def move(slug, question_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/questions/<int:question_id>/move", methods=["POST"])
+def move_question(question_id):
+    event = current_event()
     question = _question_or_404(event, question_id)
     form = ActionForm()
     if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
         abort(400)
     questions.move_question(event, question, form.direction.data)
-    return redirect(url_for("questions.index", slug=slug) + f"#question-{question.id}")
+    return redirect(url_for("manage.registration.question_list") + f"#question-{question.id}")
 
 
-@bp.route("/manage/e/<slug>/questions/fields", methods=["POST"])
-@organiser_required
-def fields(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/questions/fields", methods=["POST"])
+def fields():
+    event = current_event()
     form = FieldsForm()
     if not form.validate_on_submit():
         return _render_index(event, form, 400)
@@ -143,23 +135,21 @@ def fields(slug):
         event, organisation=form.field_organisation.data, role=form.field_role.data,
         phone=form.field_phone.data, ask_sensitive=form.ask_sensitive.data)
     flash(_("The registration form's fields were saved."), "success")
-    return redirect(url_for("questions.index", slug=slug) + "#fields")
+    return redirect(url_for("manage.registration.question_list") + "#fields")
 
 
-@bp.route("/manage/e/<slug>/needs.csv")
-@organiser_required
-def needs_csv(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/needs.csv")
+def needs_csv():
+    event = current_event()
     return Response(privacy.needs_csv(event), content_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": f'attachment; filename="{event.slug}-needs.csv"',
         "Cache-Control": "private, no-store",
     })
 
 
-@bp.route("/manage/e/<slug>/purge", methods=["GET", "POST"])
-@organiser_required
-def purge(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/purge", methods=["GET", "POST"])
+def purge():
+    event = current_event()
     form = PurgeForm()
     status = 200
     if form.is_submitted():
@@ -173,7 +163,7 @@ def purge(slug):
                     sensitive=counts["sensitive"], answers=counts["answers"],
                     waiting=counts["waiting_list"], stars=counts["stars"],
                     anonymised=counts["anonymised"]), "success")
-            return redirect(url_for("registration.registrations", slug=slug), 303)
+            return redirect(url_for("manage.registration.registrations"), 303)
         if form.confirm_slug.data and not form.confirm_slug.errors:
             form.confirm_slug.errors = [_("Type %(slug)s exactly.", slug=event.slug)]
     return render_template("registration/questions_purge.html", event=event, form=form,

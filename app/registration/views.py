@@ -1,3 +1,6 @@
+"""Registering, and the attendee's and buyer's private pages (/r/, /o/). The area's two
+blueprints live here; question_views adds the organiser's questions, needs and purge pages."""
+
 from flask import (
     Blueprint,
     Response,
@@ -13,8 +16,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.accounts.access import organiser_required
-from app.events.views import event_or_404, managed_event_or_404
+from app.events.manage import current_event, organiser_pages
+from app.events.views import event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.orders import services as orders
@@ -31,6 +34,7 @@ from .forms import CancelForm, CancelOrderForm, OrderForm, StarForm, attendee_fo
 from .models import Registration
 
 bp = Blueprint("registration", __name__)
+organiser = organiser_pages("registration", __name__)
 
 
 def _chosen_tickets(event, ticket_types, offer) -> list | None:
@@ -407,15 +411,14 @@ def my_programme_ical(token):
     return response
 
 
-@bp.route("/manage/e/<slug>/registrations")
-@organiser_required
-def registrations(slug):
+@organiser.route("/registrations")
+def registrations():
     """Everyone registered, with their answers and (organisers only: this page is theirs) their
     dietary and accessibility needs; above, the needs as counts for the caterer and venue."""
     from . import privacy
     from .questions import display_value
 
-    event = managed_event_or_404(slug)
+    event = current_event()
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id)
         .options(selectinload(Registration.ticket_type), selectinload(Registration.check_in),

@@ -11,9 +11,9 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.accounts.access import organiser_required
 from app.db_types import utcnow
-from app.events.views import event_or_404, managed_event_or_404
+from app.events.manage import current_event, organiser_pages
+from app.events.views import event_or_404
 from app.extensions import db
 
 from . import photos, services
@@ -21,6 +21,7 @@ from .forms import AnswerForm, PhotoForm, ProfileForm, SpeakerForm
 from .models import SpeakerSlot
 
 bp = Blueprint("speakers", __name__)
+organiser = organiser_pages("speakers", __name__)
 PHOTO_UPLOAD = "speakers.upload_photo"
 PHOTO_MAX_AGE = 24 * 3600
 
@@ -49,10 +50,9 @@ def speaker_photo_url(speaker, public=True):
     return url_for("speakers.own_photo", token=speaker.token, v=version)
 
 
-@bp.route("/manage/e/<slug>/speakers", methods=["GET", "POST"])
-@organiser_required
-def manage(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/speakers", methods=["GET", "POST"])
+def manage():
+    event = current_event()
     form = SpeakerForm()
     if form.validate_on_submit():
         speaker = services.add_speaker(
@@ -62,7 +62,7 @@ def manage(slug):
         )
         db.session.commit()
         flash(_("%(name)s was added as a speaker.", name=speaker.name), "success")
-        return redirect(url_for("speakers.manage", slug=slug))
+        return redirect(url_for("manage.speakers.manage"))
     now = utcnow()
     return render_template(
         "speakers/manage.html", event=event, form=form, speakers=services.speakers_for(event),
@@ -71,10 +71,9 @@ def manage(slug):
     ), 400 if form.errors else 200
 
 
-@bp.route("/manage/e/<slug>/speakers/remind", methods=["POST"])
-@organiser_required
-def remind(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/speakers/remind", methods=["POST"])
+def remind():
+    event = current_event()
     if not AnswerForm().validate_on_submit():
         abort(400)
     sent = services.remind_unanswered(event)
@@ -83,7 +82,7 @@ def remind(slug):
     else:
         flash(_("No reminders were due: every speaker has answered or was already reminded."),
               "info")
-    return redirect(url_for("speakers.manage", slug=slug))
+    return redirect(url_for("manage.speakers.manage"))
 
 
 def speaker_or_404(token):

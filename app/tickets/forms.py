@@ -26,8 +26,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.tickets.services import TicketRuleError, parse_price
 from app.validators import valid_email
+
+from .services import TicketRuleError, parse_price
 
 # What a datetime-local input sends (the first is what the form renders).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]

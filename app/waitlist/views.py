@@ -6,20 +6,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.accounts.access import organiser_required
 from app.errors import render_error
-from app.events.views import event_or_404, managed_event_or_404
+from app.events.manage import current_event, organiser_pages
+from app.events.views import event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
 from app.orders import services as orders
+from app.registration import services
 from app.tickets import services as tickets
-from app.waitlist import services as waitlist
-from app.waitlist.models import WaitingListEntry
 
-from . import services
-from .waitlist_forms import ActionForm, JoinForm, LeaveForm
+from . import services as waitlist
+from .forms import ActionForm, JoinForm, LeaveForm
+from .models import WaitingListEntry
 
 bp = Blueprint("waitlist", __name__)
+organiser = organiser_pages("waitlist", __name__)
 
 
 def offer_gone():
@@ -149,18 +150,16 @@ def accept(token):
 
 # --- the organiser ---------------------------------------------------------------------------
 
-@bp.route("/manage/e/<slug>/waiting-list")
-@organiser_required
-def manage(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/waiting-list")
+def manage():
+    event = current_event()
     _tidy(event.id)
     return render_template("waitlist/manage.html", event=event, groups=waitlist.overview(event))
 
 
-@bp.route("/manage/e/<slug>/waiting-list/<int:entry_id>/withdraw", methods=["POST"])
-@organiser_required
-def withdraw(slug, entry_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/waiting-list/<int:entry_id>/withdraw", methods=["POST"])
+def withdraw(entry_id):
+    event = current_event()
     entry = db.session.get(WaitingListEntry, entry_id)
     if entry is None or entry.event_id != event.id:
         abort(404)
@@ -170,13 +169,12 @@ def withdraw(slug, entry_id):
         flash(_("%(name)s has been taken off the waiting list.", name=entry.name), "success")
     else:
         flash(_("%(name)s was no longer on the waiting list.", name=entry.name), "info")
-    return redirect(url_for("waitlist.manage", slug=slug), 303)
+    return redirect(url_for("manage.waitlist.manage"), 303)
 
 
-@bp.route("/manage/e/<slug>/waiting-list/offer", methods=["POST"])
-@organiser_required
-def offer_seats(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/waiting-list/offer", methods=["POST"])
+def offer_seats():
+    event = current_event()
     if not ActionForm().validate_on_submit():
         abort(400)
     offered = waitlist.offer_free_seats(event)
@@ -185,4 +183,4 @@ def offer_seats(slug):
     else:
         flash(_("No offers sent: there are no free seats, or nobody is waiting for them."),
               "info")
-    return redirect(url_for("waitlist.manage", slug=slug), 303)
+    return redirect(url_for("manage.waitlist.manage"), 303)

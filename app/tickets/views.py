@@ -1,18 +1,17 @@
 """The organiser's pages for ticket types and the event's registration settings."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
-from app.accounts.access import organiser_required
 from app.db_types import utcnow
-from app.events.views import managed_event_or_404
+from app.events.manage import current_event, organiser_pages
 from app.extensions import db
-from app.tickets import services as tickets
-from app.tickets.models import TicketType
 
-from .ticket_forms import RegistrationSettingsForm, TicketActionForm, TicketTypeForm
+from . import services as tickets
+from .forms import RegistrationSettingsForm, TicketActionForm, TicketTypeForm
+from .models import TicketType
 
-bp = Blueprint("tickets", __name__)
+organiser = organiser_pages("tickets", __name__)
 
 
 def _ticket_type_or_404(event, ticket_type_id: int) -> TicketType:
@@ -39,10 +38,9 @@ def _refused(form, error: tickets.TicketRuleError) -> None:
     (field.errors if field is not None else form.form_errors).append(str(error))
 
 
-@bp.route("/manage/e/<slug>/tickets")
-@organiser_required
-def index(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/tickets")
+def index():
+    event = current_event()
     ticket_types = tickets.ticket_types_for(event)
     now = utcnow()
     return render_template(
@@ -52,10 +50,9 @@ def index(slug):
     )
 
 
-@bp.route("/manage/e/<slug>/tickets/new", methods=["GET", "POST"])
-@organiser_required
-def create(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/tickets/new", methods=["GET", "POST"])
+def create():
+    event = current_event()
     form = TicketTypeForm()
     if form.validate_on_submit():
         try:
@@ -64,16 +61,15 @@ def create(slug):
             _refused(form, error)
         else:
             flash(_("The ticket %(name)s was added.", name=ticket_type.name), "success")
-            return redirect(url_for("tickets.index", slug=slug))
+            return redirect(url_for("manage.tickets.index"))
     return render_template("tickets/form.html", event=event, form=form, ticket_type=None), (
         400 if form.errors or form.form_errors else 200
     )
 
 
-@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>", methods=["GET", "POST"])
-@organiser_required
-def edit(slug, ticket_type_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/tickets/<int:ticket_type_id>", methods=["GET", "POST"])
+def edit(ticket_type_id):
+    event = current_event()
     ticket_type = _ticket_type_or_404(event, ticket_type_id)
     form = _edit_form(event, ticket_type)
     if form.validate_on_submit():
@@ -83,7 +79,7 @@ def edit(slug, ticket_type_id):
             _refused(form, error)
         else:
             flash(_("The ticket %(name)s was saved.", name=ticket_type.name), "success")
-            return redirect(url_for("tickets.index", slug=slug))
+            return redirect(url_for("manage.tickets.index"))
     return _render_edit(event, ticket_type, form, 400 if form.errors or form.form_errors else 200)
 
 
@@ -108,35 +104,32 @@ def _render_edit(event, ticket_type, form, status=200):
     ), status
 
 
-@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>/move", methods=["POST"])
-@organiser_required
-def move(slug, ticket_type_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/tickets/<int:ticket_type_id>/move", methods=["POST"])
+def move(ticket_type_id):
+    event = current_event()
     ticket_type = _ticket_type_or_404(event, ticket_type_id)
     form = TicketActionForm()
     if not form.validate_on_submit() or form.direction.data not in ("up", "down"):
         abort(400)
     tickets.move(ticket_type, form.direction.data)
-    return redirect(url_for("tickets.index", slug=slug) + f"#ticket-{ticket_type.id}")
+    return redirect(url_for("manage.tickets.index") + f"#ticket-{ticket_type.id}")
 
 
-@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>/end-sales", methods=["POST"])
-@organiser_required
-def end_sales(slug, ticket_type_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/tickets/<int:ticket_type_id>/end-sales", methods=["POST"])
+def end_sales(ticket_type_id):
+    event = current_event()
     ticket_type = _ticket_type_or_404(event, ticket_type_id)
     if not TicketActionForm().validate_on_submit():
         abort(400)
     tickets.end_sales(ticket_type)
     flash(_("Sales of %(name)s have ended. It no longer shows as bookable on the registration "
             "page; everyone who registered keeps their seat.", name=ticket_type.name), "success")
-    return redirect(url_for("tickets.index", slug=slug))
+    return redirect(url_for("manage.tickets.index"))
 
 
-@bp.route("/manage/e/<slug>/tickets/<int:ticket_type_id>/delete", methods=["POST"])
-@organiser_required
-def delete(slug, ticket_type_id):
-    event = managed_event_or_404(slug)
+@organiser.route("/tickets/<int:ticket_type_id>/delete", methods=["POST"])
+def delete(ticket_type_id):
+    event = current_event()
     ticket_type = _ticket_type_or_404(event, ticket_type_id)
     if not TicketActionForm().validate_on_submit():
         abort(400)
@@ -148,13 +141,12 @@ def delete(slug, ticket_type_id):
         form = _edit_form(event, ticket_type, formdata=None)
         return _render_edit(event, ticket_type, form, 409)
     flash(_("The ticket %(name)s was deleted.", name=name), "success")
-    return redirect(url_for("tickets.index", slug=slug))
+    return redirect(url_for("manage.tickets.index"))
 
 
-@bp.route("/manage/e/<slug>/registration-settings", methods=["GET", "POST"])
-@organiser_required
-def settings(slug):
-    event = managed_event_or_404(slug)
+@organiser.route("/registration-settings", methods=["GET", "POST"])
+def settings():
+    event = current_event()
     form = RegistrationSettingsForm(obj=event)
     if form.validate_on_submit():
         try:
@@ -173,7 +165,7 @@ def settings(slug):
             _refused(form, error)
         else:
             flash(_("The registration settings were saved."), "success")
-            return redirect(url_for("tickets.settings", slug=slug))
+            return redirect(url_for("manage.tickets.settings"))
     return render_template("tickets/settings.html", event=event, form=form), (
         400 if form.errors or form.form_errors else 200
     )
