@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations extract-messages bench worker chromium clean help
+.PHONY: run test lint translations extract-messages bench worker chromium java clean help
 
 help:
 	@echo "make run    - install, migrate, load the demo conference and serve on http://$(HOST):$(PORT)"
@@ -19,8 +19,9 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# --ignore-scripts: vnu-jar's postinstall would download a Java runtime; Debian's is used instead.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --silent
+	npm ci --ignore-scripts --no-audit --no-fund --silent
 	touch $@
 
 # Debian's Chromium drives the browser tests (Playwright never downloads a browser here).
@@ -29,6 +30,13 @@ chromium:
 	  echo "Installing Chromium from Debian's packages..."; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's Java runs the Nu HTML Checker (node_modules/vnu-jar) over every page in the tests.
+java:
+	@command -v java >/dev/null || { \
+	  echo "Installing Java from Debian's packages..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations
@@ -47,7 +55,7 @@ run: $(VENV)/.installed translations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
-test: $(VENV)/.installed node_modules/.installed chromium translations lint
+test: $(VENV)/.installed node_modules/.installed chromium java translations lint
 	TEST_DATABASE_URL= $(PY) -m pytest -q
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  echo "--- again on $(TEST_DATABASE_URL)"; \

@@ -1,0 +1,275 @@
+"""Every page a person sees is valid HTML by the Nu HTML Checker (vnu), so browsers and screen
+readers get what the markup says: ids are unique and each label names its own field.
+
+The pages are rendered with CSRF protection on, as in production (a page with several forms
+carries several CSRF fields), saved to files, and checked by one run of vnu over them all."""
+
+import io
+import json
+import re
+import shutil
+import subprocess
+from datetime import time
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+from PIL import Image
+from sqlalchemy import select, update
+
+from app.checkin.services import scan
+from app.feedback.services import request_feedback
+from app.mail.models import OutgoingEmail
+from app.mail.outbox import build_message
+from app.mail.transport import FolderTransport
+from app.payments import invoicing
+from app.programme import signups
+from app.programme.services import ItemPlacement, create_item
+from app.registration import services, waitlist
+from app.registration.models import Order
+from app.registration.personal import star
+from app.registration.questions import save_question
+from app.speakers.services import send_invitation, set_photo
+from config import BASE_DIR
+from tests.conftest import login
+from tests.factories import DAY, card_order, edit_talk, publish_programme, register
+
+VNU = BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+SLUG = "varkonferensen-2027"
+MANAGE = f"/manage/e/{SLUG}"
+CSRF_FIELD = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def vnu_errors(paths) -> list[str]:
+    """vnu's errors in the files as `file:line: message`, from one start of the JVM."""
+    java = shutil.which("java")
+    assert java, "java is missing: `make test` installs Debian's default-jre-headless"
+    assert VNU.is_file(), f"{VNU} is missing: `make test` installs it (npm ci)"
+    result = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, paths)],
+        capture_output=True, text=True, timeout=600)
+    try:
+        report = json.loads(result.stderr)  # vnu writes its report to stderr
+    except json.JSONDecodeError:
+        raise AssertionError(f"vnu gave no report (exit {result.returncode}):\n"
+                             f"{result.stdout}\n{result.stderr}") from None
+    errors = [f"{Path(unquote(urlparse(m.get('url', '')).path)).name}:{m.get('lastLine', '?')}: "
+              f"{m['message']}" for m in report["messages"]]
+    assert errors or result.returncode == 0, result.stderr
+    return errors
+
+
+def test_the_checker_finds_a_heading_with_the_id_of_a_field(tmp_path):
+    """The speaker page's old mistake: the label pointed at the heading, not the file field."""
+    page = tmp_path / "broken.html"
+    page.write_text('<!DOCTYPE html><html lang="sv"><head><title>Trasig</title></head><body>'
+                    '<h2 id="photo">Foto</h2><label for="photo">Foto</label>'
+                    '<input type="file" id="photo" name="photo"></body></html>')
+    errors = vnu_errors([page])
+    assert any(e.startswith("broken.html:1: Duplicate ID “photo”") for e in errors), errors
+
+
+class Pages:
+    """The pages visited, each saved as a numbered file named after what it shows."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir()
+        self.files: list[Path] = []
+
+    def save(self, name: str, response, status: int = 200) -> str:
+        html = response.get_data(as_text=True)
+        assert response.status_code == status, f"{name}: {response.status_code}\n{html[:2000]}"
+        assert response.mimetype == "text/html", f"{name}: {response.mimetype}"
+        path = self.folder / f"{len(self.files) + 1:02d}-{name}.html"
+        path.write_text(html, encoding="utf-8")
+        self.files.append(path)
+        return html
+
+    def get(self, client, name: str, path: str, status: int = 200) -> str:
+        return self.save(name, client.get(path), status)
+
+    def post(self, client, name: str, path: str, data: dict, status: int = 200,
+             form_page: str | None = None, **kwargs) -> str:
+        """Post a form as a browser does: with the CSRF token of the page the form is on."""
+        [token, *_] = CSRF_FIELD.findall(client.get(form_page or path).get_data(as_text=True))
+        return self.save(name, client.post(path, data={"csrf_token": token, **data}, **kwargs),
+                         status)
+
+
+def small_jpeg() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 40), (0, 120, 200)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def invoice_order(conference, name):
+    email = f"{name.split()[0].lower()}@region.example"
+    return services.place_order(
+        conference["event"], name, email, "sv",
+        [(conference["paid"], services.Attendee(name, email))], payment_method="invoice",
+        billing=services.Billing(name="Region Örebro län", address="Box 1613\n701 16 Örebro",
+                                 org_number="232100-0164", reference="Kst 4711"))
+
+
+@pytest.fixture
+def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypatch, tmp_path):
+    """Vårkonferensen with something on every page: a workshop to sign up for, questions (one
+    required), a sold-out ticket with a waiting list, free, card and invoice orders (one paid), a
+    checked-in attendee asked for feedback, a speaker with a photo, a draft change waiting to
+    be published, a failed email and one in the developer mailbox."""
+    event, ticket = conference["event"], conference["ticket"]
+    workshop = create_item(event, title="Workshop om återhämtning", kind="workshop",
+                           description="", signup=(True, 10),
+                           placement=ItemPlacement(DAY, time(14, 0), time(15, 30),
+                                                   conference["side"]))
+    db.session.commit()
+    publish_programme(event)
+    question = save_question(event, None, label="Hur hörde du om oss?", kind="choice",
+                             options_text="Vänner\nWebben", help_text="Ett svar räcker.")
+    save_question(event, None, label="Vilka dagar kommer du?", kind="multiple",
+                  options_text="Torsdag\nFredag", ticket_type_ids=[conference["paid"].id])
+    ticket.capacity = 2
+    db.session.commit()
+    alva = register(event, ticket, answers={question.id: "Vänner"})
+    nils = register(event, ticket, name="Nils Karlsson", email="nils@example.org")
+    star(alva, conference["talk"])
+    entry = waitlist.join(event, ticket, "Bo Ek", "bo@example.org", "sv")
+    card = card_order(conference)
+    invoice, unpaid = invoice_order(conference, "Eva Chef"), invoice_order(conference, "Ola Ek")
+    invoice_order(conference, "Per Ek")
+    invoicing.mark_paid(db.session.get(Order, invoice.id))
+    door = make_user("dorr@example.org", role="door", events=[event])
+    signups.sign_up(alva, workshop)
+    scan(event, nils.badge_token, door)
+    request_feedback(event)
+    [slot] = conference["speaker"].slots
+    send_invitation(slot)
+    set_photo(conference["speaker"], small_jpeg())
+    question.required = True  # from now on: the others registered without answering
+    db.session.commit()
+    assert edit_talk(organiser, conference, start="11:00", end="11:45").status_code == 302
+    first = db.session.scalars(select(OutgoingEmail).order_by(OutgoingEmail.id)).first()
+    folder = tmp_path / "dev-mail"
+    monkeypatch.setitem(app.config, "MAIL_FOLDER", str(folder))
+    FolderTransport(str(folder)).send(build_message(first), first.id)
+    db.session.execute(update(OutgoingEmail).where(OutgoingEmail.id == first.id)
+                       .values(status="failed"))
+    db.session.commit()
+    return {**conference, "workshop": workshop, "question": question, "alva": alva,
+            "nils": nils, "entry": entry, "card": card, "invoice": invoice, "unpaid": unpaid,
+            "dev_mail": f"{first.id:08d}.eml"}
+
+
+def test_every_page_is_valid_html(app, client, organiser, busy_conference, tmp_path, monkeypatch):
+    pages = Pages(tmp_path / "pages")
+    c = busy_conference
+    alva, speaker = c["alva"], c["speaker"]
+    door = login(app.test_client(), "dorr@example.org")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+
+    # The public pages and registration.
+    pages.get(client, "start", "/")
+    pages.get(client, "event", f"/e/{SLUG}/")
+    pages.get(client, "programme", f"/e/{SLUG}/programme")
+    pages.get(client, "speakers", f"/e/{SLUG}/speakers")
+    pages.get(client, "speaker", f"/e/{SLUG}/speakers/{speaker.id}")
+    pages.get(client, "tickets", f"/e/{SLUG}/register")
+    paid_form = f"/e/{SLUG}/register?t{c['paid'].id}=2"
+    pages.get(client, "register-form", paid_form)
+    pages.post(client, "register-form-errors", paid_form,
+               {"a0-name": "", "a0-email": "inte en adress"}, status=400)
+    pages.get(client, "waiting-list-join", f"/e/{SLUG}/waiting-list?ticket={c['ticket'].id}")
+    pages.post(client, "waiting-list-join-errors",
+               f"/e/{SLUG}/waiting-list?ticket={c['ticket'].id}", {"name": "", "email": ""},
+               status=400)
+    pages.get(client, "waiting-list-entry", f"/waiting-list/{c['entry'].token}")
+
+    # What attendees, buyers and speakers reach from their emails.
+    attendee = f"/r/{alva.manage_token}"
+    pages.get(client, "attendee", attendee)
+    pages.get(client, "attendee-edit", f"{attendee}/edit")
+    pages.post(client, "attendee-edit-errors", f"{attendee}/edit", {"name": ""}, status=400)
+    pages.get(client, "attendee-transfer", f"{attendee}/transfer")
+    pages.post(client, "attendee-transfer-errors", f"{attendee}/transfer", {"email": "x"},
+               status=400)
+    pages.get(client, "attendee-programme", f"{attendee}/programme")
+    pages.get(client, "order-free", f"/o/{alva.order.manage_token}")
+    pages.get(client, "order-card", f"/o/{c['card'].manage_token}")
+    pages.get(client, "order-invoice", f"/o/{c['invoice'].manage_token}")
+    came = f"/r/{c['nils'].manage_token}"
+    pages.get(client, "attendee-checked-in", came)
+    pages.get(client, "feedback", f"{came}/feedback")
+    pages.post(client, "feedback-errors", f"{came}/feedback", {"rating": "9"}, status=400)
+    pages.post(client, "feedback-thanks", f"{came}/feedback", {"rating": "4"})
+    portal = f"/s/{speaker.token}"
+    pages.get(client, "speaker-portal", portal)
+    pages.post(client, "speaker-portal-errors", portal, {"name": ""}, status=400)
+    pages.post(client, "speaker-photo-errors", f"{portal}/photo",
+               {"photo": (io.BytesIO(b"not a picture"), "face.jpg")}, status=400,
+               form_page=portal, content_type="multipart/form-data")
+
+    # Signing in, and the error pages.
+    visitor = app.test_client()
+    pages.get(visitor, "login", "/login")
+    pages.post(visitor, "login-errors", "/login",
+               {"email": "arrangor@example.org", "password": "fel"}, status=401)
+    pages.get(visitor, "not-found", "/finns-inte", status=404)
+    pages.save("not-allowed", visitor.delete("/"), status=405)
+    pages.save("expired-form", visitor.post("/login", data={"email": "x"}), status=400)
+
+    # The door.
+    pages.get(door, "door-events", "/checkin/")
+    pages.get(door, "door", f"/checkin/{SLUG}")
+    pages.post(door, "door-scanned", f"/checkin/{SLUG}", {"code": c["nils"].badge_token},
+               status=409)
+    pages.get(door, "forbidden", "/manage/", status=403)
+
+    # The organiser's pages.
+    o = organiser
+    pages.get(o, "dashboard", "/manage/")
+    pages.get(o, "event-new", "/manage/events/new")
+    pages.get(o, "event-manage", f"{MANAGE}/")
+    pages.get(o, "event-edit", f"{MANAGE}/edit")
+    pages.post(o, "event-edit-errors", f"{MANAGE}/edit", {"name": ""}, status=400)
+    pages.get(o, "item-new", f"{MANAGE}/items/new")
+    pages.get(o, "item-edit", f"{MANAGE}/items/{c['talk'].id}")
+    pages.post(o, "item-errors", f"{MANAGE}/items/new", {"title": ""}, status=400)
+    pages.get(o, "grid", f"{MANAGE}/grid")
+    pages.get(o, "import", f"{MANAGE}/programme/import")
+    csv = ("day,start,end,room,kind,title,speakers,description,status\n"
+           f"{DAY.isoformat()},16:00,17:00,Sal B,talk,Avslutning,Sara Nilsson,,\n")
+    pages.post(o, "import-preview", f"{MANAGE}/programme/import",
+               {"file": (io.BytesIO(csv.encode()), "programme.csv")},
+               content_type="multipart/form-data")
+    pages.get(o, "tickets", f"{MANAGE}/tickets")
+    pages.get(o, "ticket-new", f"{MANAGE}/tickets/new")
+    pages.get(o, "ticket-edit", f"{MANAGE}/tickets/{c['ticket'].id}")
+    pages.post(o, "ticket-errors", f"{MANAGE}/tickets/new", {"name": ""}, status=400)
+    pages.get(o, "registration-settings", f"{MANAGE}/registration-settings")
+    pages.get(o, "questions", f"{MANAGE}/questions")
+    pages.get(o, "question-new", f"{MANAGE}/questions/new")
+    pages.get(o, "question-edit", f"{MANAGE}/questions/{c['question'].id}")
+    pages.get(o, "question-delete", f"{MANAGE}/questions/{c['question'].id}/delete")
+    pages.get(o, "registrations", f"{MANAGE}/registrations")
+    pages.get(o, "orders", f"{MANAGE}/orders")
+    pages.get(o, "order-detail", f"{MANAGE}/orders/{c['invoice'].id}")
+    pages.get(o, "order-detail-unpaid", f"{MANAGE}/orders/{c['unpaid'].id}")
+    pages.get(o, "order-detail-card", f"{MANAGE}/orders/{c['card'].id}")
+    pages.get(o, "refund", f"{MANAGE}/orders/{c['invoice'].id}/refund")
+    pages.get(o, "invoices", f"{MANAGE}/invoices")
+    pages.get(o, "waiting-list", f"{MANAGE}/waiting-list")
+    pages.get(o, "publish", f"{MANAGE}/publish")
+    pages.get(o, "speakers-manage", f"{MANAGE}/speakers")
+    pages.get(o, "feedback-results", f"{MANAGE}/feedback")
+    pages.get(o, "signups", f"{MANAGE}/items/{c['workshop'].id}/signups")
+    pages.get(o, "purge", f"{MANAGE}/purge")
+    pages.get(o, "users", "/admin/users")
+    pages.get(o, "outbox", "/manage/outbox")
+    pages.get(o, "dev-mail", "/dev/mail")
+    pages.get(o, "dev-mail-message", f"/dev/mail/{c['dev_mail']}")
+
+    errors = vnu_errors(pages.files)
+    if errors:
+        pytest.fail(f"{len(errors)} HTML errors in {len(pages.files)} pages:\n"
+                    + "\n".join(errors), pytrace=False)
