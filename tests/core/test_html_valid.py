@@ -22,14 +22,15 @@ from app.feedback.services import request_feedback
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import build_message
 from app.mail.transport import FolderTransport
+from app.orders.models import Order
 from app.payments import invoicing
 from app.programme import signups
 from app.programme.services import ItemPlacement, create_item
-from app.registration import services, waitlist
-from app.registration.models import Order
+from app.registration import services
 from app.registration.personal import star
 from app.registration.questions import save_question
 from app.speakers.services import send_invitation, set_photo
+from app.waitlist import services as waitlist
 from config import BASE_DIR
 from tests.conftest import login
 from tests.factories import DAY, card_order, edit_talk, publish_programme, register
