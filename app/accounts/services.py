@@ -9,7 +9,6 @@ from app.extensions import db
 
 from .models import ROLES, User
 
-
 MIN_PASSWORD_LENGTH = 10
 
 
