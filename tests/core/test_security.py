@@ -110,7 +110,8 @@ def test_door_scans_are_rate_limited_per_account(door, attendee, conference, low
 def test_a_short_secret_key_refuses_to_start(database, monkeypatch):
     """With a server database, or a key from the environment, the key must be at least
     32 bytes."""
-    settings = {"SECRET_KEY": "x" * 31}
+    # No Redis: the rate limiter is shared with the session's app and must stay in memory.
+    settings = {"SECRET_KEY": "x" * 31, "REDIS_URL": "", "RATELIMIT_STORAGE_URI": "memory://"}
     if database:
         settings["SQLALCHEMY_DATABASE_URI"] = database
     else:
