@@ -86,6 +86,10 @@ class Config:
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
     # The attendee's own pages (/r/<token>...) and the order page (/o/<token>...), per address.
     RATELIMIT_MANAGE = os.environ.get("RATELIMIT_MANAGE", "60 per minute")
+    # The speaker's own pages (/s/<token>...), per address.
+    RATELIMIT_SPEAKER = os.environ.get("RATELIMIT_SPEAKER", "60 per minute")
+    # Door scans, per door-staff account: the staff of a venue share its network address.
+    RATELIMIT_DOOR = os.environ.get("RATELIMIT_DOOR", "120 per minute")
     RATELIMIT_HEADERS_ENABLED = True
 
     # argon2id cost; production keeps the library defaults.
@@ -101,7 +105,7 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
-    SECRET_KEY = "test-secret"
+    SECRET_KEY = "samla-test-secret-key-32-bytes-or-more"
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("TEST_DATABASE_URL"), f"sqlite:///{INSTANCE_DIR / 'test.sqlite3'}"
     )
@@ -110,6 +114,8 @@ class TestConfig(Config):
     RATELIMIT_REGISTRATION = "100000 per minute"
     RATELIMIT_LOGIN = "100000 per minute"
     RATELIMIT_MANAGE = "100000 per minute"
+    RATELIMIT_SPEAKER = "100000 per minute"
+    RATELIMIT_DOOR = "100000 per minute"
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 256
     BASE_URL = "http://localhost"

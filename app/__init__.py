@@ -1,5 +1,6 @@
 """Samla: conference and course management for organisations like NSPH."""
 
+import os
 import secrets
 from importlib import import_module
 from pathlib import Path
@@ -10,6 +11,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from config import BASE_DIR, Config
 
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+# Anyone who can guess the key can sign a session cookie that logs them in as anybody.
+MIN_SECRET_KEY_BYTES = 32
 
 # One package per area. Its views module holds the area's blueprints, named after it: `bp` for
 # the pages anyone may reach by address, and `organiser` for the organiser's pages of one event,
@@ -104,10 +108,20 @@ def register_blueprints(app: Flask) -> None:
 
 
 def _ensure_secret_key(app: Flask) -> None:
-    """Keep sessions valid across restarts of the embedded set-up without asking for a key."""
-    if app.config.get("SECRET_KEY"):
+    """Keep sessions valid across restarts of the embedded set-up without asking for a key;
+    refuse a key short enough to guess wherever it was chosen by hand for production."""
+    key = app.config.get("SECRET_KEY")
+    server_database = not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if key:
+        size = len(key.encode() if isinstance(key, str) else key)
+        if (server_database or os.environ.get("SECRET_KEY")) and size < MIN_SECRET_KEY_BYTES:
+            raise RuntimeError(
+                f"SECRET_KEY must be at least {MIN_SECRET_KEY_BYTES} bytes: it signs the "
+                "session cookies. Make one with: python3 -c 'import secrets; "
+                "print(secrets.token_hex(32))'"
+            )
         return
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+    if server_database:
         # Several instances behind a proxy must share one key, so production has to set it.
         raise RuntimeError("SECRET_KEY must be set when DATABASE_URL points at a server database")
     key_file = Path(app.instance_path) / "secret_key"

@@ -4,6 +4,7 @@ from app.accounts.models import User, door_assignment  # noqa: F401
 from app.checkin.models import CheckIn  # noqa: F401
 from app.events.models import Event, Room  # noqa: F401
 from app.feedback.models import FeedbackResponse  # noqa: F401
+from app.installation import Installation  # noqa: F401
 from app.mail.models import EmailAttachment, OutgoingEmail  # noqa: F401
 from app.notices.models import Notice, ProgrammeVersion  # noqa: F401
 from app.orders.models import Counter, Order  # noqa: F401

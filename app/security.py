@@ -1,4 +1,5 @@
-"""Headers that keep pages from loading anything Samla does not serve itself."""
+"""Headers that keep pages from loading anything Samla does not serve itself, and private
+pages out of every cache."""
 
 from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter
@@ -8,6 +9,18 @@ CSP = (
     "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
     "base-uri 'self'; form-action 'self'"
 )
+
+# Pages whose address is a key or that need a login: the attendee's, the order's, the
+# speaker's and the waiting-list links (feedback is under /r/), the door, the organisers' and
+# administrators' pages, the developer mailbox and the account's own page. Matched on the path
+# (with a trailing slash, so /checkin counts and /speakers/... does not match /s/), not the
+# blueprint, as one blueprint serves both public and private pages.
+PRIVATE_PREFIXES = ("/r/", "/o/", "/s/", "/waiting-list/", "/checkin/", "/manage/", "/admin/",
+                    "/dev/mail/", "/account/")
+
+
+def is_private(path: str) -> bool:
+    return (path.rstrip("/") + "/").startswith(PRIVATE_PREFIXES)
 
 
 def content_security_policy() -> str:
@@ -48,4 +61,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Referrer-Policy", "same-origin")
         # Camera only for Samla's own check-in page; nothing else may ask.
         response.headers.setdefault("Permissions-Policy", "camera=(self), microphone=()")
+        if is_private(request.path):
+            # Neither the browser's back-button cache nor a proxy keeps a copy of these.
+            response.headers["Cache-Control"] = "private, no-store"
         return response

@@ -1,8 +1,52 @@
-"""Celery, bound to the Flask app (the pattern from Flask's "Background Tasks with Celery")."""
+"""Celery, bound to the Flask app (the pattern from Flask's "Background Tasks with Celery").
 
-from celery import Celery, Task
+The tasks are shared tasks defined once, at import: every Celery app (one per Flask app with
+REDIS_URL) registers these same functions under their names, each run inside its own Flask
+app's context. Defining them inside celery_init_app made new functions for every app, which
+Celery reports as two callables for one name (DuplicateTaskNameWarning) and then runs the
+first app's."""
+
+from celery import Celery, Task, shared_task
 from celery.schedules import crontab
 from flask import Flask
+
+from app.database import unit_of_work
+from app.mail import outbox
+from app.payments import services as payments
+from app.speakers import services as speakers
+from app.waitlist import services as waitlist
+
+
+@shared_task(name="samla.deliver_email")
+def deliver_email(email_id: int) -> bool:
+    return outbox.deliver(email_id)
+
+
+@shared_task(name="samla.deliver_due")
+def deliver_due() -> int:
+    return outbox.deliver_due()
+
+
+@shared_task(name="samla.expire_payment_holds")
+def expire_payment_holds() -> int:
+    return payments.sweep_holds()[0]
+
+
+@shared_task(name="samla.retry_pending_refunds")
+def retry_pending_refunds() -> int:
+    return payments.retry_pending_refunds()
+
+
+@shared_task(name="samla.remind_speakers")
+def remind_speakers() -> int:
+    with unit_of_work():
+        return speakers.remind_unanswered()
+
+
+@shared_task(name="samla.expire_waiting_list_offers")
+def expire_waiting_list_offers() -> int:
+    with unit_of_work():
+        return waitlist.expire_offers()
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -33,49 +77,6 @@ def celery_init_app(app: Flask) -> Celery:
         },
     )
     celery.conf.update(app.config.get("CELERY", {}))
-
-    @celery.task(name="samla.deliver_email")
-    def deliver_email(email_id: int) -> bool:
-        from app.mail.outbox import deliver
-
-        return deliver(email_id)
-
-    @celery.task(name="samla.expire_payment_holds")
-    def expire_payment_holds() -> int:
-        from app.payments.services import sweep_holds
-
-        return sweep_holds()[0]
-
-    @celery.task(name="samla.retry_pending_refunds")
-    def retry_pending_refunds() -> int:
-        from app.payments.services import retry_pending_refunds as retry
-
-        return retry()
-
-    @celery.task(name="samla.deliver_due")
-    def deliver_due() -> int:
-        from app.mail.outbox import deliver_due as sweep
-
-        return sweep()
-
-    @celery.task(name="samla.remind_speakers")
-    def remind_speakers() -> int:
-        from app.extensions import db
-        from app.speakers.services import remind_unanswered
-
-        reminded = remind_unanswered()
-        db.session.commit()
-        return reminded
-
-    @celery.task(name="samla.expire_waiting_list_offers")
-    def expire_waiting_list_offers() -> int:
-        from app.extensions import db
-        from app.waitlist.services import expire_offers
-
-        lapsed = expire_offers()
-        db.session.commit()
-        return lapsed
-
     celery.set_default()
     app.extensions["celery"] = celery
     return celery

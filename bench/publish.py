@@ -3,8 +3,8 @@ and how long one worker then needs to deliver every notice to an SMTP server.
 
 Builds the conference of bench/programme.py (5,000 registrations), moves a plenary, and times
 publish() with OUTBOX_HOLD on (so it only commits the queued mail). Then a local SMTP server
-(aiosmtpd, counting what arrives) receives the mail from one worker's sweep: deliver_due() in a
-loop until nothing is due. Runs on SQLite, or on a scratch PostgreSQL database with
+(aiosmtpd, counting what arrives) receives the mail from one worker's sweep: deliver_due(), which
+sends until nothing is due. Runs on SQLite, or on a scratch PostgreSQL database with
 BENCH_DATABASE_URL as bench/programme.py does. Prints `name: value` lines."""
 
 import random
@@ -26,7 +26,7 @@ from app import create_app  # noqa: E402
 from app.extensions import db  # noqa: E402
 from config import BASE_DIR, TestConfig  # noqa: E402
 
-SWEEP_LIMIT = 500
+SWEEP_BATCH = 500
 
 
 class Counter:
@@ -130,12 +130,7 @@ def main():
                 from app.mail.outbox import deliver_due
 
                 start = time.perf_counter()
-                sent = 0
-                while True:
-                    batch = deliver_due(limit=SWEEP_LIMIT)
-                    sent += batch
-                    if not batch:
-                        break
+                sent = deliver_due(batch_size=SWEEP_BATCH)
                 delivered_s = time.perf_counter() - start
                 unsent = db.session.scalar(
                     select(func.count()).select_from(OutgoingEmail)

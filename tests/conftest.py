@@ -175,10 +175,15 @@ def _reset_schema():
             Path(path + suffix).unlink(missing_ok=True)
 
 
+# Made by the migrations and kept like the schema: the installation's name in calendar UIDs.
+KEPT_TABLES = {"installation"}
+
+
 def _empty_tables():
     with _db.engine.begin() as connection:
         quote = connection.dialect.identifier_preparer.quote
-        tables = [quote(t.name) for t in reversed(_db.metadata.sorted_tables)]
+        tables = [quote(t.name) for t in reversed(_db.metadata.sorted_tables)
+                  if t.name not in KEPT_TABLES]
         if connection.dialect.name == "postgresql":
             connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:

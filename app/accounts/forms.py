@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.validators import valid_email
 
@@ -25,3 +25,15 @@ class UserForm(FlaskForm):
     )
     role = SelectField(_l("Role"), choices=ROLE_LABELS)
     events = SelectMultipleField(_l("Events this person may check in at"), coerce=int)
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(
+        _l("New password (at least 10 characters)"), validators=[DataRequired(), Length(min=10)]
+    )
+    confirm_password = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(),
+                    EqualTo("new_password", message=_l("The two new passwords differ."))],
+    )

@@ -24,8 +24,15 @@ class User(UserMixin, db.Model):
     role = db.Column(db.String(20), nullable=False, default="organiser")
     active = db.Column(db.Boolean, nullable=False, default=True)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    # Raised by logging out and by a password change: every session made before stops working.
+    session_version = db.Column(db.Integer, nullable=False, default=0, server_default="0")
 
     door_events = db.relationship("Event", secondary=door_assignment, lazy="selectin")
+
+    def get_id(self) -> str:
+        """What the session stores (Flask-Login): the id with the session version, so a copy
+        of a session cookie ends with the version it was made under."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_active(self) -> bool:

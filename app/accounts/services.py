@@ -9,6 +9,8 @@ from app.extensions import db
 
 from .models import ROLES, User
 
+MIN_PASSWORD_LENGTH = 10
+
 
 class AccountError(ValueError):
     pass
@@ -45,10 +47,30 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def end_sessions(user: User) -> None:
+    """Every session of the user made before now stops working at its next request, copied
+    cookies included: each carries the session version it was made under (User.get_id)."""
+    user.session_version = User.session_version + 1
+    db.session.flush()
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """The user's own password change: the current password proves it is them. Ends every
+    other session; the caller logs the current one in again under the new version."""
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError) as error:
+        raise AccountError("wrong password") from error
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise AccountError("password too short")
+    user.password_hash = hash_password(new)
+    end_sessions(user)
+
+
 def create_user(email: str, name: str, password: str, role: str = "organiser", events=()) -> User:
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
-    if len(password) < 10:
+    if len(password) < MIN_PASSWORD_LENGTH:
         raise AccountError("password too short")
     if find_user(email):
         raise AccountError("email taken")

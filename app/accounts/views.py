@@ -2,7 +2,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from app.events.models import Event
@@ -10,7 +10,7 @@ from app.extensions import db, limiter, login_manager
 
 from . import services
 from .access import admin_required
-from .forms import LoginForm, UserForm
+from .forms import ChangePasswordForm, LoginForm, UserForm
 from .models import User
 
 bp = Blueprint("accounts", __name__)
@@ -20,8 +20,16 @@ login_manager.login_message = None
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return db.session.get(User, int(user_id))
+def load_user(session_id: str):
+    """The session holds "<user id>:<session version>" (User.get_id); a session made before
+    the user logged out or changed their password has an older version and is refused."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version):
+        return None
+    return user
 
 
 def _landing_for(user: User) -> str:
@@ -50,9 +58,34 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Also every copy of this session's cookie, and the user's other sessions.
+        services.end_sessions(current_user._get_current_object())
+        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("events.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+@login_required
+def change_password():
+    """The user's own new password. Every other session ends; this one stays logged in."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            services.change_password(user, form.current_password.data, form.new_password.data)
+        except services.AccountError:
+            form.current_password.errors.append(_("Wrong password."))
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(_("Your password is changed. You are logged out everywhere else."), "success")
+            return redirect(_landing_for(user))
+    status = 400 if form.errors else 200
+    return render_template("accounts/password.html", form=form), status
 
 
 @bp.route("/admin/users", methods=["GET", "POST"])

@@ -1,10 +1,11 @@
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.events.models import Event
 from app.events.services import get_by_slug
-from app.extensions import db
+from app.extensions import db, limiter
 
 from . import services
 from .forms import ScanForm
@@ -31,7 +32,16 @@ def choose_event():
     return render_template("checkin/choose.html", events=events)
 
 
+def _door_account() -> str:
+    """Scans are counted per account: the door staff of a venue share its network address."""
+    if current_user.is_authenticated:
+        return f"account-{current_user.id}"
+    return get_remote_address()
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_DOOR"], key_func=_door_account,
+               methods=["POST"])
 @login_required
 def scan(slug):
     event = _door_event_or_404(slug)

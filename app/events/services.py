@@ -20,7 +20,10 @@ def slugify(text: str) -> str:
 
 
 def unique_slug(name: str, starts_on: date) -> str:
-    base = f"{slugify(name)}-{starts_on.year}"
+    """The name with the year, unless the name says the year already."""
+    base = slugify(name)
+    if str(starts_on.year) not in base.split("-"):
+        base = f"{base}-{starts_on.year}"
     slug, n = base, 2
     while db.session.scalar(select(Event.id).where(Event.slug == slug)):
         slug, n = f"{base}-{n}", n + 1

@@ -1,7 +1,8 @@
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.events.manage import current_event, organiser_pages
+from app.extensions import limiter
 from app.registration.views import registration_or_404
 
 from . import services
@@ -12,6 +13,7 @@ organiser = organiser_pages("feedback", __name__)
 
 
 @bp.route("/r/<token>/feedback", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def give(token):
     registration = registration_or_404(token)
     if not services.may_answer(registration):

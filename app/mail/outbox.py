@@ -24,6 +24,8 @@ from .transport import get_transport
 
 log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
+# Ids read per query by the sweep; it goes on reading until nothing due is left.
+DELIVERY_BATCH = 200
 _NEW = "samla_outbox_new"
 _COMMITTED = "samla_outbox_committed"
 
@@ -152,20 +154,30 @@ def _claimable(now):
     )
 
 
-def due_ids(now=None, limit: int = 200) -> list[int]:
+def due_ids(now=None, limit: int = 200, after_id: int = 0) -> list[int]:
     now = now or utcnow()
     with Session(db.engine) as session:
         return list(
             session.scalars(
-                select(OutgoingEmail.id).where(_claimable(now)).order_by(OutgoingEmail.id)
+                select(OutgoingEmail.id)
+                .where(_claimable(now), OutgoingEmail.id > after_id)
+                .order_by(OutgoingEmail.id)
                 .limit(limit)
             )
         )
 
 
-def deliver_due(now=None, limit: int = 200) -> int:
-    """Send everything that is due (retries included). Returns how many were sent."""
-    return sum(deliver(email_id, now) for email_id in due_ids(now, limit))
+def deliver_due(now=None, batch_size: int | None = None) -> int:
+    """Send everything that is due (retries included), a batch of ids at a time until none is
+    left. Returns how many were sent. Each batch starts after the last id of the one before,
+    so a message that fails again (its back-off makes it wait) is not met twice in one run."""
+    now = now or utcnow()
+    batch_size = batch_size or DELIVERY_BATCH
+    sent, last_id = 0, 0
+    while ids := due_ids(now, batch_size, after_id=last_id):
+        sent += sum(deliver(email_id, now) for email_id in ids)
+        last_id = ids[-1]
+    return sent
 
 
 def retry_failed(email_id: int) -> bool:

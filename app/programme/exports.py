@@ -13,7 +13,6 @@ import json
 import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -24,6 +23,7 @@ from sqlalchemy import case, func, select
 from app.events.models import Event
 from app.events.services import local_day, slugify
 from app.extensions import db
+from app.installation import uid_domain
 from app.mail.render import absolute_url
 from app.notices.models import Notice, ProgrammeVersion
 
@@ -40,17 +40,19 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # --- shared pieces ------------------------------------------------------------------------------
 
-def host() -> str:
-    return urlsplit(current_app.config["BASE_URL"]).netloc or "localhost"
-
-
 def item_uid(item: ProgrammeItem) -> str:
-    """Stable for the item's whole life, so calendars update an entry instead of adding one."""
-    return f"item-{item.id}@{host()}"
+    """Stable for the item's whole life, whatever BASE_URL says, so calendars update an entry
+    instead of adding one."""
+    return f"item-{item.id}@{uid_domain()}"
+
+
+def _guid(name: str) -> str:
+    """schedule.json wants UUIDs: made from the same stable names as the UIDs."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{name}@{uid_domain()}"))
 
 
 def item_guid(item: ProgrammeItem) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, item_uid(item)))
+    return _guid(f"item-{item.id}")
 
 
 def programme_url(event: Event) -> str:
@@ -221,7 +223,7 @@ def _person(speaker) -> dict:
     # pretalx-style (name), not frab-style (public_name + id): the schema's oneOf accepts a
     # person that is one or the other, never both.
     return {
-        "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"speaker-{speaker.id}@{host()}")),
+        "guid": _guid(f"speaker-{speaker.id}"),
         "name": speaker.name,
         "biography": speaker.bio or None,
     }
@@ -256,7 +258,7 @@ def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
 
 def _schedule_room(room) -> dict:
     return {"name": room.name,
-            "guid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"room-{room.id}@{host()}")),
+            "guid": _guid(f"room-{room.id}"),
             "capacity": room.capacity, "description": room.accessibility_notes or None}
 
 
@@ -277,8 +279,7 @@ def schedule(event: Event) -> dict:
         name = _room_name(event, None)
         if name not in room_names:
             room_names.append(name)
-            rooms.append({"name": name, "guid": str(uuid.uuid5(
-                uuid.NAMESPACE_URL, f"room-none-{event.id}@{host()}"))})
+            rooms.append({"name": name, "guid": _guid(f"room-none-{event.id}")})
     by_day: dict[date, list] = {day: [] for day in event.days}
     for item in items:
         by_day.setdefault(local_day(event, item.starts_at), []).append(item)

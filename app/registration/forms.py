@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtforms_translations
 from wtforms import (
     BooleanField,
     EmailField,
@@ -19,6 +20,16 @@ SENSITIVE_CONSENT = _l(
     "I agree that the organiser stores my dietary and accessibility needs to plan the event. "
     "Only organisers see them, and they are deleted after the event."
 )
+
+
+class AttendeeDetails(Form):
+    """One attendee's block of the order form (fields prefixed a0-, a1-, ...). A plain WTForms
+    form, since the order form carries the CSRF token; without this Meta WTForms' own messages
+    ("This field is required.") stay English, as only FlaskForm translates them."""
+
+    class Meta:
+        def get_translations(self, form):
+            return wtforms_translations
 
 
 def _builtin(label, setting: str, max_length: int):
@@ -60,7 +71,7 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
     if questions:
         for question in questions:
             fields[f"q{question.id}"] = answer_field(question, language)
-    form_class = type("AttendeeForm", (Form,), fields)
+    form_class = type("AttendeeForm", (AttendeeDetails,), fields)
     form_class.questions = questions
     form_class.ticket_type = ticket_type
     return form_class

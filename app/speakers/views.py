@@ -2,6 +2,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -14,7 +15,7 @@ from flask_login import current_user
 from app.db_types import utcnow
 from app.events.manage import current_event, organiser_pages
 from app.events.views import event_or_404
-from app.extensions import db
+from app.extensions import db, limiter
 
 from . import photos, services
 from .forms import AnswerForm, PhotoForm, ProfileForm, SpeakerForm
@@ -93,6 +94,7 @@ def speaker_or_404(token):
 
 
 @bp.route("/s/<token>", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SPEAKER"])
 def portal(token):
     speaker = speaker_or_404(token)
     form = ProfileForm(obj=speaker)
@@ -115,6 +117,7 @@ def _portal_page(speaker, *, form=None, photo_form=None, status=200):
 
 
 @bp.route("/s/<token>/photo", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SPEAKER"])
 def upload_photo(token):
     speaker = speaker_or_404(token)
     photo_form = PhotoForm()
@@ -133,6 +136,7 @@ def upload_photo(token):
 
 
 @bp.route("/s/<token>/photo/remove", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SPEAKER"])
 def remove_photo(token):
     speaker = speaker_or_404(token)
     if not AnswerForm().validate_on_submit():
@@ -143,6 +147,7 @@ def remove_photo(token):
 
 
 @bp.route("/s/<token>/photo.jpg")
+@limiter.limit(lambda: current_app.config["RATELIMIT_SPEAKER"])
 def own_photo(token):
     """The speaker's own photo on their personal page, whatever the state of their slots."""
     speaker = speaker_or_404(token)
@@ -193,6 +198,7 @@ def public_detail(slug, speaker_id):
 
 
 @bp.route("/s/<token>/slots/<int:slot_id>", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_SPEAKER"])
 def answer(token, slot_id):
     speaker = speaker_or_404(token)
     slot = db.session.get(SpeakerSlot, slot_id)

@@ -52,6 +52,75 @@ def test_organiser_logs_in_and_out(client, make_user):
     assert goes_to_login(client.get("/manage/"))
 
 
+def copy_of_session(app, client):
+    """Another browser holding a copy of the client's session cookie (stolen, or left on a
+    shared computer)."""
+    other = app.test_client()
+    other.set_cookie("session", client.get_cookie("session").value)
+    return other
+
+
+def test_logging_out_ends_a_copied_session_too(app, client, make_user):
+    make_user("olga@example.org", role="organiser")
+    log_in(client, "olga@example.org")
+    copy = copy_of_session(app, client)
+    assert copy.get("/manage/").status_code == 200
+    client.post("/logout")
+    assert goes_to_login(copy.get("/manage/"))
+    assert goes_to_login(client.get("/manage/"))
+    # Logging in again starts a new session that works.
+    log_in(client, "olga@example.org")
+    assert client.get("/manage/").status_code == 200
+
+
+def change_password(client, current=PASSWORD, new="ett nytt långt lösenord", confirm=None):
+    return client.post("/account/password", data={
+        "current_password": current, "new_password": new,
+        "confirm_password": new if confirm is None else confirm})
+
+
+def test_changing_the_password_ends_every_other_session_and_keeps_this_one(app, make_user):
+    make_user("olga@example.org", role="organiser")
+    laptop, phone = app.test_client(), app.test_client()
+    log_in(laptop, "olga@example.org")
+    log_in(phone, "olga@example.org")
+    copy = copy_of_session(app, laptop)
+    page = laptop.get("/account/password")
+    assert page.status_code == 200 and "Byt lösenord" in page.get_data(as_text=True)
+
+    response = change_password(laptop)
+    assert response.status_code == 302
+    assert "Ditt lösenord är bytt." in laptop.get("/manage/").get_data(as_text=True)
+    assert laptop.get("/manage/").status_code == 200
+    assert goes_to_login(phone.get("/manage/"))
+    assert goes_to_login(copy.get("/manage/"))
+    assert log_in(phone, "olga@example.org").status_code == 401
+    assert log_in(phone, "olga@example.org", "ett nytt långt lösenord").status_code == 302
+
+
+@pytest.mark.parametrize("changes, field, message", [
+    ({"current": "fel lösenord"}, "current_password", "Fel lösenord."),
+    ({"new": "kort", "confirm": "kort"}, "new_password", "minst 10 tecken"),
+    ({"confirm": "ett annat långt lösenord"}, "confirm_password", "De två nya lösenorden"),
+])
+def test_a_refused_password_change_changes_nothing(app, client, make_user, changes, field,
+                                                   message):
+    make_user("olga@example.org", role="organiser")
+    log_in(client, "olga@example.org")
+    copy = copy_of_session(app, client)
+    response = change_password(client, **changes)
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert f'id="{field}-error"' in html and message in html
+    assert copy.get("/manage/").status_code == 200
+    client.post("/logout")
+    assert log_in(client, "olga@example.org").status_code == 302
+
+
+def test_changing_the_password_needs_a_login(client):
+    assert goes_to_login(client.get("/account/password"))
+
+
 @pytest.mark.parametrize("email, password", [
     ("olga@example.org", "fel lösenord igen"),
     ("ingen@example.org", PASSWORD),

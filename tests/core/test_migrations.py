@@ -78,3 +78,40 @@ def test_the_upgrade_to_orders_counts_seats_already_taken(app_settings, tmp_path
             for table in ("ticket_type", "room", "registration"):
                 assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() > 0
         extension.engine.dispose()
+
+
+def test_the_upgrade_keeps_the_calendar_uids_an_installation_has_published(app_settings,
+                                                                            tmp_path):
+    """Migration 0012 names the installation: an installation with events keeps the host its
+    calendars' UIDs were made from; a new one gets a random UUID."""
+    import uuid
+
+    import flask_migrate
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db as extension
+    from config import BASE_DIR, TestConfig
+
+    def upgraded(name, *, with_event):
+        settings = {**app_settings, "BASE_URL": "https://konferens.nsph.se",
+                    "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / name}"}
+        flask_app = create_app(TestConfig, **settings)
+        with flask_app.app_context():
+            flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"), revision="0011")
+            if with_event:
+                with extension.engine.begin() as connection:
+                    connection.execute(text(
+                        "INSERT INTO event (id, slug, name, description, organiser_name,"
+                        " contact_email, venue, city, timezone, starts_on, ends_on, published,"
+                        " registration_open, created_at) VALUES (1, 'e', 'E', '', '', '', '',"
+                        " '', 'Europe/Stockholm', '2027-03-18', '2027-03-18', 1, 1,"
+                        " '2026-01-01 00:00:00')"))
+            flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"), revision="0012")
+            with extension.engine.connect() as connection:
+                domain = connection.execute(text("SELECT uid_domain FROM installation")).scalar()
+            extension.engine.dispose()
+        return domain
+
+    assert upgraded("old.db", with_event=True) == "konferens.nsph.se"
+    assert uuid.UUID(upgraded("new.db", with_event=False)).version == 4

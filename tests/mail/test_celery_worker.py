@@ -57,7 +57,7 @@ def worker_env(app_settings) -> dict:
         "SMTP_PORT": str(app_settings["SMTP_PORT"]),
         "SMTP_STARTTLS": "0",
         "MAIL_FOLDER": app_settings["MAIL_FOLDER"],
-        "SECRET_KEY": "x",
+        "SECRET_KEY": "celery-worker-test-secret-key-of-32-bytes",
     }
 
 

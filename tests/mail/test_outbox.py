@@ -219,6 +219,46 @@ def test_after_max_attempts_the_message_fails_and_an_organiser_retries_it(
     assert row(email.id).status == "sent"
 
 
+def test_the_deliver_command_sends_every_due_message_not_only_the_first_batch(app, db, mailbox):
+    """`flask outbox deliver` after a bulk load: 450 held messages, more than two batches."""
+    with held(app):
+        for n in range(450):
+            queue(f"Utskick {n}", to=f"deltagare{n}@example.org")
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["outbox", "deliver"])
+    assert result.exit_code == 0, result.output
+    assert "sent: 450" in result.output
+    assert len(mailbox.wait_for(450)) == 450
+    assert count(OutgoingEmail) == 450
+    _db.session.rollback()
+    assert _db.session.scalar(select(func.count()).where(OutgoingEmail.status != "sent")) == 0
+
+
+def test_a_message_that_keeps_failing_does_not_hold_the_sweep_up(app, db, mailbox, monkeypatch):
+    """Batches of two: the failing message waits for its back-off, the others all go out, and
+    the sweep ends."""
+    monkeypatch.setattr(outbox, "DELIVERY_BATCH", 2)
+    real = outbox.get_transport
+
+    class Refusing:
+        def send(self, message, email_id):
+            if message["To"] == "studsar@example.org":
+                raise OSError("550 no such user")
+            real().send(message, email_id)
+
+    monkeypatch.setattr(outbox, "get_transport", Refusing)
+    with held(app):
+        refused = queue("Studsar", to="studsar@example.org")
+        for n in range(4):
+            queue(f"Går fram {n}", to=f"deltagare{n}@example.org")
+        db.session.commit()
+    assert outbox.deliver_due() == 4
+    assert len(mailbox.wait_for(4)) == 4
+    stored = row(refused.id)
+    assert stored.status == "pending" and stored.attempts == 1
+    assert stored.next_attempt_at > utcnow()
+
+
 def test_outbox_page_is_for_organisers_only(app, client, make_user, db):
     anonymous = client.get("/manage/outbox")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]

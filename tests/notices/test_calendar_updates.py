@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 import icalendar
 
 from app.events.models import Event
+from app.installation import uid_domain
 from app.notices import services as notices
 from app.notices.models import ProgrammeVersion
 from app.programme import services as programme
@@ -52,7 +53,7 @@ def by_uid(calendar):
 
 
 def uid(item):
-    return f"item-{item.id}@localhost"
+    return f"item-{item.id}@{uid_domain()}"
 
 
 def sequence(entry) -> int:

@@ -16,6 +16,7 @@ import pytest
 from jsonschema import Draft6Validator, FormatChecker
 
 from app.events.models import Event, Room
+from app.installation import uid_domain
 from app.programme.services import ItemPlacement, cancel_item, create_item
 from app.speakers.services import add_speaker, assign
 from config import BASE_DIR
@@ -160,9 +161,9 @@ def test_ical_holds_every_item_with_stable_uid_and_local_times(conference, clien
     assert str(calendar["X-WR-CALNAME"]) == "Vårkonferensen"
 
     entries = events_by_uid(calendar)
-    assert set(entries) == {f"item-{talk.id}@localhost", f"item-{lunch.id}@localhost"}
+    assert set(entries) == {f"item-{talk.id}@{uid_domain()}", f"item-{lunch.id}@{uid_domain()}"}
     for item in (talk, lunch):
-        entry = entries[f"item-{item.id}@localhost"]
+        entry = entries[f"item-{item.id}@{uid_domain()}"]
         assert entry["DTSTART"].params["TZID"] == "Europe/Stockholm"
         assert entry["DTEND"].params["TZID"] == "Europe/Stockholm"
         assert entry.decoded("DTSTART") == item.starts_at
@@ -175,7 +176,7 @@ def test_ical_holds_every_item_with_stable_uid_and_local_times(conference, clien
     # The wall clock in the file is the local one: 10:00 in Göteborg is 09:00 UTC in March.
     assert b"DTSTART;TZID=Europe/Stockholm:20270318T100000\r\n" in raw
     assert re.search(rb"\r\nDTSTAMP:\d{8}T\d{6}Z\r\n", raw)
-    talk_entry = entries[f"item-{talk.id}@localhost"]
+    talk_entry = entries[f"item-{talk.id}@{uid_domain()}"]
     assert str(talk_entry["SUMMARY"]) == "Peer support i vården"
     assert "Sara Nilsson, Peer supporter (Region Örebro län)" in str(talk_entry["DESCRIPTION"])
 
@@ -199,8 +200,8 @@ def test_cancelled_item_stays_in_the_calendar_as_cancelled(conference, client, d
     publish_programme(conference["event"])
     _raw, calendar = ical_of(client, conference["event"].slug)
     entries = events_by_uid(calendar)
-    assert str(entries[f"item-{lunch.id}@localhost"]["STATUS"]) == "CANCELLED"
-    assert str(entries[f"item-{talk.id}@localhost"]["STATUS"]) == "CONFIRMED"
+    assert str(entries[f"item-{lunch.id}@{uid_domain()}"]["STATUS"]) == "CANCELLED"
+    assert str(entries[f"item-{talk.id}@{uid_domain()}"]["STATUS"]) == "CONFIRMED"
     # schedule.json lists only what takes place.
     document = schedule_of(client, conference["event"].slug)
     assert [e["id"] for e in all_events(document)] == [talk.id]
@@ -224,7 +225,7 @@ def test_long_swedish_description_is_folded_and_comes_back_whole(conference, cli
     for line in lines:
         line.decode("utf-8")  # folding never splits a multi-byte letter
     assert sum(1 for line in lines if line.startswith(b" ")) >= 5
-    entry = events_by_uid(calendar)[f"item-{item.id}@localhost"]
+    entry = events_by_uid(calendar)[f"item-{item.id}@{uid_domain()}"]
     assert str(entry["DESCRIPTION"]) == text.strip()
     assert str(entry["SUMMARY"]) == "Långt samtal om återhämtning"
     assert str(entry["LOCATION"]) == "Sal B, Folkets hus, Göteborg"
@@ -244,7 +245,7 @@ def test_schedule_json_validates_against_the_c3voc_schema(conference, client, va
     assert {room["name"] for room in conference_part["rooms"]} == {"Stora salen", "Sal B"}
     by_id = {entry["id"]: entry for entry in all_events(document)}
     entry = by_id[talk.id]
-    assert entry["guid"] == str(uuid.uuid5(uuid.NAMESPACE_URL, f"item-{talk.id}@localhost"))
+    assert entry["guid"] == str(uuid.uuid5(uuid.NAMESPACE_URL, f"item-{talk.id}@{uid_domain()}"))
     assert datetime.fromisoformat(entry["date"]) == talk.starts_at
     assert entry["date"] == "2027-03-18T10:00:00+01:00"
     assert (entry["start"], entry["duration"], entry["room"]) == ("10:00", "00:45", "Stora salen")
@@ -253,6 +254,34 @@ def test_schedule_json_validates_against_the_c3voc_schema(conference, client, va
     # The same item has the same guid in the next download.
     assert schedule_of(client, event.slug)["schedule"]["conference"]["days"][0]["rooms"][
         "Stora salen"][0]["guid"] == entry["guid"]
+
+
+def test_uids_and_guids_stay_the_same_when_samla_moves_to_another_address(
+        app, conference, client, validator):
+    """A new BASE_URL changes the links, never the identities: a subscribed calendar updates
+    its entries instead of showing each twice."""
+    slug = conference["event"].slug
+
+    def downloads():
+        _raw, calendar = ical_of(client, slug)
+        document = schedule_of(client, slug)
+        assert problems(validator, document) == []
+        entries = all_events(document)
+        identities = (set(events_by_uid(calendar)), {e["guid"] for e in entries},
+                      {r["guid"] for r in document["schedule"]["conference"]["rooms"]},
+                      {p["guid"] for e in entries for p in e["persons"]})
+        return identities, document["schedule"]["conference"]["url"]
+
+    before, old_url = downloads()
+    saved = app.config["BASE_URL"]
+    app.config["BASE_URL"] = "https://konferens.nsph.se"
+    try:
+        after, new_url = downloads()
+    finally:
+        app.config["BASE_URL"] = saved
+    assert new_url == f"https://konferens.nsph.se/e/{slug}/programme" != old_url
+    assert after == before
+    assert all(len(identity) >= 2 for identity in before[:3]) and before[3]
 
 
 def test_the_validator_refuses_broken_schedules(conference, client, validator):
@@ -306,9 +335,9 @@ def test_two_day_event_groups_items_by_day_and_room(two_days, client, validator)
     # The calendar agrees, in summer time.
     raw, calendar = ical_of(client, event.slug)
     assert b"DTSTART;TZID=Europe/Stockholm:20270614T093000\r\n" in raw
-    entry = events_by_uid(calendar)[f"item-{two_days['workshop'].id}@localhost"]
+    entry = events_by_uid(calendar)[f"item-{two_days['workshop'].id}@{uid_domain()}"]
     assert entry.decoded("DTSTART") == datetime(2027, 6, 15, 11, 0, tzinfo=UTC)
-    lunch = events_by_uid(calendar)[f"item-{two_days['lunch'].id}@localhost"]
+    lunch = events_by_uid(calendar)[f"item-{two_days['lunch'].id}@{uid_domain()}"]
     assert str(lunch["LOCATION"]) == "Medborgarhuset, Malmö"
     [zone] = calendar.walk("VTIMEZONE")
     summer = datetime(2027, 6, 15, 13, 0, tzinfo=zone.to_tz(lookup_tzid=False))

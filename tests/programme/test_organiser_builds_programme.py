@@ -155,6 +155,17 @@ def test_invalid_room_form_is_refused(summer_course, organiser, db):
     assert count(db, Room) == 1
 
 
+def test_the_address_name_has_the_year_once(organiser, db):
+    """A name that already says the year does not get it twice; one without gets it added."""
+    with_year = organiser.post("/manage/events/new", data=event_form(
+        name="Höstkurs i peer support 2027", starts_on="2027-10-04", ends_on="2027-10-05"))
+    assert with_year.headers["Location"].endswith("/manage/e/hostkurs-i-peer-support-2027/")
+    without = organiser.post("/manage/events/new", data=event_form(
+        name="Vinterkurs i peer support", starts_on="2027-12-06", ends_on="2027-12-07"))
+    assert without.headers["Location"].endswith("/manage/e/vinterkurs-i-peer-support-2027/")
+    assert organiser.get("/manage/e/hostkurs-i-peer-support-2027/").status_code == 200
+
+
 def test_event_ending_before_it_starts_is_refused(organiser, db):
     response = organiser.post("/manage/events/new", data=event_form(
         starts_on="2027-06-16", ends_on="2027-06-14"))

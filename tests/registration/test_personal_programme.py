@@ -7,6 +7,7 @@ from datetime import UTC, datetime, time, timedelta
 import icalendar
 from sqlalchemy import func, select
 
+from app.installation import uid_domain
 from app.programme.services import ItemPlacement, cancel_item, create_item
 from app.registration import personal
 from app.registration.models import PersonalProgrammeEntry, Registration
@@ -192,23 +193,23 @@ def test_personal_calendar_has_exactly_the_starred_items_as_in_the_event_calenda
 
     _whole_response, _whole_raw, whole = calendar_of(client, f"/e/{event.slug}/programme.ics")
     mine, everything = by_uid(calendar), by_uid(whole)
-    assert set(mine) == {f"item-{talk.id}@localhost", f"item-{extra.id}@localhost"}
-    assert f"item-{lunch.id}@localhost" in everything
+    assert set(mine) == {f"item-{talk.id}@{uid_domain()}", f"item-{extra.id}@{uid_domain()}"}
+    assert f"item-{lunch.id}@{uid_domain()}" in everything
     for uid, entry in mine.items():
         same = everything[uid]
         for name in ("SUMMARY", "LOCATION", "STATUS", "URL", "DESCRIPTION"):
             assert str(entry.get(name)) == str(same.get(name)), name
         assert entry.decoded("DTSTART") == same.decoded("DTSTART")
         assert entry["DTSTART"].params["TZID"] == "Europe/Stockholm"
-    assert mine[f"item-{talk.id}@localhost"].decoded("DTSTART") == talk.starts_at == datetime(
+    assert mine[f"item-{talk.id}@{uid_domain()}"].decoded("DTSTART") == talk.starts_at == datetime(
         2027, 3, 18, 9, 0, tzinfo=UTC)
-    assert mine[f"item-{extra.id}@localhost"].decoded("DTEND") == datetime(
+    assert mine[f"item-{extra.id}@{uid_domain()}"].decoded("DTEND") == datetime(
         2027, 3, 18, 14, 30, tzinfo=UTC)
     assert b"DTSTART;TZID=Europe/Stockholm:20270318T140000\r\n" in raw
     [zone] = calendar.walk("VTIMEZONE")
     wall_clock = datetime(2027, 3, 18, 10, 0, tzinfo=zone.to_tz(lookup_tzid=False))
     assert wall_clock.astimezone(UTC) == talk.starts_at
-    assert "Sara Nilsson" in str(mine[f"item-{talk.id}@localhost"]["DESCRIPTION"])
+    assert "Sara Nilsson" in str(mine[f"item-{talk.id}@{uid_domain()}"]["DESCRIPTION"])
 
 
 def test_calendar_is_in_the_attendees_language(client, conference, db):
@@ -244,7 +245,7 @@ def test_item_cancelled_after_starring_stays_as_cancelled(client, conference, db
     link = f"/r/{registration.manage_token}/programme"
     _response, _raw, calendar = calendar_of(client, f"{link}.ics")
     [entry] = calendar.walk("VEVENT")
-    assert str(entry["UID"]) == f"item-{talk.id}@localhost"
+    assert str(entry["UID"]) == f"item-{talk.id}@{uid_domain()}"
     assert str(entry["STATUS"]) == "CANCELLED"
     html = client.get(link).get_data(as_text=True)
     choices = html.split('id="your-choices"')[1].split("</section>")[0]

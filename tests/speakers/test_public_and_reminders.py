@@ -2,8 +2,6 @@
 
 from datetime import UTC, datetime, time, timedelta
 
-import pytest
-
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db as _db
@@ -310,8 +308,6 @@ def test_cli_sends_reminders(app, conference, db, mailbox):
     assert unknown.exit_code != 0 and "unknown event" in unknown.output
 
 
-# Each Celery app of the test run registers the same task names (the worker test makes one too).
-@pytest.mark.filterwarnings("ignore::celery.exceptions.DuplicateTaskNameWarning")
 def test_reminder_task_is_scheduled_daily_and_sends_reminders(conference, db, mailbox):
     """The beat schedule has the daily reminder task (a bare app; no broker is contacted)."""
     from celery import _state as celery_state
