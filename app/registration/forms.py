@@ -101,5 +101,11 @@ class CancelOrderForm(FlaskForm):
     confirm = BooleanField(_l("Yes, cancel the whole order"), validators=[DataRequired()])
 
 
+class CancelAttendeeForm(FlaskForm):
+    """The buyer cancels one attendee of the order (one such form per row of the order page)."""
+
+    confirm = BooleanField(_l("Yes, cancel this attendee"), validators=[DataRequired()])
+
+
 class StarForm(FlaskForm):
     """Only the CSRF token: the action (add or remove) is the value of the pressed button."""
