@@ -120,9 +120,12 @@ def test_the_buyer_resends_a_colleagues_confirmation(client, conference, db, mai
     assert mailbox.messages == []
 
 
-def test_the_buyer_cancels_one_colleague_and_the_seat_is_freed(client, conference, db):
+def test_the_buyer_cancels_one_colleague_and_the_seat_is_freed(client, conference, db,
+                                                               mailbox):
     order = group_order(client, conference, db, count=2)
     first, second = order.registrations
+    mailbox.wait_for(3)
+    mailbox.clear()
     url = f"/o/{order.manage_token}/attendees/{first.id}/cancel"
     assert f'action="{url}"' in order_page(client, order)
 
@@ -135,10 +138,14 @@ def test_the_buyer_cancels_one_colleague_and_the_seat_is_freed(client, conferenc
     assert reload(db, second).status == "confirmed"
     assert reload(db, conference["ticket"]).seats_taken == 1
     assert reload(db, order).status == "confirmed"
+    # The colleague hears of it, since their link and badge stopped working.
+    [told] = mailbox.wait_for(1)
+    assert told["To"] == first.email and "Eva Chef" in mailbox.body(told)
 
     again = client.post(url, data={"confirm": "y"})  # a double submit
     assert again.status_code == 303
     assert reload(db, conference["ticket"]).seats_taken == 1
+    assert len(mailbox.messages) == 1
 
     html = order_page(client, order)
     assert f'action="{url}"' not in html
