@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.validators import one_line
 
 from .models import EmailAttachment, OutgoingEmail
 from .transport import get_transport
@@ -79,8 +80,10 @@ def backoff(attempts: int) -> timedelta:
 def build_message(email: OutgoingEmail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = email.to_address
-    message["Subject"] = email.subject
+    # A header is one line, and the email package refuses a line break in one: a name stored
+    # with one (before the forms refused them) would make the message fail on every attempt.
+    message["To"] = one_line(email.to_address)
+    message["Subject"] = one_line(email.subject)
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(email.created_at)
     message["Auto-Submitted"] = "auto-generated"

@@ -10,7 +10,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 SENSITIVE_CONSENT = _l(
     "I agree that the organiser stores my dietary and accessibility needs to plan the event. "
@@ -22,7 +22,8 @@ def _builtin(label, setting: str, max_length: int):
     required = setting == "required"
     return StringField(
         label if required else _l("%(field)s (optional)", field=label),
-        validators=[DataRequired() if required else Optional(), Length(max=max_length)],
+        validators=[DataRequired() if required else Optional(), Length(max=max_length),
+                    single_line()],
     )
 
 
@@ -36,9 +37,11 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
     from . import services
 
     fields = {
-        "name": StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)]),
+        "name": StringField(_l("Full name"),
+                            validators=[DataRequired(), Length(max=200), single_line()]),
         "email": EmailField(_l("Email"),
-                            validators=[DataRequired(), valid_email(), Length(max=254)]),
+                            validators=[DataRequired(), valid_email(), Length(max=254),
+                                        single_line()]),
     }
     if event.field_organisation != "off":
         fields["organisation"] = _builtin(_l("Organisation or employer"),
@@ -70,25 +73,27 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
 class OrderForm(FlaskForm):
     """Who orders and how they pay; the attendees come as sub-forms prefixed a0-, a1-, ..."""
 
-    buyer_name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    buyer_name = StringField(_l("Your name"),
+                             validators=[Optional(), Length(max=200), single_line()])
     buyer_email = EmailField(
-        _l("Your email"), validators=[Optional(), valid_email(), Length(max=254)])
+        _l("Your email"), validators=[Optional(), valid_email(), Length(max=254), single_line()])
     payment_method = RadioField(_l("Payment"), validators=[Optional()], choices=[
         ("card", _l("Card (or another method offered by Stripe)")),
         ("invoice", _l("Invoice to my employer or organisation")),
     ])
     billing_name = StringField(_l("Organisation to invoice"),
-                               validators=[Optional(), Length(max=200)])
+                               validators=[Optional(), Length(max=200), single_line()])
     billing_org_number = StringField(_l("Organisation number"),
-                                     validators=[Optional(), Length(max=20)])
+                                     validators=[Optional(), Length(max=20), single_line()])
     billing_address = TextAreaField(_l("Invoice address"),
                                     validators=[Optional(), Length(max=1000)])
     billing_email = EmailField(_l("Email for the invoice (optional)"),
-                               validators=[Optional(), valid_email(), Length(max=254)])
+                               validators=[Optional(), valid_email(), Length(max=254),
+                                           single_line()])
     invoice_reference = StringField(_l("Your reference (optional)"),
-                                    validators=[Optional(), Length(max=200)])
+                                    validators=[Optional(), Length(max=200), single_line()])
     peppol_id = StringField(_l("E-invoice address, Peppol ID (optional)"),
-                            validators=[Optional(), Length(max=100)])
+                            validators=[Optional(), Length(max=100), single_line()])
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
 
