@@ -25,6 +25,7 @@ from .transport import get_transport
 
 log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
+PURGED = "purged"  # the address of a message whose personal content was deleted
 _NEW = "samla_outbox_new"
 _COMMITTED = "samla_outbox_committed"
 
@@ -172,10 +173,11 @@ def deliver_due(now=None, limit: int = 200) -> int:
 
 
 def retry_failed(email_id: int) -> bool:
-    """An organiser asks to try a message that gave up again."""
+    """An organiser asks to try a message that gave up again (not one emptied by a purge)."""
     changed = db.session.execute(
         update(OutgoingEmail)
-        .where(OutgoingEmail.id == email_id, OutgoingEmail.status == "failed")
+        .where(OutgoingEmail.id == email_id, OutgoingEmail.status == "failed",
+               OutgoingEmail.to_address != PURGED)
         .values(status="pending", next_attempt_at=utcnow(), attempts=0)
     ).rowcount
     return bool(changed)
