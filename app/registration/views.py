@@ -327,9 +327,11 @@ def order_attendee_or_404(order: Order, registration_id: int) -> Registration:
 
 @bp.route("/o/<token>/attendees/<int:registration_id>/resend", methods=["POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+@limiter.limit("5 per hour", key_func=lambda: request.path)
 def resend_attendee(token, registration_id):
     """The buyer has a colleague's confirmation (badge and personal link) sent again, to the
-    colleague's own address."""
+    colleague's own address; a few times an hour, as the colleague's inbox is not the buyer's
+    to fill."""
     order = order_or_404(token)
     registration = order_attendee_or_404(order, registration_id)
     if registration.is_active:

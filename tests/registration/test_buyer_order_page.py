@@ -112,6 +112,10 @@ def test_the_buyer_resends_a_colleagues_confirmation(client, conference, db, mai
 
     assert client.post(url).status_code == 303  # a double click sends it again, nothing more
     mailbox.wait_for(2)
+    for _ in range(3):
+        client.post(url)
+    assert client.post(url).status_code == 429  # five an hour, not a way to flood an inbox
+    mailbox.wait_for(5)
 
     services.cancel(second)
     mailbox.clear()
