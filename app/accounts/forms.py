@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 ROLE_LABELS = (
     ("organiser", _l("Organiser")),
@@ -13,13 +13,14 @@ ROLE_LABELS = (
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), valid_email()])
+    email = EmailField(_l("Email"), validators=[DataRequired(), valid_email(), single_line()])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
 
 
 class UserForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), valid_email(), Length(max=254)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), single_line()])
+    email = EmailField(_l("Email"),
+                       validators=[DataRequired(), valid_email(), Length(max=254), single_line()])
     password = PasswordField(
         _l("Password (at least 10 characters)"), validators=[DataRequired(), Length(min=10)]
     )

@@ -13,18 +13,20 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 TIME_STEPS = (1, 5, 10, 15, 30)
 
 
 class EventForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), single_line()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
-    organiser_name = StringField(_l("Organiser"), validators=[Optional(), Length(max=200)])
-    contact_email = EmailField(_l("Contact email"), validators=[Optional(), valid_email()])
-    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200)])
-    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    organiser_name = StringField(_l("Organiser"),
+                                 validators=[Optional(), Length(max=200), single_line()])
+    contact_email = EmailField(_l("Contact email"),
+                               validators=[Optional(), valid_email(), single_line()])
+    venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200), single_line()])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100), single_line()])
     starts_on = DateField(_l("First day"), validators=[DataRequired()])
     ends_on = DateField(_l("Last day"), validators=[DataRequired()])
     timezone = SelectField(_l("Time zone"), default="Europe/Stockholm")
@@ -48,7 +50,7 @@ class EventForm(FlaskForm):
 
 
 class RoomForm(FlaskForm):
-    name = StringField(_l("Room name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Room name"), validators=[DataRequired(), Length(max=120), single_line()])
     capacity = IntegerField(
         _l("Seats"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, object_session
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.validators import one_line
 
 from .models import EmailAttachment, OutgoingEmail
 from .transport import get_transport
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
 # Ids read per query by the sweep; it goes on reading until nothing due is left.
 DELIVERY_BATCH = 200
+PURGED = "purged"  # the address of a message whose personal content was deleted
 _NEW = "samla_outbox_new"
 _COMMITTED = "samla_outbox_committed"
 
@@ -81,8 +83,10 @@ def backoff(attempts: int) -> timedelta:
 def build_message(email: OutgoingEmail) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = email.to_address
-    message["Subject"] = email.subject
+    # A header is one line, and the email package refuses a line break in one: a name stored
+    # with one (before the forms refused them) would make the message fail on every attempt.
+    message["To"] = one_line(email.to_address)
+    message["Subject"] = one_line(email.subject)
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(email.created_at)
     message["Auto-Submitted"] = "auto-generated"
@@ -181,10 +185,11 @@ def deliver_due(now=None, batch_size: int | None = None) -> int:
 
 
 def retry_failed(email_id: int) -> bool:
-    """An organiser asks to try a message that gave up again."""
+    """An organiser asks to try a message that gave up again (not one emptied by a purge)."""
     changed = db.session.execute(
         update(OutgoingEmail)
-        .where(OutgoingEmail.id == email_id, OutgoingEmail.status == "failed")
+        .where(OutgoingEmail.id == email_id, OutgoingEmail.status == "failed",
+               OutgoingEmail.to_address != PURGED)
         .values(status="pending", next_attempt_at=utcnow(), attempts=0)
     ).rowcount
     return bool(changed)

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app.validators import single_line
+
 _SPACES = re.compile(r"[\s\u00a0\u202f]+")
 _AMOUNT = re.compile(r"(?P<kronor>\d{1,9})(?:[.,](?P<ore>\d*))?")
 
@@ -33,7 +35,8 @@ class RefundForm(FlaskForm):
 
     amount = StringField(
         _l("Amount to refund, in kronor"),
-        validators=[InputRequired(_l("Enter the amount to refund.")), Length(max=30)],
+        validators=[InputRequired(_l("Enter the amount to refund.")), Length(max=30),
+                    single_line()],
     )
     note = TextAreaField(_l("Note (why; only organisers see it)"),
                          validators=[Optional(), Length(max=2000)])

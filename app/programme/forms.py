@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 KIND_LABELS = (
     ("talk", _l("Talk")),
@@ -33,26 +33,28 @@ class CheckboxList(SelectMultipleField):
 
 
 class ItemForm(FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300), single_line()])
     kind = SelectField(_l("Kind"), choices=KIND_LABELS, default="talk")
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
     day = SelectField(_l("Day"), validators=[DataRequired()])
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     end = TimeField(_l("Ends"), validators=[DataRequired()])
     room = SelectField(_l("Room"), coerce=int)
-    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200)])
+    audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200), single_line()])
     signup_required = BooleanField(_l("Attendees must sign up (limited seats)"))
     signup_capacity = IntegerField(
         _l("Seats for sign-up"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )
     speakers = CheckboxList(_l("Speakers"), coerce=int)
-    new_speaker_name = StringField(_l("Name"), validators=[Optional(), Length(max=200)])
-    new_speaker_role = StringField(_l("Title or role"), validators=[Optional(), Length(max=200)])
+    new_speaker_name = StringField(_l("Name"),
+                                   validators=[Optional(), Length(max=200), single_line()])
+    new_speaker_role = StringField(_l("Title or role"),
+                                   validators=[Optional(), Length(max=200), single_line()])
     new_speaker_organisation = StringField(
-        _l("Organisation"), validators=[Optional(), Length(max=200)]
+        _l("Organisation"), validators=[Optional(), Length(max=200), single_line()]
     )
     new_speaker_email = EmailField(
-        _l("Email"), validators=[Optional(), valid_email(), Length(max=254)]
+        _l("Email"), validators=[Optional(), valid_email(), Length(max=254), single_line()]
     )
     invite = BooleanField(_l("Email an invitation to new speakers on this item"), default=True)
     confirm_overlap = BooleanField(_l("Save anyway: the overlap is deliberate"))

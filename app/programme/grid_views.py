@@ -1,5 +1,6 @@
 """The day-by-room programme grid, and the JSON endpoint its drag and drop (and keys) call."""
 
+import json
 import re
 from datetime import date, time
 
@@ -18,6 +19,7 @@ from .models import ProgrammeItem
 from .views import organiser
 
 DAY_START, DAY_END = 8 * 60, 18 * 60  # the grid shows at least 08:00-18:00
+MAX_MOVE_BYTES = 1024  # a move is about a hundred bytes
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
@@ -96,6 +98,20 @@ class BadMove(ValueError):
     pass
 
 
+def _move_body():
+    """The request's JSON, or BadMove: a body that is not JSON, too large, or nested deeper
+    than the parser goes (RecursionError, which Flask's get_json would let through as a 500)."""
+    if not request.is_json:
+        raise BadMove(_("Send the new place as a JSON object."))
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_MOVE_BYTES:
+        raise BadMove(_("Send the new place as a JSON object."))
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise BadMove(_("Send the new place as a JSON object.")) from None
+
+
 def _parse_move(event, data):
     if not isinstance(data, dict):
         raise BadMove(_("Send the new place as a JSON object."))
@@ -146,7 +162,7 @@ def move(item_id):
     if item is None or item.event_id != event.id:
         return {"message": _("There is no such programme item.")}, 404
     try:
-        placement, confirm = _parse_move(event, request.get_json(silent=True))
+        placement, confirm = _parse_move(event, _move_body())
         speaker_ids = {slot.speaker_id for slot in item.slots if slot.state != "declined"}
         conflicts = [] if confirm else services.conflicts_to_confirm(
             event, placement, speaker_ids, item

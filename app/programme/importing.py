@@ -21,6 +21,7 @@ from app.events.models import Event, Room
 from app.extensions import db
 from app.speakers import services as speaker_services
 from app.speakers.models import Speaker
+from app.validators import SINGLE_LINE_MESSAGE, is_single_line
 
 from . import services
 from .exports import CSV_COLUMNS, FORMULA_STARTS
@@ -31,6 +32,7 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 REQUIRED_COLUMNS = ("day", "start", "end", "title")
 LIMITS = {"title": 300, "description": 20000, "room": 120, "speakers": 200}
+MAX_SPEAKERS = 10  # per row: more is a mistake in the file (a whole list in one cell)
 TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
 SCHEDULED = ("", "scheduled", "confirmed")
 
@@ -265,6 +267,8 @@ def plan(event: Event, data: bytes, create_missing_rooms: bool = False) -> Impor
         item.title = cell("title")
         if not item.title:
             problem(number, "title", _("The title is missing."))
+        elif not is_single_line(item.title):
+            problem(number, "title", SINGLE_LINE_MESSAGE)
         item.description = cell("description")
         for name, value in (("title", item.title), ("description", item.description)):
             if len(value) > LIMITS[name]:
@@ -286,7 +290,9 @@ def plan(event: Event, data: bytes, create_missing_rooms: bool = False) -> Impor
                                         "“cancelled”.", value=cell("status")))
 
         item.room_name = cell("room")
-        if item.room_name:
+        if not is_single_line(item.room_name):
+            problem(number, "room", SINGLE_LINE_MESSAGE)
+        elif item.room_name:
             item.room = rooms.get(item.room_name.casefold())
             if item.room is None and not create_missing_rooms:
                 problem(number, "room", _("There is no room “%(name)s” in this event. Add it "
@@ -297,6 +303,11 @@ def plan(event: Event, data: bytes, create_missing_rooms: bool = False) -> Impor
                                           count=LIMITS["room"]))
 
         item.speaker_names = split_names(cell("speakers"))
+        if not all(is_single_line(name) for name in item.speaker_names):
+            problem(number, "speakers", SINGLE_LINE_MESSAGE)
+        if len(item.speaker_names) > MAX_SPEAKERS:
+            problem(number, "speakers", _("At most %(count)d speakers on one item.",
+                                          count=MAX_SPEAKERS))
         for name in item.speaker_names:
             if name not in speakers:
                 item.new_speakers.add(name)

@@ -138,3 +138,24 @@ def _queue_transfer_notice(registration: Registration, old_email: str, language:
         registration=registration, event=event,
     )
     queue_email(to=old_email, subject=subject, body=body, kind="transfer", event_id=event.id)
+
+
+def cancel_by_buyer(registration: Registration) -> bool:
+    """The buyer cancels a colleague from the order page: the same rule, seat and refund as
+    the colleague cancelling themselves (services.cancel). The colleague is told, as their
+    link and badge stop working without their doing. False when nothing was left to cancel
+    (a double submit). Commits."""
+    if not services.cancel(registration):
+        return False
+    order = registration.order
+    if registration.email != order.buyer_email:
+        event = registration.event
+        subject, body = render_email(
+            "registration/email_cancelled_by_buyer.txt", registration.language,
+            lambda: _("Your registration was cancelled: %(event)s", event=event.name),
+            registration=registration, order=order, event=event,
+        )
+        queue_email(to=registration.email, subject=subject, body=body, kind="cancellation",
+                    event_id=event.id)
+        db.session.commit()
+    return True

@@ -11,7 +11,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 from . import services
 from .questions import answer_field
@@ -36,7 +36,8 @@ def _builtin(label, setting: str, max_length: int):
     required = setting == "required"
     return StringField(
         label if required else _l("%(field)s (optional)", field=label),
-        validators=[DataRequired() if required else Optional(), Length(max=max_length)],
+        validators=[DataRequired() if required else Optional(), Length(max=max_length),
+                    single_line()],
     )
 
 
@@ -48,9 +49,11 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
     colleagues is not asked them (ask_sensitive=False): each colleague adds their own from the
     personal link in their confirmation."""
     fields = {
-        "name": StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)]),
+        "name": StringField(_l("Full name"),
+                            validators=[DataRequired(), Length(max=200), single_line()]),
         "email": EmailField(_l("Email"),
-                            validators=[DataRequired(), valid_email(), Length(max=254)]),
+                            validators=[DataRequired(), valid_email(), Length(max=254),
+                                        single_line()]),
     }
     if event.field_organisation != "off":
         fields["organisation"] = _builtin(_l("Organisation or employer"),
@@ -80,25 +83,27 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
 class OrderForm(FlaskForm):
     """Who orders and how they pay; the attendees come as sub-forms prefixed a0-, a1-, ..."""
 
-    buyer_name = StringField(_l("Your name"), validators=[Optional(), Length(max=200)])
+    buyer_name = StringField(_l("Your name"),
+                             validators=[Optional(), Length(max=200), single_line()])
     buyer_email = EmailField(
-        _l("Your email"), validators=[Optional(), valid_email(), Length(max=254)])
+        _l("Your email"), validators=[Optional(), valid_email(), Length(max=254), single_line()])
     payment_method = RadioField(_l("Payment"), validators=[Optional()], choices=[
         ("card", _l("Card (or another method offered by Stripe)")),
         ("invoice", _l("Invoice to my employer or organisation")),
     ])
     billing_name = StringField(_l("Organisation to invoice"),
-                               validators=[Optional(), Length(max=200)])
+                               validators=[Optional(), Length(max=200), single_line()])
     billing_org_number = StringField(_l("Organisation number"),
-                                     validators=[Optional(), Length(max=20)])
+                                     validators=[Optional(), Length(max=20), single_line()])
     billing_address = TextAreaField(_l("Invoice address"),
                                     validators=[Optional(), Length(max=1000)])
     billing_email = EmailField(_l("Email for the invoice (optional)"),
-                               validators=[Optional(), valid_email(), Length(max=254)])
+                               validators=[Optional(), valid_email(), Length(max=254),
+                                           single_line()])
     invoice_reference = StringField(_l("Your reference (optional)"),
-                                    validators=[Optional(), Length(max=200)])
+                                    validators=[Optional(), Length(max=200), single_line()])
     peppol_id = StringField(_l("E-invoice address, Peppol ID (optional)"),
-                            validators=[Optional(), Length(max=100)])
+                            validators=[Optional(), Length(max=100), single_line()])
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
 
@@ -109,6 +114,12 @@ class CancelForm(FlaskForm):
 
 class CancelOrderForm(FlaskForm):
     confirm = BooleanField(_l("Yes, cancel the whole order"), validators=[DataRequired()])
+
+
+class CancelAttendeeForm(FlaskForm):
+    """The buyer cancels one attendee of the order (one such form per row of the order page)."""
+
+    confirm = BooleanField(_l("Yes, cancel this attendee"), validators=[DataRequired()])
 
 
 class StarForm(FlaskForm):

@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 from .forms import SENSITIVE_CONSENT
 from .questions import CheckboxList, answer_field, field_data
@@ -33,8 +33,10 @@ SETTING_CHOICES = (
 
 
 class QuestionForm(FlaskForm):
-    label = StringField(_l("Question in Swedish"), validators=[DataRequired(), Length(max=300)])
-    label_en = StringField(_l("Question in English"), validators=[Optional(), Length(max=300)])
+    label = StringField(_l("Question in Swedish"),
+                        validators=[DataRequired(), Length(max=300), single_line()])
+    label_en = StringField(_l("Question in English"),
+                           validators=[Optional(), Length(max=300), single_line()])
     help_text = TextAreaField(_l("Help text in Swedish"),
                               validators=[Optional(), Length(max=2000)])
     help_text_en = TextAreaField(_l("Help text in English"),
@@ -81,14 +83,14 @@ class DeleteQuestionForm(FlaskForm):
 
 class PurgeForm(FlaskForm):
     confirm_slug = StringField(_l("Type the event's web address name to confirm"),
-                               validators=[DataRequired(), Length(max=80)])
+                               validators=[DataRequired(), Length(max=80), single_line()])
 
 
 class TransferForm(FlaskForm):
     name = StringField(_l("Your colleague's full name"),
-                       validators=[DataRequired(), Length(max=200)])
+                       validators=[DataRequired(), Length(max=200), single_line()])
     email = EmailField(_l("Your colleague's email"),
-                       validators=[DataRequired(), valid_email(), Length(max=254)])
+                       validators=[DataRequired(), valid_email(), Length(max=254), single_line()])
     confirm = BooleanField(
         _l("Yes, give my ticket to this person. My link and my badge stop working."),
         validators=[DataRequired()])
@@ -98,7 +100,8 @@ def _built_in(label, optional_label, setting: str, max_length: int):
     required = setting == "required"
     return StringField(
         label if required else optional_label,
-        validators=[DataRequired() if required else Optional(), Length(max=max_length)],
+        validators=[DataRequired() if required else Optional(), Length(max=max_length),
+                    single_line()],
     )
 
 
@@ -107,7 +110,8 @@ def details_form(registration, questions, language: str, formdata=None) -> Flask
     sensitive needs (unless the event's personal data was purged) and the custom questions of
     their ticket type as fields q<question id>. Pre-filled from the registration."""
     event = registration.event
-    fields = {"name": StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])}
+    fields = {"name": StringField(_l("Full name"),
+                                  validators=[DataRequired(), Length(max=200), single_line()])}
     data = {"name": registration.name}
     built_in = (
         ("organisation", _l("Organisation or employer"),

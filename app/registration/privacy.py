@@ -2,24 +2,34 @@
 names; and the purge of the event's personal data once it is over.
 
 What the purge deletes, in one transaction:
-- every registration's dietary and accessibility needs and the consent to them, and phone
-  numbers;
+- every registration's dietary and accessibility needs and the consent to them, phone numbers
+  and roles (a job title is needed for nothing after the event);
 - every answer to the event's custom questions (the questions themselves stay);
 - the event's waiting list (a seat held by an open offer goes back on sale);
 - the attendees' personal programme stars;
-- the names, email addresses, organisations and roles of cancelled and expired registrations
-  (they never came: nothing about them needs to be kept): the name becomes empty (shown as
-  "Anonymised") and the address anonymised-<id>@invalid.
-- the address, text and attachments (badges, receipts, invoices) of the event's sent and
-  failed emails; their status stays, as the programme versions count what was delivered.
+- the names, email addresses and organisations of cancelled and expired registrations (they
+  never came: nothing about them needs to be kept): the name becomes empty (shown as
+  "Anonymised") and the address anonymised-<id>@invalid;
+- the buyer's name and address and the billing details of orders that hold no seat any more
+  (cancelled, or never paid) and are not accounting records (no invoice, payment or refund);
+- the address, text and attachments (badges, receipts, invoices) of every email of the event.
+  Sent and failed ones keep their status, as the programme versions count what was delivered;
+  one still waiting to be sent (or being sent at that moment) is marked failed and is never
+  sent (outbox.retry_failed refuses it).
 
 What it keeps, and why:
-- orders with buyer, billing details, amounts, VAT, payment and refund state, invoice numbers
-  and Stripe references: they are accounting records, which the Swedish Bookkeeping Act
-  (bokföringslagen 7 kap.) requires to be kept for seven years;
+- orders that are accounting records (an invoice was issued, or money was paid or refunded)
+  with buyer, billing details, amounts, VAT, payment and refund state, invoice numbers and
+  Stripe references, also when cancelled: an invoice or receipt is a voucher, which must name
+  the counterparty (bokföringslagen 5 kap. 7 §) and be kept for seven years (7 kap. 2 §);
 - confirmed registrations' name, email, organisation and ticket, what each seat cost, and
-  their check-ins: who a receipt or invoice was for and who attended (certificates,
-  statistics, the price paid per seat belongs to the accounting record);
+  their check-ins, and the buyer of an order that still holds confirmed attendees: who
+  attended and who registered them (certificates, statistics, whom a receipt or invoice was
+  for; the price paid per seat belongs to the accounting record);
+- speakers: their name, title, organisation, biography and photo are the published
+  programme, which stays public after the event; their email and personal link stay so that
+  they can still correct or remove their own profile and photo. The organiser removes a
+  speaker from the programme to take them off;
 - workshop sign-ups and anonymous feedback.
 The event's personal_data_purged_at records when it happened; the forms say so afterwards."""
 
@@ -30,13 +40,16 @@ from collections import Counter
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 
 from app import seats
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
 from app.mail.models import EmailAttachment, OutgoingEmail
+from app.mail.outbox import PURGED
+from app.orders.models import Order
+from app.payments.models import Refund
 from app.waitlist.models import WaitingListEntry
 
 from .models import PersonalProgrammeEntry, Registration
@@ -101,24 +114,49 @@ def _delete_waiting_list(event: Event) -> int:
     ).rowcount
 
 
-def _empty_sent_mail(event: Event) -> int:
-    """Sent and failed messages keep their status (programme versions count them) but lose
-    what was personal: address, text and attachments (badges, invoices: the order keeps what
-    bookkeeping needs and makes them again)."""
-    done = select(OutgoingEmail.id).where(OutgoingEmail.event_id == event.id,
-                                          OutgoingEmail.status.in_(("sent", "failed")),
-                                          OutgoingEmail.body_text != "")
-    ids = list(db.session.scalars(done))
+def _empty_mail(event: Event) -> int:
+    """Every message of the event loses what was personal: address, text and attachments
+    (badges, invoices: the order keeps what bookkeeping needs and makes them again). Sent and
+    failed ones keep their status (programme versions count them); one still waiting, or
+    being sent right now, becomes failed, so it is never sent."""
+    ids = list(db.session.scalars(select(OutgoingEmail.id).where(
+        OutgoingEmail.event_id == event.id, OutgoingEmail.to_address != PURGED)))
     if not ids:
         return 0
     db.session.execute(delete(EmailAttachment).where(EmailAttachment.email_id.in_(ids))
                        .execution_options(synchronize_session=False))
+    unsent = OutgoingEmail.status.in_(("pending", "sending"))
     db.session.execute(
         update(OutgoingEmail).where(OutgoingEmail.id.in_(ids))
-        .values(to_address="purged", body_text="", last_error="")
+        .values(to_address=PURGED, body_text="", last_error="",
+                status=case((unsent, "failed"), else_=OutgoingEmail.status))
         .execution_options(synchronize_session=False)
     )
     return len(ids)
+
+
+def _is_accounting_record():
+    """An invoice was issued, or money was paid or paid back: a voucher to keep."""
+    return (Order.invoice_number.is_not(None) | Order.paid_at.is_not(None)
+            | Order.stripe_payment_intent.is_not(None)
+            | select(Refund.id).where(Refund.order_id == Order.id).exists())
+
+
+def _anonymise_orders(event: Event) -> int:
+    """Orders holding no seat any more (cancelled, or never paid) that are not accounting
+    records lose who placed them and whom to bill; code, tickets and amounts stay."""
+    orders = db.session.scalars(select(Order).where(
+        Order.event_id == event.id, Order.status.in_(("cancelled", "expired")),
+        ~_is_accounting_record(), ~Order.buyer_email.endswith(ANONYMISED_DOMAIN)))
+    count = 0
+    for order in orders:
+        order.buyer_name = ""
+        order.buyer_email = f"anonymised-order-{order.id}{ANONYMISED_DOMAIN}"
+        for field in ("billing_name", "billing_org_number", "billing_address", "billing_email",
+                      "invoice_reference", "peppol_id"):
+            setattr(order, field, "")
+        count += 1
+    return count
 
 
 def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
@@ -145,6 +183,12 @@ def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
                 .where(PersonalProgrammeEntry.registration_id.in_(registration_ids))
                 .execution_options(synchronize_session=False)
             ).rowcount,
+            "roles": db.session.execute(
+                update(Registration)
+                .where(Registration.event_id == event.id, Registration.role != "")
+                .values(role="")
+                .execution_options(synchronize_session=False)
+            ).rowcount,
         }
         anonymised = 0
         for registration in db.session.scalars(
@@ -157,10 +201,10 @@ def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
             registration.name = ""
             registration.email = f"anonymised-{registration.id}{ANONYMISED_DOMAIN}"
             registration.organisation = ""
-            registration.role = ""
             anonymised += 1
         counts["anonymised"] = anonymised
-        counts["mail"] = _empty_sent_mail(event)
+        counts["orders"] = _anonymise_orders(event)
+        counts["mail"] = _empty_mail(event)
         event.personal_data_purged_at = now
         db.session.flush()
     except Exception:

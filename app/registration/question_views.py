@@ -158,11 +158,12 @@ def purge():
             counts = privacy.purge(event)
             flash(_("The event's personal data was deleted: sensitive details of %(sensitive)d "
                     "attendees, %(answers)d answers, %(waiting)d waiting-list entries and "
-                    "%(stars)d programme choices; %(anonymised)d cancelled registrations were "
-                    "anonymised. Orders and invoices are kept.",
+                    "%(stars)d programme choices; %(anonymised)d cancelled registrations and "
+                    "%(orders)d unpaid orders were anonymised. Invoiced and paid orders are "
+                    "kept.",
                     sensitive=counts["sensitive"], answers=counts["answers"],
                     waiting=counts["waiting_list"], stars=counts["stars"],
-                    anonymised=counts["anonymised"]), "success")
+                    anonymised=counts["anonymised"], orders=counts["orders"]), "success")
             return redirect(url_for("manage.registration.registrations"), 303)
         if form.confirm_slug.data and not form.confirm_slug.errors:
             form.confirm_slug.errors = [_("Type %(slug)s exactly.", slug=event.slug)]

@@ -7,7 +7,7 @@ q<question_id>); `answer_value(question, data)` turns the field's data into what
 stores, and `field_data(question, value)` turns a stored value back into field data.
 
 kind        field                                   Answer.value
-text        StringField, Length <= 1000             "the text"
+text        StringField, one line, <= 1000          "the text"
 choice      RadioField (value = Swedish option)     "Ja, gärna"
 multiple    CheckboxList (checkboxes)               ["Ja", "Kanske"]
 yesno       BooleanField                            true / false
@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.events.models import Event
 from app.extensions import db
 from app.tickets.services import ticket_types_for
+from app.validators import single_line
 
 from .models import QUESTION_KINDS, Answer, Question, Registration
 from .services import questions_for
@@ -81,7 +82,7 @@ def answer_field(question: Question, language: str):
     if question.kind == "yesno":
         return BooleanField(label, description=description)
     validators = [DataRequired(message=message)] if question.required else [Optional()]
-    validators.append(Length(max=ANSWER_MAX_LENGTH))
+    validators += [Length(max=ANSWER_MAX_LENGTH), single_line()]
     return StringField(label, validators=validators, description=description)
 
 

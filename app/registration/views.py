@@ -29,8 +29,15 @@ from app.programme.published import published_programme
 from app.tickets import services as tickets
 from app.waitlist import services as waitlist
 
-from . import personal, services
-from .forms import CancelForm, CancelOrderForm, OrderForm, StarForm, attendee_form_class
+from . import attendee, personal, services
+from .forms import (
+    CancelAttendeeForm,
+    CancelForm,
+    CancelOrderForm,
+    OrderForm,
+    StarForm,
+    attendee_form_class,
+)
 from .models import Registration
 
 bp = Blueprint("registration", __name__)
@@ -286,9 +293,17 @@ def order(token):
     if order.status == "pending":
         _release_lapsed(order.event)
         db.session.refresh(order)
-    return render_template("registration/order.html", order=order, event=order.event,
-                           cancel_form=CancelOrderForm(), vat=_order_vat(order),
-                           paid_just_now=request.args.get("paid") == "1")
+    return _render_order(order, CancelOrderForm(), paid_just_now=request.args.get("paid") == "1")
+
+
+def _render_order(order, cancel_form, status: int = 200, **context):
+    """The buyer's page. It links each attendee's badge through the order's own link and never
+    to an attendee's personal page (/r/<token>), which holds what that person told the
+    organisers and lets its holder change, transfer or cancel: only the buyer's own."""
+    return render_template(
+        "registration/order.html", order=order, event=order.event, cancel_form=cancel_form,
+        cancel_attendee_form=context.pop("cancel_attendee_form", CancelAttendeeForm()),
+        vat=_order_vat(order), **context), status
 
 
 def _order_vat(order) -> list[tuple[int, int]]:
@@ -302,12 +317,59 @@ def cancel_order(token):
     form = CancelOrderForm()
     if not form.validate_on_submit():
         flash(_("Tick the box to confirm that you want to cancel."), "error")
-        return render_template("registration/order.html", order=order, event=order.event,
-                               cancel_form=form, vat=_order_vat(order)), 400
+        return _render_order(order, form, 400)
     if services.cancel_order(order):
         flash(_("The order is cancelled and the seats have been given back."), "success")
     else:
         flash(_("Nothing left to cancel in this order."), "info")
+    return redirect(url_for("registration.order", token=token), 303)
+
+
+def order_attendee_or_404(order: Order, registration_id: int) -> Registration:
+    """One attendee of this order; an attendee of another order is the same 404 as none."""
+    for registration in order.registrations:
+        if registration.id == registration_id:
+            return registration
+    abort(404)
+
+
+@bp.route("/o/<token>/attendees/<int:registration_id>/resend", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+@limiter.limit("5 per hour", key_func=lambda: request.path)
+def resend_attendee(token, registration_id):
+    """The buyer has a colleague's confirmation (badge and personal link) sent again, to the
+    colleague's own address; a few times an hour, as the colleague's inbox is not the buyer's
+    to fill."""
+    order = order_or_404(token)
+    registration = order_attendee_or_404(order, registration_id)
+    if registration.is_active:
+        services.resend_confirmation(registration)
+        flash(_("The confirmation was sent again to %(email)s.", email=registration.email),
+              "success")
+    else:
+        flash(_("%(name)s has no confirmed registration, so there is nothing to send.",
+                name=registration.name), "info")
+    return redirect(url_for("registration.order", token=token), 303)
+
+
+@bp.route("/o/<token>/attendees/<int:registration_id>/cancel", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def cancel_attendee(token, registration_id):
+    """The buyer cancels one colleague, by the same rule and with the same refund as the
+    colleague cancelling themselves."""
+    order = order_or_404(token)
+    registration = order_attendee_or_404(order, registration_id)
+    form = CancelAttendeeForm()
+    if not form.validate_on_submit():
+        flash(_("Tick the box to confirm that you want to cancel."), "error")
+        return _render_order(order, CancelOrderForm(), 400, cancel_attendee_form=form,
+                             failed_cancel=registration.id)
+    if attendee.cancel_by_buyer(registration):
+        flash(_("The registration of %(name)s is cancelled and the seat has been given back.",
+                name=registration.name), "success")
+    else:
+        flash(_("%(name)s has no confirmed registration, so there is nothing to cancel.",
+                name=registration.name), "info")
     return redirect(url_for("registration.order", token=token), 303)
 
 

@@ -4,26 +4,30 @@ from flask_wtf.file import FileField
 from wtforms import EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 
 class SpeakerForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), single_line()])
     role_title = StringField(
         _l("Title or role, for example peer supporter or researcher"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), Length(max=200), single_line()],
     )
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[Optional(), valid_email(), Length(max=254)])
+    organisation = StringField(_l("Organisation"),
+                               validators=[Optional(), Length(max=200), single_line()])
+    email = EmailField(_l("Email"),
+                       validators=[Optional(), valid_email(), Length(max=254), single_line()])
     language = SelectField(
         _l("Language for emails"), choices=[("sv", "Svenska"), ("en", "English")], default="sv"
     )
 
 
 class ProfileForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    role_title = StringField(_l("Title or role"), validators=[Optional(), Length(max=200)])
-    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), single_line()])
+    role_title = StringField(_l("Title or role"),
+                             validators=[Optional(), Length(max=200), single_line()])
+    organisation = StringField(_l("Organisation"),
+                               validators=[Optional(), Length(max=200), single_line()])
     bio = TextAreaField(_l("Short biography"), validators=[Optional(), Length(max=5000)])
 
 

@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 from .services import TicketRuleError, parse_price
 
@@ -43,15 +43,17 @@ def _local_time(label):
 
 
 class TicketTypeForm(FlaskForm):
-    name = StringField(_l("Name (Swedish)"), validators=[DataRequired(), Length(max=200)])
-    name_en = StringField(_l("Name (English)"), validators=[Optional(), Length(max=200)])
+    name = StringField(_l("Name (Swedish)"),
+                       validators=[DataRequired(), Length(max=200), single_line()])
+    name_en = StringField(_l("Name (English)"),
+                          validators=[Optional(), Length(max=200), single_line()])
     description = TextAreaField(_l("Description (Swedish)"),
                                 validators=[Optional(), Length(max=5000)])
     description_en = TextAreaField(_l("Description (English)"),
                                    validators=[Optional(), Length(max=5000)])
     price = StringField(_l("Price in kronor, VAT included"),
                         validators=[InputRequired(_l("Enter a price, 0 for a free ticket.")),
-                                    Length(max=30)])
+                                    Length(max=30), single_line()])
     vat_percent = SelectField(
         _l("VAT rate"), coerce=int, default=25,
         choices=[(25, _l("25 % (most goods and services)")),
@@ -69,7 +71,8 @@ class TicketTypeForm(FlaskForm):
         choices=[("public", _l("Everyone")),
                  ("code", _l("Only people who enter the access code"))],
     )
-    access_code = StringField(_l("Access code"), validators=[Optional(), Length(max=40)])
+    access_code = StringField(_l("Access code"),
+                              validators=[Optional(), Length(max=40), single_line()])
 
     price_ore = None
 
@@ -124,22 +127,22 @@ class RegistrationSettingsForm(FlaskForm):
         validators=[InputRequired(WHOLE_NUMBER), NumberRange(min=0, max=365)],
     )
     organiser_name = StringField(_l("Seller (organisation name)"),
-                                 validators=[Optional(), Length(max=200)])
+                                 validators=[Optional(), Length(max=200), single_line()])
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), valid_email(),
-                                                                Length(max=254)])
+                                                                Length(max=254), single_line()])
     seller_org_number = StringField(
         _l("Organisation number"),
-        validators=[Optional(), Length(max=20),
+        validators=[Optional(), Length(max=20), single_line(),
                     _matches(ORG_NUMBER, _l("An organisation number looks like 802012-3456."))],
     )
     seller_vat_number = StringField(
         _l("VAT registration number"),
-        validators=[Optional(), Length(max=20),
+        validators=[Optional(), Length(max=20), single_line(),
                     _matches(VAT_NUMBER, _l("A VAT number looks like SE802012345601."))],
     )
     seller_address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=1000)])
     seller_bankgiro = StringField(
         _l("Bankgiro"),
-        validators=[Optional(), Length(max=20),
+        validators=[Optional(), Length(max=20), single_line(),
                     _matches(BANKGIRO, _l("A bankgiro number looks like 123-4567 or 1234-5678."))],
     )

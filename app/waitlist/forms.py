@@ -3,12 +3,13 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from app.validators import valid_email
+from app.validators import single_line, valid_email
 
 
 class JoinForm(FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), valid_email(), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200), single_line()])
+    email = EmailField(_l("Email"),
+                       validators=[DataRequired(), valid_email(), Length(max=254), single_line()])
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.orders.models import Order
 from app.registration import services
+from app.registration.models import Registration
 from app.waitlist.models import WaitingListEntry
 from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import register
@@ -68,3 +69,23 @@ def test_the_organisers_registration_pages_pass_axe(page, conference, make_user,
         assert response.status == 200, path
         assert_accessible(page)
     assert db.session.scalar(select(Order)).invoice_number == order.invoice_number
+
+
+def test_the_buyer_cancels_one_colleague_from_the_order_page(page, conference, mailbox, db):
+    event, ticket = conference["event"], conference["ticket"]
+    order = services.place_order(event, "Eva Chef", "eva@region.example", "sv", [
+        (ticket, services.Attendee(name="Kim Ek", email="kim@region.example")),
+        (ticket, services.Attendee(name="Lo Berg", email="lo@region.example"))])
+    kim, lo = order.registrations
+    page.goto(f"/o/{order.manage_token}")
+    expect(page.locator("main")).to_contain_text("Lo Berg")
+    assert kim.manage_token not in page.content() and lo.manage_token not in page.content()
+    assert_accessible(page)
+    page.get_by_text("Avboka Kim Ek").first.click()  # opens the row's confirmation
+    page.get_by_label("Ja, avboka anmälan för Kim Ek").check()
+    page.get_by_role("button", name="Avboka Kim Ek").click()
+    expect(page.locator(".message-success")).to_contain_text("Kim Ek")
+    assert_accessible(page)
+    db.session.rollback()  # see what the live server committed
+    assert db.session.get(Registration, kim.id).status == "cancelled"
+    assert db.session.get(Registration, lo.id).status == "confirmed"

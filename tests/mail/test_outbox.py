@@ -118,6 +118,31 @@ def test_each_message_gets_its_own_message_id(db, mailbox):
 
 # --- failures and retries --------------------------------------------------------------------
 
+def test_an_event_name_stored_with_a_line_break_does_not_stop_its_mail(app, db, mailbox,
+                                                                     conference):
+    """Forms refuse line breaks in names now; a name stored before that (or written straight
+    into the database) must not make every message of the event fail forever."""
+    from tests.factories import register
+
+    event = conference["event"]
+    event.name = "Vår\r\nkonferensen\u200b\u2028"
+    db.session.commit()
+    with held(app):
+        registration = register(event, conference["ticket"])
+    email = db.session.scalar(select(OutgoingEmail).where(OutgoingEmail.kind == "confirmation"))
+    assert "\n" in email.subject  # as stored
+    email.to_address = registration.email + "\r\n"
+    db.session.commit()
+
+    assert outbox.deliver(email.id) is True
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"] == "Din anmälan: Vår konferensen"
+    assert message["To"] == "alva@example.org"
+    db.session.rollback()
+    email = db.session.get(OutgoingEmail, email.id)
+    assert email.status == "sent" and email.last_error == ""
+
+
 def test_backoff_doubles_from_a_minute_and_stops_at_an_hour():
     assert outbox.backoff(1) == timedelta(minutes=1)
     assert outbox.backoff(2) == timedelta(minutes=2)

@@ -290,3 +290,33 @@ def test_a_move_without_the_csrf_header_is_refused(app, organiser, conference, d
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
     assert reload(db, conference["talk"].id).starts_at == at(10)
+
+
+GOOD_MOVE = '"day": "2027-03-18", "start": "10:30", "end": "11:15"'
+
+
+@pytest.mark.parametrize("body", [
+    "[" * 100_000,                                                   # nested beyond any parser
+    '{"day": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"a": ' * 50_000 + "1" + "}" * 50_000,
+    "{" + GOOD_MOVE + ', "room_id": ' + "9" * 5000 + "}",             # a 5,000-digit number
+    "{" + GOOD_MOVE + ', "room_id": 1e999}',                          # infinity
+    "{" + GOOD_MOVE + ', "room_id": NaN}',
+    "{" + GOOD_MOVE + ', "room_id": -Infinity}',
+    "{" + GOOD_MOVE + ', "room_id": 1.5}',
+    "{" + GOOD_MOVE + ', "room_id": "sal"}',
+    "{" + GOOD_MOVE + ', "room_id": {"id": 1}}',
+    '{"day": ["2027-03-18"], "start": "10:30", "end": "11:15", "room_id": null}',
+    '{"day": "2027-03-18", "start": {"h": 10}, "end": "11:15", "room_id": null}',
+    '{"day": "2027-03-18", "start": "ab:cd", "end": "11:15", "room_id": null}',
+    '{"day": "2027-03-18", "start": "10:30", "end": "11:15", "room_id": null, '
+    '"confirm_overlap": 1}',
+    '"' + "x" * 100_000 + '"',
+])
+def test_a_malformed_or_hostile_move_body_is_refused_not_a_server_error(organiser, conference,
+                                                                        db, body):
+    talk = conference["talk"]
+    response = organiser.post(move_url(talk.id), data=body, content_type="application/json")
+    assert response.status_code == 400, response.status_code
+    assert response.get_json()["message"]
+    assert reload(db, talk.id).starts_at == at(10)

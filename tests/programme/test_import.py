@@ -152,6 +152,38 @@ def test_every_problem_is_reported_with_row_and_column_and_nothing_is_stored(
     assert count(db, ProgrammeItem, event) == 2
 
 
+def test_line_breaks_and_invisible_characters_in_one_line_columns_are_errors(
+        db, conference, organiser):
+    event = conference["event"]
+    data = (HEADER
+            + '2027-03-18,14:00,14:30,Sal B,talk,"Två\nrader",,"Beskrivning\npå två rader",\n'
+            + "2027-03-18,15:00,15:30,Sal\u200bB,talk,Osynligt,,,\n"
+            + '2027-03-18,16:00,16:30,Sal B,talk,Talare,"Anna Ek;Bo\rBerg",,\n'
+            + "2027-03-18,16:00,16:30,Sal B,talk,\u3164,,,\n"
+            + "2027-03-18,17:00,17:30,Sal B,talk,Helt rätt,,\"Rad 1\nRad 2\",\n"
+            ).encode()
+    plan = importing.plan(event, data, create_missing_rooms=True)
+    assert [(p.row, p.column) for p in plan.errors] == [
+        (2, "title"), (3, "room"), (4, "speakers"), (5, "title")]
+    assert all("en rad" in p.message for p in plan.errors)
+    response = upload(organiser, event.slug, data, confirm=True, digest=importing.digest(data),
+                      create_missing_rooms=True)
+    assert response.status_code == 400
+    assert count(db, ProgrammeItem, event) == 2 and count(db, Room, event) == 2
+    assert count(db, Speaker, event) == 1
+
+
+def test_at_most_ten_speakers_per_row(db, conference):
+    event = conference["event"]
+    ten = ";".join(f"Talare {n}" for n in range(10))
+    data = (HEADER + f'2027-03-18,14:00,14:30,Sal B,panel,Tio,"{ten}",,\n'
+            + f'2027-03-18,15:00,15:30,Sal B,panel,Elva,"{ten};Talare 10",,\n').encode()
+    plan = importing.plan(event, data)
+    [problem] = plan.errors
+    assert (problem.row, problem.column) == (3, "speakers")
+    assert "10" in problem.message
+
+
 def test_whole_file_problems_are_400_never_500(db, conference, organiser):
     slug = conference["event"].slug
     cases = {

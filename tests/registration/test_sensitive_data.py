@@ -4,8 +4,9 @@ are deleted with the rest of the event's unneeded personal data after the event.
 import csv
 import io
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
+from app.orders import services as orders
 from app.orders.models import Order
 from app.registration import services
 from app.registration.models import Answer, PersonalProgrammeEntry, Question, Registration
@@ -166,11 +167,15 @@ def test_purge_deletes_exactly_what_it_says_and_keeps_the_bookkeeping(organiser,
     assert sorted(r.name for r in people if r.status == "confirmed") == [
         "Alva Ek", "Bo Berg", "Cai Ström", "Dag Chef"]
 
-    # Orders, billing details and invoices are untouched.
+    # Orders, billing details and invoices are untouched, except who placed the cancelled free
+    # order: it is no accounting record.
     after = {o.id: (o.buyer_name, o.buyer_email, o.total_ore, o.billing_name,
                     o.billing_address, o.billing_org_number, o.invoice_reference,
                     o.invoice_number, o.status)
              for o in db.session.scalars(select(Order))}
+    cancelled_order = gone.order_id
+    assert after.pop(cancelled_order) == (
+        "", f"anonymised-order-{cancelled_order}@invalid", *before.pop(cancelled_order)[2:])
     assert after == before
     assert after[order.id][3:6] == ("Region Väst", "Box 1, Göteborg", "232100-0131")
 
@@ -216,3 +221,116 @@ def test_a_seat_held_by_a_waiting_list_offer_goes_back_on_sale_when_purged(organ
     db.session.refresh(paid)
     assert paid.seats_taken == 0
     assert db.session.scalar(select(WaitingListEntry)) is None
+
+
+# --- what the purge leaves of people who never came ------------------------------------------
+
+def cells(db, table, where, **params):
+    """Every text value in the matching rows of a table, read straight from the database."""
+    db.session.rollback()
+    rows = db.session.execute(text(f"SELECT * FROM {table} WHERE {where}"), params).all()
+    return [value for row in rows for value in row if isinstance(value, str)]
+
+
+def people_who_never_came(conference, db, app):
+    """A cancelled attendee, a group order its buyer cancelled whole, a card order never paid,
+    and mail still waiting to be sent to them all."""
+    from app.db_types import utcnow
+    from tests.factories import card_order
+
+    event, ticket = conference["event"], conference["ticket"]
+    app.config["OUTBOX_HOLD"] = True  # nothing is sent until the test says so
+    try:
+        gone = services.place_order(event, "Eva Slut", "eva.slut@example.org", "sv", [
+            (ticket, attendee("Eva Slut", "eva.slut@example.org", organisation="RSMH",
+                              role="Ordförande"))])
+        services.cancel(gone.registrations[0])
+        group = services.place_order(event, "Gun Grupp", "gun.grupp@example.org", "sv", [
+            (ticket, attendee("Hans Kollega", "hans.kollega@example.org", role="Kurator")),
+            (ticket, attendee("Ina Kollega", "ina.kollega@example.org"))],
+            payment_method="free")
+        services.cancel_order(group)
+        unpaid = card_order(conference, email="kim.kort@example.org", name="Kim Kort",
+                            minutes_ago=20)
+        orders.expire_holds(now=utcnow())
+        stays = services.place_order(event, "Alva Ek", "alva.ek@example.org", "sv", [
+            (ticket, attendee("Alva Ek", "alva.ek@example.org", role="Peer supporter"))])
+        db.session.commit()
+    finally:
+        app.config.pop("OUTBOX_HOLD", None)
+    names = ["Eva Slut", "eva.slut@example.org", "Gun Grupp", "gun.grupp@example.org",
+             "Hans Kollega", "hans.kollega@example.org", "Ina Kollega",
+             "ina.kollega@example.org", "Kim Kort", "kim.kort@example.org", "Ordförande",
+             "Kurator"]
+    return names, (gone, group, unpaid), stays
+
+
+def test_purge_leaves_nothing_of_cancelled_and_unpaid_people_and_sends_nothing(
+        organiser, conference, db, app, mailbox):
+    from app.mail import outbox
+    from app.mail.models import OutgoingEmail
+
+    names, orders, stays = people_who_never_came(conference, db, app)
+    event = conference["event"]
+    waiting = db.session.scalars(select(OutgoingEmail).where(
+        OutgoingEmail.event_id == event.id, OutgoingEmail.status == "pending")).all()
+    assert len(waiting) >= 4
+    assert any("Gun Grupp" in value for value in cells(db, "ticket_order", "1 = 1"))
+
+    assert organiser.post(PURGE, data={"confirm_slug": event.slug}).status_code == 303
+
+    where = "event_id = :event"
+    found = (cells(db, "ticket_order", where, event=event.id)
+             + cells(db, "registration", where, event=event.id)
+             + cells(db, "outgoing_email", where, event=event.id))
+    for name in names:
+        assert not [value for value in found if name in value], name
+    # Mail that was waiting is emptied and failed, and nothing goes out afterwards.
+    assert outbox.deliver_due() == 0
+    assert organiser.post(f"/manage/outbox/{waiting[0].id}/retry").status_code == 404
+    assert outbox.deliver_due() == 0
+    assert mailbox.messages == []
+    db.session.rollback()
+    assert {m.status for m in db.session.scalars(select(OutgoingEmail).where(
+        OutgoingEmail.id.in_([m.id for m in waiting])))} == {"failed"}
+    # Nobody's role is kept, not even a confirmed attendee's.
+    db.session.rollback()
+    assert set(db.session.scalars(select(Registration.role))) == {""}
+    # The confirmed attendee and their order stay.
+    kept = db.session.get(Order, stays.id)
+    assert (kept.buyer_name, kept.buyer_email) == ("Alva Ek", "alva.ek@example.org")
+    assert db.session.get(Registration, stays.registrations[0].id).name == "Alva Ek"
+    # An unpaid order keeps its code and amounts, not who placed it.
+    unpaid = db.session.get(Order, orders[2].id)
+    assert unpaid.buyer_name == "" and unpaid.buyer_email.endswith("@invalid")
+    assert unpaid.total_ore == 95000 and unpaid.status == "expired"
+
+
+def test_purge_keeps_the_buyer_of_an_accounting_record(organiser, conference, db):
+    """An invoice (or a payment, or a refund) is a voucher: Swedish bookkeeping law wants its
+    counterparty kept for seven years, even when the order was cancelled."""
+    event, paid = conference["event"], conference["paid"]
+    order = services.place_order(
+        event, "Dag Chef", "dag@example.org", "sv",
+        [(paid, attendee("Dag Chef", "dag@example.org"))], payment_method="invoice",
+        billing=services.Billing(name="Region Väst", address="Box 1, Göteborg"))
+    services.cancel_order(order)
+    assert organiser.post(PURGE, data={"confirm_slug": event.slug}).status_code == 303
+    db.session.rollback()
+    order = db.session.get(Order, order.id)
+    assert (order.buyer_name, order.billing_name, order.billing_address) == (
+        "Dag Chef", "Region Väst", "Box 1, Göteborg")
+    assert order.invoice_number is not None
+    # The cancelled seat's holder is anonymised all the same.
+    assert order.registrations[0].name == ""
+
+
+def test_the_purge_page_says_what_happens_to_speakers(organiser, conference, db):
+    speaker = conference["speaker"]
+    organiser.get("/language/en")
+    page = organiser.get(PURGE).get_data(as_text=True)
+    assert "Speakers" in page and "programme" in page
+    assert organiser.post(PURGE, data={"confirm_slug": "varkonferensen-2027"}).status_code == 303
+    db.session.rollback()
+    kept = db.session.get(type(speaker), speaker.id)
+    assert (kept.name, kept.email, kept.token) == (speaker.name, speaker.email, speaker.token)
