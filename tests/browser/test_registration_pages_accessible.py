@@ -76,6 +76,7 @@ def test_the_buyer_cancels_one_colleague_from_the_order_page(page, conference, m
     order = services.place_order(event, "Eva Chef", "eva@region.example", "sv", [
         (ticket, services.Attendee(name="Kim Ek", email="kim@region.example")),
         (ticket, services.Attendee(name="Lo Berg", email="lo@region.example"))])
+    db.session.commit()
     kim, lo = order.registrations
     page.goto(f"/o/{order.manage_token}")
     expect(page.locator("main")).to_contain_text("Lo Berg")
