@@ -1,9 +1,45 @@
-"""Error pages in the visitor's language, for browsers and for JSON clients."""
+"""Refusals and error pages in the visitor's language, for browsers and for JSON clients.
+
+A rule that says no raises a Refusal (or a subclass: RegistrationError, WaitingListError,
+SignupError, PaymentError, TicketRuleError ...) carrying a message for the person and the HTTP
+status it answers with. A view that can say it better (the form again, with the message at the
+field) catches it; any other reaches the one handler below, which rolls back and answers with
+the message and the status."""
 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
+
+
+class Refusal(ValueError):
+    """A rule said no. `message` is for the person (a lazy translation is fine); `status` is
+    what the answer's HTTP status becomes."""
+
+    status = 409
+
+    def __init__(self, message="", status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+    def __str__(self):
+        return str(self.message)
+
+
+class AlreadyRegistered(Refusal):
+    """The address already has a live registration at the event (confirmed, or a seat held
+    for a card payment). Registering, transferring and joining the waiting list all refuse it;
+    `email` and `registration` say whose, so the link can be sent to it again."""
+
+    def __init__(self, message, email: str = "", registration=None):
+        super().__init__(message)
+        self.email = email
+        self.registration = registration
+
 
 MESSAGES = {
     400: (_l("The request could not be understood"),
@@ -43,6 +79,12 @@ def init_app(app: Flask) -> None:
             _l("For your safety, forms are valid for a limited time. Go back, reload the page "
                "and send the form again. Nothing was saved."),
         )
+
+    @app.errorhandler(Refusal)
+    def refusal(error):
+        db.session.rollback()  # a refusal stores nothing
+        return render_error(error.status, MESSAGES.get(error.status, MESSAGES[409])[0],
+                            str(error))
 
     @app.errorhandler(HTTPException)
     def http_error(error):

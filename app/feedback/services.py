@@ -8,6 +8,7 @@ from sqlalchemy import func, select, update
 
 from app.checkin.models import CheckIn
 from app.db_types import utcnow
+from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.mail.outbox import queue_email
@@ -17,7 +18,7 @@ from app.registration.models import Registration
 from .models import FeedbackResponse
 
 
-class FeedbackError(ValueError):
+class FeedbackError(Refusal):
     pass
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from app.db_types import utcnow
+from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import local
@@ -29,8 +30,8 @@ from app.registration.models import Registration
 from .models import Refund
 
 
-class InvoiceError(ValueError):
-    pass
+class InvoiceError(Refusal):
+    status = 400
 
 
 STATUS_LABELS = {

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app import signals
+from app.errors import Refusal
 from app.events.models import Event, Room
 from app.extensions import db
 from app.speakers import services as speaker_services
@@ -37,8 +38,10 @@ TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
 SCHEDULED = ("", "scheduled", "confirmed")
 
 
-class ImportFileError(ValueError):
+class ImportFileError(Refusal):
     """The file as a whole cannot be read: nothing in it is looked at row by row."""
+
+    status = 400
 
 
 @dataclass

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app import signals
+from app.errors import Refusal
 from app.events.models import Event, Room
 from app.events.services import local_day, to_utc
 from app.extensions import db
@@ -17,8 +18,10 @@ from app.speakers.models import Speaker, SpeakerSlot
 from .models import ProgrammeItem
 
 
-class ProgrammeError(ValueError):
+class ProgrammeError(Refusal):
     """A placement that cannot be stored; field names the form field the message belongs to."""
+
+    status = 400
 
     def __init__(self, message, field: str = "end"):
         super().__init__(message)

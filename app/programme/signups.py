@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from app import seats
 from app.db_types import utcnow
+from app.errors import Refusal
 from app.extensions import db
 from app.i18n import fmt_time
 from app.registration.models import PersonalProgrammeEntry, Registration
@@ -28,10 +29,8 @@ from .models import ProgrammeItem, SessionSignup
 from .published import published_programme
 
 
-class SignupError(ValueError):
+class SignupError(Refusal):
     """Why a sign-up was refused, in the attendee's language; status is the HTTP answer."""
-
-    status = 409
 
 
 class SessionFull(SignupError):

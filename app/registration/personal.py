@@ -12,6 +12,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from app.db_types import utcnow
+from app.errors import Refusal
 from app.extensions import db
 from app.programme.exports import calendar
 from app.programme.published import PublishedItem, PublishedProgramme, published_programme
@@ -19,7 +20,7 @@ from app.programme.published import PublishedItem, PublishedProgramme, published
 from .models import PersonalProgrammeEntry, Registration
 
 
-class PersonalProgrammeError(ValueError):
+class PersonalProgrammeError(Refusal):
     pass
 
 

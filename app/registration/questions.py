@@ -23,6 +23,7 @@ from wtforms import BooleanField, RadioField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.tickets.services import ticket_types_for
@@ -36,8 +37,8 @@ FIELD_SETTINGS = ("off", "optional", "required")
 BUILT_IN_FIELDS = ("organisation", "role", "phone")
 
 
-class QuestionError(ValueError):
-    pass
+class QuestionError(Refusal):
+    status = 400
 
 
 class CheckboxList(SelectMultipleField):

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import seats, signals
 from app.db_types import utcnow
+from app.errors import AlreadyRegistered, Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.i18n import current_language, local
@@ -35,14 +36,8 @@ from app.waitlist import services as waitlist
 from .models import Answer, Question, Registration
 
 
-class RegistrationError(ValueError):
+class RegistrationError(Refusal):
     pass
-
-
-class AlreadyRegistered(RegistrationError):
-    def __init__(self, message, email: str = ""):
-        super().__init__(message)
-        self.email = email
 
 
 class SoldOut(RegistrationError):

@@ -9,6 +9,8 @@ from io import BytesIO
 from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, ImageOps
 
+from app.errors import Refusal
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_PIXELS = 40_000_000
 SIZE = (600, 600)
@@ -18,8 +20,10 @@ FORMATS = ("JPEG", "PNG", "WEBP")
 MAX_REQUEST_BYTES = MAX_BYTES + 256 * 1024
 
 
-class PhotoError(ValueError):
+class PhotoError(Refusal):
     """A photo that is refused, with a message for the speaker."""
+
+    status = 400
 
 
 NOT_AN_IMAGE = _l("The file is not a photo Samla can read. Choose a JPEG, PNG or WebP image.")

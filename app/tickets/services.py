@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from app import seats, signals
 from app.db_types import utcnow
+from app.errors import Refusal
 from app.events.models import Event
 from app.events.services import to_utc
 from app.extensions import db
@@ -31,9 +32,11 @@ VISIBILITIES = ("public", "code")
 MAX_PRICE_ORE = 100_000_000
 
 
-class TicketRuleError(ValueError):
+class TicketRuleError(Refusal):
     """A change the rules refuse; the message is translated and meant for the organiser, and
     field names the form field it is about (None: the whole form)."""
+
+    status = 400
 
     def __init__(self, message, field: str | None = None):
         super().__init__(message)

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import seats
 from app.db_types import utcnow
+from app.errors import AlreadyRegistered, Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.mail.outbox import queue_email
@@ -31,7 +32,7 @@ from app.waitlist.models import WaitingListEntry
 LIVE = ("waiting", "offered")
 
 
-class WaitingListError(ValueError):
+class WaitingListError(Refusal):
     """A refusal; the message is translated and meant for the person joining."""
 
 
@@ -47,12 +48,6 @@ class AlreadyWaiting(WaitingListError):
     def __init__(self, message, entry: WaitingListEntry):
         super().__init__(message)
         self.entry = entry
-
-
-class AlreadyRegistered(WaitingListError):
-    def __init__(self, message, registration: Registration | None):
-        super().__init__(message)
-        self.registration = registration
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -176,7 +171,8 @@ def join(event: Event, ticket_type: TicketType, name: str, email: str,
     registration = _live_registration(event.id, email)
     if registration is not None:
         raise AlreadyRegistered(
-            _l("%(email)s is already registered for the event.", email=email), registration)
+            _l("%(email)s is already registered for the event.", email=email), email=email,
+            registration=registration)
     existing = _live_entry(event.id, email)
     if existing is not None:
         raise AlreadyWaiting(
