@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app import seats, signals
 from app.db_types import utcnow
 from app.extensions import db
+from app.i18n import local
 from app.orders.models import Counter, Order
 from app.registration.models import Registration
 from app.waitlist import services as waitlist
@@ -149,6 +150,15 @@ def expire_holds(now: datetime | None = None, event_id: int | None = None) -> in
         for _id, registration_event_id, ticket_type_id in rows:
             waitlist.release_seat(registration_event_id, ticket_type_id)
     return expired
+
+
+def refund_window_open(event, now: datetime | None = None) -> bool:
+    """The event's refund rule, in one place: a seat cancelled on or before its last refund
+    day (refund_until, a day in the event's time zone) is refunded in full, or credited on an
+    unpaid invoice; after that day, or when the organiser set no day, nothing is."""
+    if event.refund_until is None:
+        return False
+    return local(now or utcnow(), event.timezone).date() <= event.refund_until
 
 
 def release_lapsed(now: datetime | None = None, event_id: int | None = None) -> None:

@@ -107,6 +107,20 @@ class OrderForm(FlaskForm):
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
 
+    def check_order(self, for_others: bool, paying: bool) -> bool:
+        """What depends on the order rather than one field: a buyer for others gives their own
+        name and email; something to pay needs a method, and an invoice its recipient."""
+        required = []
+        if for_others:
+            required += [self.buyer_name, self.buyer_email]
+        if paying and self.payment_method.data not in ("card", "invoice"):
+            self.payment_method.errors.append(_l("Choose how you want to pay."))
+        elif paying and self.payment_method.data == "invoice":
+            required += [self.billing_name, self.billing_address]
+        for missing in (f for f in required if not (f.data or "").strip()):
+            missing.errors.append(_l("This field is required."))
+        return not any(f.errors for f in (self.payment_method, *required))
+
 
 class CancelForm(FlaskForm):
     confirm = BooleanField(_l("Yes, cancel my registration"), validators=[DataRequired()])

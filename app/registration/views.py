@@ -22,14 +22,12 @@ from app.extensions import db, limiter
 from app.i18n import current_language
 from app.orders import services as orders
 from app.orders.models import Order
-from app.payments import gateway
-from app.payments.invoicing import invoice_available
 from app.programme import services as programme_services
 from app.programme.published import published_programme
 from app.tickets import services as tickets
 from app.waitlist import services as waitlist
 
-from . import attendee, personal, services
+from . import attendee, checkout, personal, privacy, services
 from .forms import (
     CancelAttendeeForm,
     CancelForm,
@@ -38,13 +36,15 @@ from .forms import (
     StarForm,
     attendee_form_class,
 )
+from .manage_forms import TransferForm, details_form
 from .models import Registration
+from .questions import answer_value, display_value
 
 bp = Blueprint("registration", __name__)
 organiser = organiser_pages("registration", __name__)
 
 
-def _chosen_tickets(event, ticket_types, offer) -> list | None:
+def _chosen_tickets(event, offer) -> list | None:
     """The tickets asked for in the query string (?t<id>=<count>), one entry per seat; None when
     none are named (the ticket choice page)."""
     counts = {}
@@ -59,7 +59,7 @@ def _chosen_tickets(event, ticket_types, offer) -> list | None:
     if not counts:
         return None
     code = request.args.get("code", "")
-    by_id = {t.id: t for t in ticket_types
+    by_id = {t.id: t for t in tickets.ticket_types_for(event)
              if tickets.is_visible(t, code) or (offer and t.id == offer.ticket_type_id)}
     if any(ticket_id not in by_id for ticket_id in counts):
         abort(404)
@@ -83,24 +83,39 @@ def _open_offer(event):
     return offer
 
 
-def _attendee_forms(event, chosen, language):
+def _cart(event) -> checkout.Cart | None:
+    """What the address asks for; None for the ticket choice page."""
+    offer = _open_offer(event)
+    chosen = _chosen_tickets(event, offer) if event.registration_open else None
+    if chosen is None:
+        return None
+    return checkout.Cart(event, chosen, current_language(), request.args.get("code", ""), offer)
+
+
+def _forms(cart: checkout.Cart):
+    """The order form (buyer, payment) and one attendee form per seat, prefixed a0-, a1-, ..."""
+    form = OrderForm()
+    form.payment_method.choices = [c for c in form.payment_method.choices
+                                   if c[0] in checkout.payment_methods(cart)]
+    if len(form.payment_method.choices) == 1 and not form.payment_method.data:
+        form.payment_method.data = form.payment_method.choices[0][0]
     formdata = request.form if request.method == "POST" else None
-    classes = {}
-    forms = []
-    for index, ticket_type in enumerate(chosen):
+    classes, attendee_forms = {}, []
+    for index, ticket_type in enumerate(cart.tickets):
         if ticket_type.id not in classes:
             classes[ticket_type.id] = attendee_form_class(
-                event, ticket_type, language, ask_sensitive=len(chosen) == 1)
-        forms.append(classes[ticket_type.id](formdata=formdata, prefix=f"a{index}"))
-    return forms
+                cart.event, ticket_type, cart.language, ask_sensitive=not cart.for_others)
+        attendee_forms.append(classes[ticket_type.id](formdata=formdata, prefix=f"a{index}"))
+    if cart.offer is not None and not form.is_submitted():
+        attendee_forms[0].name.data = cart.offer.name
+        attendee_forms[0].email.data = cart.offer.email
+    return form, attendee_forms
 
 
 def _attendee(form, language) -> services.Attendee:
     def value(name, default=""):
         field = getattr(form, name, None)
         return field.data if field is not None and field.data is not None else default
-
-    from .questions import answer_value
 
     answers = {question.id: answer_value(question, getattr(form, f"q{question.id}").data)
                for question in form.questions}
@@ -113,170 +128,80 @@ def _attendee(form, language) -> services.Attendee:
     )
 
 
-def _check_order_form(form, attendees, total) -> bool:
-    """What depends on more than one field: the buyer of a group, the invoice details."""
-    ok = True
-    if len(attendees) > 1:
-        for field in (form.buyer_name, form.buyer_email):
-            if not field.data:
-                field.errors.append(_("This field is required."))
-                ok = False
-    if total:
-        if form.payment_method.data not in ("card", "invoice"):
-            form.payment_method.errors.append(_("Choose how you want to pay."))
-            ok = False
-        elif form.payment_method.data == "invoice":
-            for field in (form.billing_name, form.billing_address):
-                if not (field.data or "").strip():
-                    field.errors.append(_("This field is required."))
-                    ok = False
-    return ok
+def _billing(form) -> services.Billing:
+    return services.Billing(
+        name=form.billing_name.data or "", address=form.billing_address.data or "",
+        org_number=form.billing_org_number.data or "", email=form.billing_email.data or "",
+        reference=form.invoice_reference.data or "", peppol_id=form.peppol_id.data or "")
 
 
-def _plainly_sold_out(event, chosen) -> bool:
-    wanted = {}
-    for ticket_type in chosen:
-        wanted[ticket_type] = wanted.get(ticket_type, 0) + 1
-    if event.seats_left is not None and event.seats_left < len(chosen):
-        return True
-    return any(t.seats_left is not None and t.seats_left < n for t, n in wanted.items())
-
-
-def _plainly_sold_out_message(event, chosen, language) -> str:
-    if event.seats_left is not None and event.seats_left < len(chosen):
-        return _("Sorry, the event is fully booked.")
-    full = next(t for t in chosen if t.seats_left is not None
-                and t.seats_left < sum(1 for c in chosen if c.id == t.id))
-    return _("Sorry, %(ticket)s is sold out.", ticket=full.name_in(language))
-
-
-def _release_lapsed(event) -> None:
-    """Seats held by unpaid orders and unanswered offers go back before anyone looks."""
-    expired_holds = orders.expire_holds(event_id=event.id)
-    expired_offers = waitlist.expire_offers(event_id=event.id)
-    if expired_holds or expired_offers:
-        db.session.commit()
-    else:
-        db.session.rollback()
-
-
-def _ticket_page(event, code, status=200, shortcut=False):
+def _choice_page(event):
     """Step 1. With a single ticket type on sale there is nothing to choose: straight to the
-    details for one ticket."""
+    details for one ticket. A POST without tickets is bad input, or registration closed."""
+    code = request.args.get("code", "")
+    if request.method == "POST":
+        if event.registration_open:
+            abort(400)
+        flash(_("Registration for this event is closed."), "error")
+        return _ticket_page(event, code, 409)
     offers = tickets.public_offer(event, code)
-    on_sale = [o for o in offers if o.state == "on_sale"]
-    if shortcut and event.registration_open and len(offers) == 1 and on_sale and not code:
+    if event.registration_open and not code and [o.state for o in offers] == ["on_sale"]:
         return redirect(url_for("registration.register", slug=event.slug,
-                                **{f"t{on_sale[0].ticket_type.id}": 1}))
+                                **{f"t{offers[0].ticket_type.id}": 1}))
+    return _ticket_page(event, code, offers=offers)
+
+
+def _ticket_page(event, code, status=200, offers=None):
+    offers = tickets.public_offer(event, code) if offers is None else offers
     return render_template("registration/tickets.html", event=event, offers=offers, code=code,
                            max_count=current_app.config["MAX_TICKETS_PER_ORDER"]), status
+
+
+def _register_page(cart, form, attendee_forms, status):
+    return render_template(
+        "registration/register.html", event=cart.event, form=form,
+        attendee_forms=attendee_forms, chosen=cart.tickets, total=cart.total_ore,
+        payment_choices=checkout.payment_methods(cart), code=cart.code, offer=cart.offer,
+        vat=cart.vat(),
+    ), status
 
 
 @bp.route("/e/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
 def register(slug):
     """Step 1 chooses tickets (a GET form); step 2 (?t<id>=<count>) asks each attendee's
-    details and how to pay, and places the order."""
+    details and how to pay, and places the order (app.registration.checkout decides)."""
     event = event_or_404(slug)
-    language = current_language()
-    code = request.args.get("code", "")
     if request.method == "GET":
-        _release_lapsed(event)  # a POST has place_order do it, in its own transaction
-    offer = _open_offer(event)
-    ticket_types = tickets.ticket_types_for(event)
-    chosen = _chosen_tickets(event, ticket_types, offer) if event.registration_open else None
-    if chosen is None:
-        status = 200
-        if request.method == "POST":
-            if event.registration_open:
-                abort(400)
-            flash(_("Registration for this event is closed."), "error")
-            status = 409
-        return _ticket_page(event, code, status, shortcut=request.method == "GET")
-    if request.method == "POST" and offer is None and _plainly_sold_out(event, chosen):
-        # When the crowd has taken every seat, say so before any work (after releasing seats
-        # whose holds ran out); the seat UPDATE in place_order still decides the last seats.
-        _release_lapsed(event)
-        if _plainly_sold_out(event, chosen):
-            flash(_plainly_sold_out_message(event, chosen, language), "error")
-            return _ticket_page(event, code, 409)
-
-    form = OrderForm()
-    attendee_forms = _attendee_forms(event, chosen, language)
-    if offer is not None and not form.is_submitted():
-        attendee_forms[0].name.data = offer.name
-        attendee_forms[0].email.data = offer.email
-    total = sum(t.price_ore for t in chosen)
-    payment_choices = []
-    if total:
-        if gateway.card_available():
-            payment_choices.append("card")
-        if invoice_available(event):
-            payment_choices.append("invoice")
-        form.payment_method.choices = [c for c in form.payment_method.choices
-                                       if c[0] in payment_choices]
-        if len(payment_choices) == 1 and not form.payment_method.data:
-            form.payment_method.data = payment_choices[0]
-    status = 200
-    if form.is_submitted():
-        status = 400
-        if form.website.data:
-            abort(400)
-        valid = form.validate()
-        valid = all([f.validate() for f in attendee_forms]) and valid
-        if valid and _check_order_form(form, attendee_forms, total):
-            attendees = [_attendee(f, language) for f in attendee_forms]
-            buyer_name = form.buyer_name.data if len(attendees) > 1 else attendees[0].name
-            buyer_email = form.buyer_email.data if len(attendees) > 1 else attendees[0].email
-            billing = None
-            if total and form.payment_method.data == "invoice":
-                billing = services.Billing(
-                    name=form.billing_name.data or "", address=form.billing_address.data or "",
-                    org_number=form.billing_org_number.data or "",
-                    email=form.billing_email.data or "",
-                    reference=form.invoice_reference.data or "",
-                    peppol_id=form.peppol_id.data or "")
-            try:
-                order = services.place_order(
-                    event, buyer_name, buyer_email, language,
-                    list(zip(chosen, attendees, strict=True)),
-                    payment_method=form.payment_method.data if total else None,
-                    billing=billing, access_code=code, offer=offer)
-            except services.AlreadyRegistered as error:
-                services.resend_link(event, error.email)
-                flash(_("If this address is registered or has an order waiting for payment, "
-                        "we have sent the link to it again."), "info")
-                status = 409
-            except services.SoldOut as error:
-                flash(str(error), "error")
-                return _ticket_page(event, code, 409)
-            except services.RegistrationError as error:
-                flash(str(error), "error")
-                status = 409
-            else:
-                if order.status == "pending":
-                    return redirect(url_for("payments.checkout", token=order.manage_token), 303)
-                if order.payment_method == "invoice":
-                    flash(_("Thank you! Your order is confirmed; the invoice is on its way to "
-                            "%(email)s.", email=order.billing_email or order.buyer_email),
-                          "success")
-                elif len(order.registrations) == 1:
-                    flash(_("Thank you, you are registered! A confirmation with your badge is "
-                            "on its way to %(email)s.", email=order.registrations[0].email),
-                          "success")
-                else:
-                    flash(_("Thank you, you are registered! A confirmation with the badge is "
-                            "on its way to each attendee."), "success")
-                return redirect(url_for("registration.order", token=order.manage_token), 303)
-    return render_template(
-        "registration/register.html", event=event, form=form, attendee_forms=attendee_forms,
-        chosen=chosen, total=total, payment_choices=payment_choices, code=code, offer=offer,
-        vat=_vat_lines(chosen),
-    ), status
-
-
-def _vat_lines(chosen) -> list[tuple[int, int]]:
-    return orders.vat_by_rate((t.price_ore, t.vat_percent) for t in chosen)
+        orders.release_lapsed(event_id=event.id)
+    cart = _cart(event)
+    if cart is None:
+        return _choice_page(event)
+    refusal = checkout.sold_out(cart) if request.method == "POST" else None
+    if refusal is not None:
+        flash(refusal.message, "error")
+        return _ticket_page(event, cart.code, refusal.status)
+    form, attendee_forms = _forms(cart)
+    if not form.is_submitted():
+        return _register_page(cart, form, attendee_forms, 200)
+    if form.website.data:
+        abort(400)
+    valid = all([form.validate(), *[f.validate() for f in attendee_forms]])
+    if not (valid and form.check_order(cart.for_others, cart.total_ore > 0)):
+        return _register_page(cart, form, attendee_forms, 400)
+    outcome = checkout.place(
+        cart, [_attendee(f, cart.language) for f in attendee_forms],
+        buyer_name=form.buyer_name.data or "", buyer_email=form.buyer_email.data or "",
+        payment_method=form.payment_method.data, billing=_billing(form))
+    if outcome.message:
+        flash(outcome.message, outcome.tone)
+    if outcome.kind == "sold_out":
+        return _ticket_page(event, cart.code, outcome.status)
+    if outcome.order is None:
+        return _register_page(cart, form, attendee_forms, outcome.status)
+    if outcome.kind == "pending_payment":
+        return redirect(url_for("payments.checkout", token=outcome.order.manage_token), 303)
+    return redirect(url_for("registration.order", token=outcome.order.manage_token), 303)
 
 
 def order_or_404(token: str) -> Order:
@@ -291,7 +216,7 @@ def order_or_404(token: str) -> Order:
 def order(token):
     order = order_or_404(token)
     if order.status == "pending":
-        _release_lapsed(order.event)
+        orders.release_lapsed(event_id=order.event_id)
         db.session.refresh(order)
     return _render_order(order, CancelOrderForm(), paid_just_now=request.args.get("paid") == "1")
 
@@ -477,9 +402,6 @@ def my_programme_ical(token):
 def registrations():
     """Everyone registered, with their answers and (organisers only: this page is theirs) their
     dietary and accessibility needs; above, the needs as counts for the caterer and venue."""
-    from . import privacy
-    from .questions import display_value
-
     event = current_event()
     rows = db.session.scalars(
         select(Registration).where(Registration.event_id == event.id)
@@ -505,12 +427,8 @@ def registrations():
 # --- the attendee's own page: details, answers, passing the ticket on ---------------------------
 
 def _render_manage(registration: Registration, cancel_form, status: int = 200):
-    from zoneinfo import ZoneInfo
 
-    from app.db_types import utcnow
 
-    from . import attendee
-    from .questions import display_value
 
     event = registration.event
     language = current_language()
@@ -524,14 +442,13 @@ def _render_manage(registration: Registration, cancel_form, status: int = 200):
     order = registration.order
     # The order page shows every attendee in it and cancels them all: only for its buyer.
     is_buyer = order is not None and order.buyer_email == registration.email
-    today = utcnow().astimezone(ZoneInfo(event.timezone)).date()
     return render_template(
         "registration/manage.html", registration=registration, event=event,
         cancel_form=cancel_form, answers=answers,
         missing=[q.label_in(language) for q in attendee.missing_answers(registration)],
         order_url=url_for("registration.order", token=order.manage_token) if is_buyer else None,
         can_change=attendee.can_change(registration),
-        refund_open=event.refund_until is not None and today <= event.refund_until,
+        refund_open=orders.refund_window_open(event),
     ), status
 
 
@@ -543,8 +460,6 @@ def _checked_in_refusal(registration: Registration):
 
 
 def _details(form, questions) -> dict:
-    from .questions import answer_value
-
     def value(name):
         return form[name].data if name in form else None
 
@@ -564,9 +479,6 @@ def _details(form, questions) -> dict:
 @bp.route("/r/<token>/edit", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def edit(token):
-    from . import attendee
-    from .manage_forms import details_form
-
     registration = active_registration_or_404(token)
     if registration.check_in is not None:
         return _checked_in_refusal(registration)
@@ -594,9 +506,6 @@ def edit(token):
 @limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def transfer(token):
     """Give the ticket to a colleague: they get a new link and badge, this link stops working."""
-    from . import attendee
-    from .manage_forms import TransferForm
-
     registration = active_registration_or_404(token)
     if registration.check_in is not None:
         return _checked_in_refusal(registration)
