@@ -10,7 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from config import BASE_DIR, Config
 
+from . import cli, database, errors, i18n, models, security  # noqa: F401 (models: one metadata)
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
+from .mail import outbox
 
 # Anyone who can guess the key can sign a session cookie that logs them in as anybody.
 MIN_SECRET_KEY_BYTES = 32
@@ -64,35 +66,41 @@ def create_app(config: type | dict | None = None, **overrides) -> Flask:
     if app.config.get("PROXY_FIX"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    cli.init_app(app)
+    if app.config["REDIS_URL"]:
+        register_celery(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-
-    from . import i18n
-
     babel.init_app(app, locale_selector=i18n.select_locale)
     i18n.init_app(app)
+    security.install_converters(app)  # before the blueprints, so their rules use them
 
-    from .security import install_converters
 
-    install_converters(app)
-    register_blueprints(app)
-
-    from . import cli, database, errors, models, security  # noqa: F401 (models: one metadata)
-    from .mail import outbox
-
+def register_hooks(app: Flask) -> None:
+    """The unit of work, error pages, security headers and mail dispatched after commit."""
     database.init_app(app)
     errors.init_app(app)
     security.init_app(app)
     outbox.init_app(app)
-    cli.init_app(app)
-    if app.config["REDIS_URL"]:
-        from .tasks import celery_init_app
 
-        celery_init_app(app)
-    return app
+
+def register_celery(app: Flask) -> None:
+    """Celery and its Redis client are loaded only when REDIS_URL asks for workers: the
+    embedded set-up never imports them (the one import inside a function, on the allow-list
+    of tests/core/test_imports.py)."""
+    from .tasks import celery_init_app
+
+    celery_init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,10 +1,17 @@
-"""Command-line tasks: accounts, the demo conference and speaker reminders."""
+"""Command-line tasks: accounts, the demo conference, speaker reminders and waiting-list offers.
+Each command is one unit of work (app.database.unit_of_work)."""
 
 import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
+from app import demo as demo_data
+from app.accounts.services import AccountError, create_user
+from app.database import unit_of_work
+from app.events.models import Event
 from app.extensions import db
+from app.speakers.services import remind_unanswered
+from app.waitlist import services as waitlist
 
 
 def init_app(app: Flask) -> None:
@@ -20,17 +27,14 @@ def init_app(app: Flask) -> None:
     @click.password_option()
     def create(email, name, role, event_slugs, password):
         """Create an account."""
-        from app.accounts.services import AccountError, create_user
-        from app.events.models import Event
-
-        events = db.session.scalars(select(Event).where(Event.slug.in_(event_slugs))).all()
-        if len(events) != len(set(event_slugs)):
-            raise click.ClickException("unknown event slug")
-        try:
-            create_user(email, name, password, role, events)
-        except AccountError as error:
-            raise click.ClickException(str(error)) from error
-        db.session.commit()
+        with unit_of_work():
+            events = db.session.scalars(select(Event).where(Event.slug.in_(event_slugs))).all()
+            if len(events) != len(set(event_slugs)):
+                raise click.ClickException("unknown event slug")
+            try:
+                create_user(email, name, password, role, events)
+            except AccountError as error:
+                raise click.ClickException(str(error)) from error
         click.echo(f"created {role} {email}")
 
     @app.cli.group("demo")
@@ -41,10 +45,9 @@ def init_app(app: Flask) -> None:
     @click.option("--if-empty", is_flag=True, help="Do nothing unless the database is empty.")
     def load(if_empty):
         """Load Framtidskonferensen and print how to log in."""
-        from app import demo as demo_data
-
         if demo_data.database_is_empty():
-            event = demo_data.load_demo()
+            with unit_of_work():
+                event = demo_data.load_demo()
             click.echo(f"Loaded the demo conference: {event.name}")
         elif not if_empty:
             raise click.ClickException("the database already has events")
@@ -63,16 +66,13 @@ def init_app(app: Flask) -> None:
                   help="Remind after this many days (SPEAKER_REMINDER_DAYS by default).")
     def remind(event_slug, days):
         """Email speakers who have not answered an invitation, once."""
-        from app.events.models import Event
-        from app.speakers.services import remind_unanswered
-
-        event = None
-        if event_slug:
-            event = db.session.scalar(select(Event).where(Event.slug == event_slug))
-            if event is None:
-                raise click.ClickException("unknown event slug")
-        reminded = remind_unanswered(event, after_days=days)
-        db.session.commit()
+        with unit_of_work():
+            event = None
+            if event_slug:
+                event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+                if event is None:
+                    raise click.ClickException("unknown event slug")
+            reminded = remind_unanswered(event, after_days=days)
         click.echo(f"reminded: {reminded}")
 
     @app.cli.group("waitlist")
@@ -82,8 +82,6 @@ def init_app(app: Flask) -> None:
     @waitlist_group.command("expire-offers")
     def expire_offers():
         """Pass the seats of waiting-list offers that ran out to the next person in line."""
-        from app.waitlist import services as waitlist
-
-        lapsed = waitlist.expire_offers()
-        db.session.commit()
+        with unit_of_work():
+            lapsed = waitlist.expire_offers()
         click.echo(f"expired offers: {lapsed}")

@@ -171,7 +171,7 @@ def load_demo() -> Event:
     door_password = secrets.token_urlsafe(9)
     organiser = create_user(ORGANISER_EMAIL, "Arrangör (demo)", organiser_password, role="admin")
     create_user(DOOR_EMAIL, "Entrévärd (demo)", door_password, role="door", events=[event])
-    db.session.commit()
+    db.session.flush()
     # Version 1: the public pages show the published programme only (nobody is notified of
     # the first version); later edits stay a draft until the organiser publishes again.
     publish(event, organiser)

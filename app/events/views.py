@@ -5,6 +5,11 @@ from sqlalchemy import func, select
 
 from app.accounts.access import organiser_required
 from app.extensions import db
+from app.notices.services import notice_rows, publication_status, version_summaries
+from app.programme.services import conflicts_among, items_for
+from app.registration.models import Registration
+from app.registration.services import registration_counts
+from app.tickets.services import public_offer, ticket_types_for
 
 from . import services
 from .forms import EventForm, RoomForm
@@ -35,7 +40,6 @@ def index():
 @bp.route("/e/<slug>/")
 def show(slug):
     event = event_or_404(slug)
-    from app.tickets.services import public_offer
 
     return render_template("events/show.html", event=event, offers=public_offer(event))
 
@@ -43,8 +47,6 @@ def show(slug):
 @bp.route("/manage/")
 @organiser_required
 def dashboard():
-    from app.registration.models import Registration
-
     counts = dict(
         db.session.execute(
             select(Registration.event_id, func.count())
@@ -84,11 +86,6 @@ def edit():
 
 
 def _render_manage(event: Event, room_form: RoomForm | None = None, status: int = 200):
-    from app.notices.services import notice_rows, publication_status, version_summaries
-    from app.programme.services import conflicts_among, items_for
-    from app.registration.services import registration_counts
-    from app.tickets.services import ticket_types_for
-
     items = items_for(event, include_cancelled=True)
     changes = notice_rows(event)
     page = render_template(

@@ -6,10 +6,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.events.manage import current_event, organiser_pages
+from app.extensions import db
+from app.mail.models import OutgoingEmail
 
 from . import services
 
@@ -45,10 +48,6 @@ def publish():
 
 
 def _emails(version):
-    from sqlalchemy import select
-
-    from app.extensions import db
-    from app.mail.models import OutgoingEmail
 
     return db.session.scalars(
         select(OutgoingEmail.id).where(OutgoingEmail.version_id == version.id)

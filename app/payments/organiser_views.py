@@ -20,7 +20,8 @@ from app.extensions import limiter
 from app.orders.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
 from app.orders.services import order_by_token
 
-from . import documents, invoicing
+from . import documents, invoicing, services
+from .forms import RefundForm
 from .views import bp, organiser
 
 
@@ -110,24 +111,11 @@ def orders():
     )
 
 
-def _refundable(order: Order) -> int:
-    from . import services
-
-    if hasattr(services, "refundable_ore"):
-        return services.refundable_ore(order)
-    return max(order.total_ore - order.refunded_ore, 0) if order.is_paid_for else 0
-
-
 def _refund_form(order: Order):
-    """The refund form of app.payments.forms, when there is something left to pay back."""
-    if not _refundable(order):
+    """The refund form, when there is something left to pay back."""
+    if not services.refundable_ore(order):
         return None
-    try:
-        from .forms import RefundForm
-    except ImportError:
-        return None
-    form = RefundForm(formdata=None)
-    return form.for_order(order) if hasattr(form, "for_order") else form
+    return RefundForm(formdata=None).for_order(order)
 
 
 @organiser.route("/orders/<int:order_id>")
@@ -139,7 +127,7 @@ def order_detail(order_id):
         has_invoice=invoicing.has_invoice(order), has_receipt=invoicing.has_receipt(order),
         due_date=invoicing.due_date(order), invoice_date=invoicing.invoice_date(order),
         overdue=invoicing.is_overdue(order), mark_paid_form=MarkPaidForm(formdata=None),
-        refund_form=_refund_form(order), refundable=_refundable(order),
+        refund_form=_refund_form(order), refundable=services.refundable_ore(order),
     )
 
 

@@ -20,8 +20,10 @@ from werkzeug.utils import secure_filename
 
 from app.errors import render_error
 from app.events.manage import current_event
+from app.events.models import Event
 from app.extensions import db, limiter
 from app.i18n import local
+from app.registration.services import by_token
 
 from . import signups
 from .models import ProgrammeItem
@@ -51,16 +53,12 @@ def signup_state(event_id: int) -> dict:
     however many items a page shows (templates/programme/_item.html)."""
     cache = g.setdefault("_signup_state", {})
     if event_id not in cache:
-        from app.events.models import Event
-
         event = db.session.get(Event, event_id)
         cache[event_id] = signups.counts_for(event) if event is not None else {}
     return cache[event_id]
 
 
 def _registration_or_404(token: str):
-    from app.registration.services import by_token
-
     registration = by_token(token)
     if registration is None:
         abort(404)
