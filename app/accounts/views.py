@@ -61,7 +61,6 @@ def logout():
     if current_user.is_authenticated:
         # Also every copy of this session's cookie, and the user's other sessions.
         services.end_sessions(current_user._get_current_object())
-        db.session.commit()
     logout_user()
     flash(_("You are logged out."), "info")
     return redirect(url_for("events.index"))
@@ -80,7 +79,6 @@ def change_password():
         except services.AccountError:
             form.current_password.errors.append(_("Wrong password."))
         else:
-            db.session.commit()
             login_user(user)
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
             return redirect(_landing_for(user))
@@ -105,7 +103,6 @@ def users():
         except services.AccountError:
             form.email.errors.append(_("There is already an account with this email address."))
         else:
-            db.session.commit()
             flash(_("The account was created."), "success")
             return redirect(url_for("accounts.users"))
     status = 400 if form.errors else 200

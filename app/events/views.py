@@ -67,7 +67,6 @@ def create():
         form.populate_obj(event)
         event.slug = services.unique_slug(event.name, event.starts_on)
         db.session.add(event)
-        db.session.commit()
         flash(_("The event was created. Add rooms, programme items and tickets."), "success")
         return redirect(url_for("manage.events.manage", slug=event.slug))
     return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
@@ -79,7 +78,6 @@ def edit():
     form = EventForm(obj=event)
     if form.validate_on_submit():
         form.populate_obj(event)
-        db.session.commit()
         flash(_("The event was saved."), "success")
         return redirect(url_for("manage.events.manage"))
     return render_template("events/form.html", form=form, event=event), 400 if form.errors else 200
@@ -116,6 +114,5 @@ def add_room():
     room = Room(event=event, position=len(event.rooms))
     form.populate_obj(room)
     db.session.add(room)
-    db.session.commit()
     flash(_("The room %(name)s was added.", name=room.name), "success")
     return redirect(url_for("manage.events.manage") + "#rooms")

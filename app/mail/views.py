@@ -91,6 +91,5 @@ def manage():
 def retry(email_id):
     if not outbox.retry_failed(email_id):
         abort(404)
-    db.session.commit()
     flash(_("The message will be sent again."), "success")
     return redirect(url_for("mail.manage"))

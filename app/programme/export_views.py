@@ -74,7 +74,6 @@ def programme_import():
                   "error")
         return _import_page(event, form, plan, 200)
     created = importing.store(event, plan)
-    db.session.commit()
     flash(_("%(count)d programme items were imported; %(skipped)d already in the programme "
             "were skipped.", count=len(created), skipped=len(plan.skipped)), "success")
     return redirect(url_for("manage.events.manage") + "#programme")

@@ -177,7 +177,7 @@ def move(item_id):
             item, title=item.title, kind=item.kind, description=item.description,
             placement=placement,
         )
-        db.session.commit()
+        db.session.flush()
     except (BadMove, services.ProgrammeError) as error:
         db.session.rollback()
         return {"message": str(error)}, 400

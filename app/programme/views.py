@@ -145,7 +145,6 @@ def create():
             db.session.flush()
             _save_speakers(event, item, form)
             record_new(item)
-            db.session.commit()
         except services.ProgrammeError as error:
             _placement_error(form, error)
         else:
@@ -183,7 +182,6 @@ def edit(item_id):
             _save_speakers(event, item, form)
             if not item.cancelled:
                 record_speakers(item, old_speakers)
-            db.session.commit()
         except services.ProgrammeError as error:
             _placement_error(form, error)
         else:
@@ -210,7 +208,6 @@ def cancel(item_id):
             cancel_form=form,
         ), 400
     if services.cancel_item(item):
-        db.session.commit()
         flash(_("The item is cancelled. The change is saved; publish to notify the people "
                 "affected."), "success")
     else:

@@ -157,5 +157,4 @@ def cancel_by_buyer(registration: Registration) -> bool:
         )
         queue_email(to=registration.email, subject=subject, body=body, kind="cancellation",
                     event_id=event.id)
-        db.session.commit()
     return True

@@ -312,8 +312,7 @@ def manage(token):
     payment never completed is gone, like a wrong link."""
     registration = registration_or_404(token)
     if registration.status == "pending":  # the hold may have run out meanwhile
-        orders.expire_holds(event_id=registration.event_id)
-        db.session.commit()
+        orders.release_lapsed(event_id=registration.event_id)
         db.session.refresh(registration)
     if registration.status == "expired":
         abort(404)

@@ -61,7 +61,6 @@ def manage():
             organisation=form.organisation.data or "", email=form.email.data or "",
             language=form.language.data,
         )
-        db.session.commit()
         flash(_("%(name)s was added as a speaker.", name=speaker.name), "success")
         return redirect(url_for("manage.speakers.manage"))
     now = utcnow()

@@ -36,9 +36,7 @@ def offer_gone():
 
 def _tidy(event_id: int) -> None:
     """Offers and card holds that ran out free their seats before anyone looks at them."""
-    waitlist.expire_offers(event_id=event_id)
-    orders.expire_holds(event_id=event_id)
-    db.session.commit()
+    orders.release_lapsed(event_id=event_id)
 
 
 @bp.route("/e/<slug>/waiting-list", methods=["GET", "POST"])
@@ -85,7 +83,6 @@ def join(slug):
             except waitlist.AlreadyWaiting as error:
                 if error.entry is not None:
                     waitlist.queue_joined(error.entry)
-                    db.session.commit()
                 flash(f"{error} " + _("We have sent your place in line and your personal link "
                                       "to that address again."), "info")
                 status = 409

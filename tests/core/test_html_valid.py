@@ -34,6 +34,7 @@ from app.waitlist import services as waitlist
 from config import BASE_DIR
 from tests.conftest import login
 from tests.factories import DAY, card_order, edit_talk, publish_programme, register
+from tests.queries import recorded_queries
 
 VNU = BASE_DIR / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 SLUG = "varkonferensen-2027"
@@ -71,12 +72,14 @@ def test_the_checker_finds_a_heading_with_the_id_of_a_field(tmp_path):
 
 
 class Pages:
-    """The pages visited, each saved as a numbered file named after what it shows."""
+    """The pages visited, each saved as a numbered file named after what it shows, and what
+    each GET wrote to the database (it must write nothing: a read is not a unit of work)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir()
         self.files: list[Path] = []
+        self.writes: list[str] = []
 
     def save(self, name: str, response, status: int = 200) -> str:
         html = response.get_data(as_text=True)
@@ -88,7 +91,12 @@ class Pages:
         return html
 
     def get(self, client, name: str, path: str, status: int = 200) -> str:
-        return self.save(name, client.get(path), status)
+        with recorded_queries() as statements:
+            response = client.get(path)
+        self.writes += [f"{name}: {statement.split()[0]} {statement[:80]}"
+                        for statement in statements if statement.lstrip().upper().startswith(
+                            ("INSERT", "UPDATE", "DELETE"))]
+        return self.save(name, response, status)
 
     def post(self, client, name: str, path: str, data: dict, status: int = 200,
              form_page: str | None = None, **kwargs) -> str:
@@ -162,7 +170,8 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
             "dev_mail": f"{first.id:08d}.eml"}
 
 
-def test_every_page_is_valid_html(app, client, organiser, busy_conference, tmp_path, monkeypatch):
+def test_every_page_is_valid_html_and_reading_it_writes_nothing(
+        app, client, organiser, busy_conference, tmp_path, monkeypatch):
     pages = Pages(tmp_path / "pages")
     c = busy_conference
     alva, speaker = c["alva"], c["speaker"]
@@ -270,6 +279,7 @@ def test_every_page_is_valid_html(app, client, organiser, busy_conference, tmp_p
     pages.get(o, "dev-mail", "/dev/mail")
     pages.get(o, "dev-mail-message", f"/dev/mail/{c['dev_mail']}")
 
+    assert pages.writes == [], "reading a page wrote to the database"
     errors = vnu_errors(pages.files)
     if errors:
         pytest.fail(f"{len(errors)} HTML errors in {len(pages.files)} pages:\n"
