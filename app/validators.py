@@ -8,8 +8,11 @@ from wtforms.validators import Email, ValidationError
 # Line breaks and tabs (Cc), zero-width and direction marks, soft hyphens and byte order marks
 # (Cf), and the Unicode line and paragraph separators (Zl, Zp).
 _BREAKING = frozenset(("Cc", "Cf", "Zl", "Zp"))
+# The zero-width non-joiner and joiner are format characters that belong inside words of
+# Persian, Arabic and the Indic scripts (and join emoji): kept between other characters.
+_JOINERS = frozenset("\u200c\u200d")
 # Letters that draw nothing: a name made of them looks empty.
-_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800") | _JOINERS
 SINGLE_LINE_MESSAGE = _l("Write this on one line, without line breaks or invisible characters.")
 
 
@@ -21,7 +24,7 @@ def is_single_line(text: str) -> bool:
     """False for text holding a control or format character (a line break, a tab, a
     zero-width space ...) or drawing nothing at all although it is not empty. Such text in a
     name or title breaks mail headers, badges and exports, or shows as an empty name."""
-    if any(unicodedata.category(char) in _BREAKING for char in text):
+    if any(unicodedata.category(char) in _BREAKING and char not in _JOINERS for char in text):
         return False
     # Spaces only are left to DataRequired and Optional, which treat them as empty.
     blank = [char for char in text if not char.isspace()]
@@ -34,7 +37,7 @@ def one_line(text: str) -> str:
     stored before the forms refused such characters, where it must be one line (mail
     headers)."""
     kept = (" " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char
-            for char in text if unicodedata.category(char) != "Cf")
+            for char in text if unicodedata.category(char) != "Cf" or char in _JOINERS)
     return " ".join("".join(kept).split())
 
 

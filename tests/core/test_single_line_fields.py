@@ -162,6 +162,21 @@ def test_a_buyer_or_billing_name_on_two_lines_is_refused(client, conference, db,
     assert count(db, Registration) == 0 and count(db, Order) == 0
 
 
+def test_a_name_joined_with_a_zero_width_non_joiner_is_a_name(client, conference, db):
+    """Persian (and other scripts) use the zero-width (non-)joiner inside words: such a name is
+    registered as typed, while the joiner alone is still an empty name."""
+    ticket = conference["ticket"]
+    name = "مهر\u200cناز Rahimi"
+    response = client.post(f"/e/{SLUG}/register?t{ticket.id}=1",
+                           data=register_form(conference, **{"a0-name": name,
+                                                              "a0-sensitive_consent": "y"}))
+    assert response.status_code == 303
+    assert count(db, Registration, Registration.name == name) == 1
+    refused(client.post(f"/e/{SLUG}/register?t{ticket.id}=1",
+                        data=register_form(conference, **{"a0-name": "\u200d",
+                                                          "a0-email": "z@example.org"})))
+
+
 def test_needs_and_invoice_addresses_keep_their_line_breaks(client, conference, db):
     ticket = conference["ticket"]
     response = client.post(f"/e/{SLUG}/register?t{ticket.id}=1",
