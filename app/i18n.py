@@ -1,14 +1,14 @@
 """Language choice and locale-aware formatting. Swedish unless the visitor picks English."""
 
 from datetime import date, datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
+
+from app.localtime import local
 
 
 def select_locale() -> str:
@@ -42,18 +42,12 @@ def set_language(code: str):
     return redirect(_safe_next(request.args.get("next")))
 
 
-@lru_cache(maxsize=32)
-def _zone(tz: str) -> ZoneInfo:
-    return ZoneInfo(tz)
-
-
-def local(value: datetime, tz: str) -> datetime:
-    return value.astimezone(_zone(tz))
-
-
 def fmt_date(value: date, style: str = "long") -> str:
     return format_date(value, format=style, locale=current_language())
 
+
+# The time filters take the zone name, as templates have it (event.timezone), and compute
+# through app.localtime like Event.local does.
 
 def fmt_time(value: datetime, tz: str) -> str:
     # 24-hour HH:MM with Latin digits in both languages, as Babel's "HH:mm" gives; strftime

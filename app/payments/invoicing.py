@@ -21,7 +21,6 @@ from sqlalchemy.orm import selectinload
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
-from app.i18n import local
 from app.orders.models import Order
 from app.orders.services import vat_of
 from app.registration.models import Registration
@@ -135,7 +134,8 @@ def has_receipt(order: Order) -> bool:
 
 
 def local_date(order: Order, moment: datetime | None) -> date | None:
-    return local(moment, order.event.timezone).date() if moment is not None else None
+    """The day of `moment` at the event's place, or None."""
+    return order.event.local_day(moment) if moment is not None else None
 
 
 def invoice_date(order: Order) -> date | None:
@@ -154,7 +154,7 @@ def paid_date(order: Order) -> date | None:
 
 
 def is_overdue(order: Order, today: date | None = None) -> bool:
-    today = today or local(utcnow(), order.event.timezone).date()
+    today = today or order.event.today()
     due = due_date(order)
     return order.payment_status == "to_invoice" and due is not None and due < today
 

@@ -13,8 +13,7 @@ their metadata. A cancelled seat on an unpaid invoice is credited (a "credit_not
 no Stripe call) by the same refund rule."""
 
 import logging
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -470,10 +469,6 @@ def refundable_ore(order: Order) -> int:
     return max(order.total_ore - order.refunded_ore, 0)
 
 
-def _event_today(event) -> date:
-    return utcnow().astimezone(ZoneInfo(event.timezone or "Europe/Stockholm")).date()
-
-
 def refund_due_on_cancellation(order: Order, registrations) -> int:
     """The rule: a card-paid seat cancelled on or before the event's refund_until day (in the
     event's time zone) is paid back in full; after that day, or when the organiser set no day,
@@ -481,7 +476,7 @@ def refund_due_on_cancellation(order: Order, registrations) -> int:
     event = order.event
     if order.payment_method != "card" or not order.is_paid_for:
         return 0
-    if event.refund_until is None or _event_today(event) > event.refund_until:
+    if event.refund_until is None or event.today() > event.refund_until:
         return 0
     return min(sum(r.price_ore for r in registrations), refundable_ore(order))
 
@@ -494,7 +489,7 @@ def credit_due_on_cancellation(order: Order, registrations) -> int:
     event = order.event
     if order.payment_method != "invoice" or order.payment_status != "to_invoice":
         return 0
-    if event.refund_until is None or _event_today(event) > event.refund_until:
+    if event.refund_until is None or event.today() > event.refund_until:
         return 0
     left = max(order.total_ore - order.refunded_ore, 0)
     if order.status == "cancelled":

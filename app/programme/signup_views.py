@@ -21,7 +21,6 @@ from werkzeug.utils import secure_filename
 from app.errors import render_error
 from app.events.manage import current_event
 from app.extensions import db, limiter
-from app.i18n import local
 
 from . import signups
 from .models import ProgrammeItem
@@ -132,7 +131,7 @@ def item_signups_csv(item_id):
     for signup in signups.signups_of(item):
         person = signup.registration
         writer.writerow([_cell(person.name), _cell(person.email), _cell(person.organisation),
-                         local(signup.created_at, event.timezone).strftime("%Y-%m-%d %H:%M")])
+                         event.local(signup.created_at).strftime("%Y-%m-%d %H:%M")])
     filename = secure_filename(f"{event.slug}-{item.id}-signups.csv") or "signups.csv"
     response = Response(buffer.getvalue().encode("utf-8-sig"),
                         content_type="text/csv; charset=utf-8")

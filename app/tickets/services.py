@@ -18,9 +18,8 @@ from sqlalchemy import func, select
 from app import seats, signals
 from app.db_types import utcnow
 from app.events.models import Event
-from app.events.services import to_utc
 from app.extensions import db
-from app.i18n import current_language, local
+from app.i18n import current_language
 from app.registration.models import Registration
 from app.tickets.models import TicketType
 from app.waitlist.models import WaitingListEntry
@@ -147,14 +146,14 @@ def local_to_utc(event: Event, value: datetime | None,
         return None
     if not 2000 <= value.year <= 2100:
         raise TicketRuleError(_l("Give a date between the years 2000 and 2100."), field)
-    return to_utc(event, value.date(), value.time())
+    return event.to_utc(value.date(), value.time())
 
 
 def utc_to_local(event: Event, value: datetime | None) -> datetime | None:
     """A stored instant as the wall-clock time the organiser typed (naive, for the form)."""
     if value is None:
         return None
-    return local(value, event.timezone).replace(tzinfo=None)
+    return event.local(value).replace(tzinfo=None)
 
 
 # --- counting seats --------------------------------------------------------------------------
