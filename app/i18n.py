@@ -4,10 +4,11 @@ from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
 
+from app import money
 from app.localtime import local
 
 
@@ -60,10 +61,6 @@ def fmt_datetime(value: datetime, tz: str) -> str:
     return f"{format_date(loc, format='long', locale=current_language())} {loc:%H:%M}"
 
 
-def fmt_money(ore: int, currency: str = "SEK") -> str:
-    return format_currency(ore / 100, currency, locale=current_language())
-
-
 def fmt_decimal(value: float, pattern: str = "0.0") -> str:
     return format_decimal(value, format=pattern, locale=current_language())
 
@@ -71,7 +68,7 @@ def fmt_decimal(value: float, pattern: str = "0.0") -> str:
 def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language)
     app.jinja_env.filters.update(
-        date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=fmt_money,
+        date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=money.format,
         decimal=fmt_decimal,
     )
 

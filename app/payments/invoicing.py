@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from app import money
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -327,13 +328,6 @@ def _cell(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def _amount(ore: int) -> str:
-    """Kronor with a decimal comma and no thousands separator: a number to Swedish Excel."""
-    sign = "-" if ore < 0 else ""
-    ore = abs(ore)
-    return f"{sign}{ore // 100},{ore % 100:02d}"
-
-
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
 
@@ -360,20 +354,20 @@ def csv_rows(event: Event) -> list[dict]:
             "billing_email": _cell(order.billing_email),
             "reference": _cell(order.invoice_reference),
             "peppol_id": _cell(order.peppol_id),
-            "amount_excl_vat": _amount(total.net_ore),
-            "vat_total": _amount(total.vat_ore),
-            "total": _amount(total.gross_ore),
+            "amount_excl_vat": money.for_csv(total.net_ore),
+            "vat_total": money.for_csv(total.vat_ore),
+            "total": money.for_csv(total.gross_ore),
             "currency": order.currency,
             "status": "unpaid" if order.payment_status == "to_invoice" else order.payment_status,
             "paid_date": _iso(paid_date(order)) if order.payment_status in PAID_STATUSES else "",
             "order_status": order.status,
-            "credited": _amount(credited.get(order.id, 0)),
+            "credited": money.for_csv(credited.get(order.id, 0)),
         }
         for rate in CSV_RATES:
             found = summary.get(rate)
-            row[f"excl_vat_{rate}"] = _amount(found.net_ore if found else 0)
+            row[f"excl_vat_{rate}"] = money.for_csv(found.net_ore if found else 0)
             if rate:
-                row[f"vat_{rate}"] = _amount(found.vat_ore if found else 0)
+                row[f"vat_{rate}"] = money.for_csv(found.vat_ore if found else 0)
         rows.append(row)
     return rows
 
