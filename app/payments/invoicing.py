@@ -25,6 +25,7 @@ from app.extensions import db
 from app.orders.models import Order
 from app.orders.services import vat_of
 from app.registration.models import Registration
+from app.spreadsheets import cell
 
 from .models import Refund
 
@@ -319,15 +320,6 @@ CSV_COLUMNS = (
     + [f"vat_{rate}" for rate in CSV_RATES if rate]
     + ["vat_total", "total", "currency", "status", "paid_date", "order_status", "credited"]
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
-    value = value or ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
 
@@ -348,12 +340,12 @@ def csv_rows(event: Event) -> list[dict]:
             "invoice_date": _iso(invoice_date(order)),
             "due_date": _iso(due_date(order)),
             "order_code": order.code,
-            "buyer_org_number": _cell(order.billing_org_number),
-            "billing_name": _cell(order.billing_name),
-            "billing_address": _cell(_one_line(order.billing_address)),
-            "billing_email": _cell(order.billing_email),
-            "reference": _cell(order.invoice_reference),
-            "peppol_id": _cell(order.peppol_id),
+            "buyer_org_number": cell(order.billing_org_number),
+            "billing_name": cell(order.billing_name),
+            "billing_address": cell(_one_line(order.billing_address)),
+            "billing_email": cell(order.billing_email),
+            "reference": cell(order.invoice_reference),
+            "peppol_id": cell(order.peppol_id),
             "amount_excl_vat": money.for_csv(total.net_ore),
             "vat_total": money.for_csv(total.vat_ore),
             "total": money.for_csv(total.gross_ore),

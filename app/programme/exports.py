@@ -25,6 +25,7 @@ from app.extensions import db
 from app.installation import uid_domain
 from app.mail.render import absolute_url
 from app.notices.models import Notice, ProgrammeVersion
+from app.spreadsheets import cell
 
 from . import services
 from .models import ProgrammeItem
@@ -33,8 +34,6 @@ from .published import published_programme
 PRODID = "-//Samla//Samla programme//EN"
 SCHEMA_ID = "https://c3voc.de/schedule/schema.json"
 CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "description", "status")
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- shared pieces ------------------------------------------------------------------------------
@@ -316,11 +315,6 @@ def schedule(event: Event) -> dict:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-def _cell(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def csv_rows(event: Event) -> list[dict]:
     """The draft, as the organiser edits it (the import reads the same columns back)."""
     rows = []
@@ -330,11 +324,11 @@ def csv_rows(event: Event) -> list[dict]:
             "day": starts.date().isoformat(),
             "start": starts.strftime("%H:%M"),
             "end": ends.strftime("%H:%M"),
-            "room": _cell(item.room.name if item.room else ""),
+            "room": cell(item.room.name if item.room else ""),
             "kind": item.kind,
-            "title": _cell(item.title),
-            "speakers": _cell("; ".join(s.name for s in item.speakers)),
-            "description": _cell(item.description),
+            "title": cell(item.title),
+            "speakers": cell("; ".join(s.name for s in item.speakers)),
+            "description": cell(item.description),
             "status": "cancelled" if item.cancelled else "confirmed",
         })
     return rows

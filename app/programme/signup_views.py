@@ -21,13 +21,11 @@ from werkzeug.utils import secure_filename
 from app.errors import render_error
 from app.events.manage import current_event
 from app.extensions import db, limiter
+from app.spreadsheets import cell
 
 from . import signups
 from .models import ProgrammeItem
 from .views import bp, organiser
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.app_template_global()
@@ -116,10 +114,6 @@ def item_signups(item_id):
     )
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 @organiser.route("/items/<int:item_id>/signups.csv")
 def item_signups_csv(item_id):
     """Comma-separated, UTF-8 with a byte order mark so Excel reads å, ä, ö."""
@@ -130,7 +124,7 @@ def item_signups_csv(item_id):
     writer.writerow([_("Name"), _("Email"), _("Organisation"), _("Signed up")])
     for signup in signups.signups_of(item):
         person = signup.registration
-        writer.writerow([_cell(person.name), _cell(person.email), _cell(person.organisation),
+        writer.writerow([cell(person.name), cell(person.email), cell(person.organisation),
                          event.local(signup.created_at).strftime("%Y-%m-%d %H:%M")])
     filename = secure_filename(f"{event.slug}-{item.id}-signups.csv") or "signups.csv"
     response = Response(buffer.getvalue().encode("utf-8-sig"),
