@@ -12,7 +12,6 @@ from app import seats
 from app.accounts.services import create_user
 from app.db_types import utcnow
 from app.events.models import Event, Room
-from app.events.services import to_utc
 from app.extensions import db
 from app.notices.services import publish
 from app.orders.models import Order
@@ -117,7 +116,7 @@ def load_demo() -> Event:
     for start, end, room, kind, title, description, keys in PROGRAMME:
         item = ProgrammeItem(
             event=event, room=rooms[room], kind=kind, title=title, description=description,
-            starts_at=to_utc(event, DAY, _hhmm(start)), ends_at=to_utc(event, DAY, _hhmm(end)),
+            starts_at=event.to_utc(DAY, _hhmm(start)), ends_at=event.to_utc(DAY, _hhmm(end)),
         )
         db.session.add(item)
         for key in keys:

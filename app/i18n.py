@@ -1,14 +1,15 @@
 """Language choice and locale-aware formatting. Swedish unless the visitor picks English."""
 
 from datetime import date, datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
+
+from app import money
+from app.localtime import local
 
 
 def select_locale() -> str:
@@ -42,18 +43,12 @@ def set_language(code: str):
     return redirect(_safe_next(request.args.get("next")))
 
 
-@lru_cache(maxsize=32)
-def _zone(tz: str) -> ZoneInfo:
-    return ZoneInfo(tz)
-
-
-def local(value: datetime, tz: str) -> datetime:
-    return value.astimezone(_zone(tz))
-
-
 def fmt_date(value: date, style: str = "long") -> str:
     return format_date(value, format=style, locale=current_language())
 
+
+# The time filters take the zone name, as templates have it (event.timezone), and compute
+# through app.localtime like Event.local does.
 
 def fmt_time(value: datetime, tz: str) -> str:
     # 24-hour HH:MM with Latin digits in both languages, as Babel's "HH:mm" gives; strftime
@@ -66,10 +61,6 @@ def fmt_datetime(value: datetime, tz: str) -> str:
     return f"{format_date(loc, format='long', locale=current_language())} {loc:%H:%M}"
 
 
-def fmt_money(ore: int, currency: str = "SEK") -> str:
-    return format_currency(ore / 100, currency, locale=current_language())
-
-
 def fmt_decimal(value: float, pattern: str = "0.0") -> str:
     return format_decimal(value, format=pattern, locale=current_language())
 
@@ -77,7 +68,7 @@ def fmt_decimal(value: float, pattern: str = "0.0") -> str:
 def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language)
     app.jinja_env.filters.update(
-        date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=fmt_money,
+        date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=money.format,
         decimal=fmt_decimal,
     )
 

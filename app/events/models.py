@@ -1,7 +1,8 @@
 """An event (a conference or a course) and the rooms it uses."""
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
+from app import localtime
 from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
@@ -69,6 +70,24 @@ class Event(db.Model):
     def days(self):
         count = (self.ends_on - self.starts_on).days + 1
         return [self.starts_on + timedelta(days=i) for i in range(count)]
+
+    # --- the event's own clock: every local time and date in Samla is computed here --------
+
+    def local(self, instant: datetime) -> datetime:
+        """A stored instant as the wall-clock time at the event's place."""
+        return localtime.local(instant, self.timezone)
+
+    def local_day(self, instant: datetime) -> date:
+        return self.local(instant).date()
+
+    def today(self, now: datetime | None = None) -> date:
+        """The date at the event's place now (not the server's date): the day a refund window,
+        an invoice's due date or a feedback answer counts from."""
+        return self.local_day(now or utcnow())
+
+    def to_utc(self, day: date, at: time) -> datetime:
+        """A wall-clock time at the event's place, as the instant Samla stores."""
+        return localtime.to_utc(day, at, self.timezone)
 
 
 class Room(db.Model):

@@ -2,8 +2,7 @@
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from sqlalchemy import select
 
@@ -28,15 +27,6 @@ def unique_slug(name: str, starts_on: date) -> str:
     while db.session.scalar(select(Event.id).where(Event.slug == slug)):
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def to_utc(event: Event, day: date, at: time) -> datetime:
-    """A wall-clock time at the event's place, as the instant Samla stores."""
-    return datetime.combine(day, at, tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
-
-
-def local_day(event: Event, instant: datetime) -> date:
-    return instant.astimezone(ZoneInfo(event.timezone)).date()
 
 
 def get_by_slug(slug: str, published_only: bool = False) -> Event | None:

@@ -1,7 +1,7 @@
 """Post-event feedback. Answers are stored apart from who gave them (anonymous by design);
 the registration only records that its one answer has been given."""
 
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
@@ -23,7 +23,8 @@ class FeedbackError(Refusal):
 
 
 def may_answer(registration: Registration, today: date | None = None) -> bool:
-    today = today or date.today()
+    """After the event's last day at the event's place, or once feedback was asked for."""
+    today = today or registration.event.today()
     return registration.is_active and (
         registration.feedback_requested_at is not None or registration.event.ends_on < today
     )
@@ -58,13 +59,16 @@ def request_feedback(event: Event, checked_in_only: bool = True) -> int:
     return len(registrations)
 
 
-def give_feedback(registration: Registration, rating: int, comment: str) -> None:
+def give_feedback(registration: Registration, rating: int, comment: str,
+                  now: datetime | None = None) -> None:
+    """Store the answer apart from the registration, dated by the event's calendar."""
+    now = now or utcnow()
     if not 1 <= rating <= 5:
         raise FeedbackError("rating out of range")
     claimed = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.feedback_given_at.is_(None))
-        .values(feedback_given_at=utcnow())
+        .values(feedback_given_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not claimed:
@@ -73,7 +77,7 @@ def give_feedback(registration: Registration, rating: int, comment: str) -> None
     db.session.add(
         FeedbackResponse(
             event_id=registration.event_id, rating=rating, comment=(comment or "").strip(),
-            submitted_on=date.today(),
+            submitted_on=registration.event.today(now),
         )
     )
     db.session.flush()

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 from app import seats, signals
 from app.db_types import utcnow
 from app.extensions import db
-from app.i18n import local
 from app.orders.models import Counter, Order
 from app.registration.models import Registration
 from app.waitlist import services as waitlist
@@ -158,7 +157,7 @@ def refund_window_open(event, now: datetime | None = None) -> bool:
     unpaid invoice; after that day, or when the organiser set no day, nothing is."""
     if event.refund_until is None:
         return False
-    return local(now or utcnow(), event.timezone).date() <= event.refund_until
+    return event.today(now) <= event.refund_until
 
 
 def release_lapsed(now: datetime | None = None, event_id: int | None = None) -> None:

@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from app.i18n import fmt_money
+from app import money
 
 from . import invoicing
 
@@ -43,9 +43,8 @@ def _p(text: str, style=TEXT) -> Paragraph:
 
 
 def _money(order, ore: int) -> str:
-    # The standard fonts have no U+2212 or narrow spaces; keep to what they can draw.
-    text = fmt_money(ore, order.currency)
-    return text.replace("\u2212", "-").replace("\u202f", "\u00a0")
+    """In the order's currency; app.money writes only what the standard fonts draw."""
+    return money.format(ore, order.currency)
 
 
 def _date(day) -> str:
@@ -130,8 +129,8 @@ def _lines_table(order, order_lines) -> Table:
             _p(line.ticket), _p(line.attendee), f"{line.vat_percent} %",
             _money(order, line.net_ore), _money(order, line.gross_ore),
         ])
-    money = (WIDTH - 112 * mm) / 2
-    return _grid(data, [56 * mm, 42 * mm, 14 * mm, money, money], (2, 3, 4))
+    amount = (WIDTH - 112 * mm) / 2
+    return _grid(data, [56 * mm, 42 * mm, 14 * mm, amount, amount], (2, 3, 4))
 
 
 def _vat_table(order, order_lines) -> Table:

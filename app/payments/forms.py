@@ -1,32 +1,20 @@
 """The organiser's refund form."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from app import money
 from app.validators import single_line
 
-_SPACES = re.compile(r"[\s\u00a0\u202f]+")
-_AMOUNT = re.compile(r"(?P<kronor>\d{1,9})(?:[.,](?P<ore>\d*))?")
-
-
-def parse_kronor(text: str) -> int:
-    """Kronor as people type them ("950", "950,50", "1 250,5", "950 kr") in öre; ValueError
-    with a message for anything else, a negative amount or more than two decimals."""
-    cleaned = _SPACES.sub("", (text or "").strip())
-    cleaned = re.sub(r"(?i)(kr|sek|:-)$", "", cleaned)
-    if cleaned.startswith(("-", "\u2212")):
-        raise ValueError(_l("The amount cannot be negative."))
-    match = _AMOUNT.fullmatch(cleaned)
-    if match is None:
-        raise ValueError(_l("Enter the amount in kronor, for example 950 or 1 250,50."))
-    ore = match.group("ore") or ""
-    if len(ore) > 2:
-        raise ValueError(_l("An amount has at most two decimals (öre), for example 1 250,50."))
-    return int(match.group("kronor")) * 100 + int(ore.ljust(2, "0"))
+# What app.money.parse refuses, in the words of the refund form.
+AMOUNT_REFUSALS = {
+    "empty": _l("Enter the amount to refund."),
+    "negative": _l("The amount cannot be negative."),
+    "not_a_number": _l("Enter the amount in kronor, for example 950 or 1 250,50."),
+    "decimals": _l("An amount has at most two decimals (öre), for example 1 250,50."),
+}
 
 
 class RefundForm(FlaskForm):
@@ -46,9 +34,9 @@ class RefundForm(FlaskForm):
 
     def validate_amount(self, field):
         try:
-            self.amount_ore = parse_kronor(field.data)
-        except ValueError as error:
-            raise ValidationError(str(error.args[0])) from error
+            self.amount_ore = money.parse(field.data)
+        except money.AmountError as refused:
+            raise ValidationError(AMOUNT_REFUSALS[refused.reason]) from refused
         if self.amount_ore <= 0:
             raise ValidationError(_l("Enter an amount greater than zero."))
 

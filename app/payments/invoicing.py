@@ -18,14 +18,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
 
+from app import money
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
-from app.i18n import local
 from app.orders.models import Order
 from app.orders.services import vat_of
 from app.registration.models import Registration
+from app.spreadsheets import cell
 
 from .models import Refund
 
@@ -136,7 +137,8 @@ def has_receipt(order: Order) -> bool:
 
 
 def local_date(order: Order, moment: datetime | None) -> date | None:
-    return local(moment, order.event.timezone).date() if moment is not None else None
+    """The day of `moment` at the event's place, or None."""
+    return order.event.local_day(moment) if moment is not None else None
 
 
 def invoice_date(order: Order) -> date | None:
@@ -155,7 +157,7 @@ def paid_date(order: Order) -> date | None:
 
 
 def is_overdue(order: Order, today: date | None = None) -> bool:
-    today = today or local(utcnow(), order.event.timezone).date()
+    today = today or order.event.today()
     due = due_date(order)
     return order.payment_status == "to_invoice" and due is not None and due < today
 
@@ -319,22 +321,6 @@ CSV_COLUMNS = (
     + [f"vat_{rate}" for rate in CSV_RATES if rate]
     + ["vat_total", "total", "currency", "status", "paid_date", "order_status", "credited"]
 )
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
-    value = value or ""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def _amount(ore: int) -> str:
-    """Kronor with a decimal comma and no thousands separator: a number to Swedish Excel."""
-    sign = "-" if ore < 0 else ""
-    ore = abs(ore)
-    return f"{sign}{ore // 100},{ore % 100:02d}"
-
-
 def _iso(day: date | None) -> str:
     return day.isoformat() if day else ""
 
@@ -355,26 +341,26 @@ def csv_rows(event: Event) -> list[dict]:
             "invoice_date": _iso(invoice_date(order)),
             "due_date": _iso(due_date(order)),
             "order_code": order.code,
-            "buyer_org_number": _cell(order.billing_org_number),
-            "billing_name": _cell(order.billing_name),
-            "billing_address": _cell(_one_line(order.billing_address)),
-            "billing_email": _cell(order.billing_email),
-            "reference": _cell(order.invoice_reference),
-            "peppol_id": _cell(order.peppol_id),
-            "amount_excl_vat": _amount(total.net_ore),
-            "vat_total": _amount(total.vat_ore),
-            "total": _amount(total.gross_ore),
+            "buyer_org_number": cell(order.billing_org_number),
+            "billing_name": cell(order.billing_name),
+            "billing_address": cell(_one_line(order.billing_address)),
+            "billing_email": cell(order.billing_email),
+            "reference": cell(order.invoice_reference),
+            "peppol_id": cell(order.peppol_id),
+            "amount_excl_vat": money.for_csv(total.net_ore),
+            "vat_total": money.for_csv(total.vat_ore),
+            "total": money.for_csv(total.gross_ore),
             "currency": order.currency,
             "status": "unpaid" if order.payment_status == "to_invoice" else order.payment_status,
             "paid_date": _iso(paid_date(order)) if order.payment_status in PAID_STATUSES else "",
             "order_status": order.status,
-            "credited": _amount(credited.get(order.id, 0)),
+            "credited": money.for_csv(credited.get(order.id, 0)),
         }
         for rate in CSV_RATES:
             found = summary.get(rate)
-            row[f"excl_vat_{rate}"] = _amount(found.net_ore if found else 0)
+            row[f"excl_vat_{rate}"] = money.for_csv(found.net_ore if found else 0)
             if rate:
-                row[f"vat_{rate}"] = _amount(found.vat_ore if found else 0)
+                row[f"vat_{rate}"] = money.for_csv(found.vat_ore if found else 0)
         rows.append(row)
     return rows
 

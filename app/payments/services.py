@@ -20,11 +20,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
-from app import signals
+from app import money, signals
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.extensions import db
-from app.i18n import fmt_money
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
@@ -561,7 +560,7 @@ def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
     limit = refundable_ore(order)
     if amount_ore > limit:
         raise RefundError(_l("At most %(amount)s can be refunded.",
-                             amount=fmt_money(limit, order.currency)))
+                             amount=money.format(limit, order.currency)))
     refund = _reserve_refund(order, amount_ore, "organiser", note=note.strip(), user=user,
                              seen_refunded_ore=order.refunded_ore)
     if refund is None:

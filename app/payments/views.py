@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from app import money
 from app.errors import render_error
 from app.events.manage import current_event, organiser_pages
 from app.extensions import csrf, db, limiter
-from app.i18n import fmt_money
 from app.orders.models import Order
 from app.orders.services import order_by_token
 
@@ -109,6 +109,7 @@ def refund(order_id):
                 else:  # no form to show it by
                     flash(str(error), "error")
             else:
+                amount = money.format(made.amount_ore, made.currency)
                 if made.status == "failed":
                     flash(_("Stripe did not make the refund: %(reason)s", reason=made.error),
                           "error")
@@ -117,13 +118,13 @@ def refund(order_id):
                     flash(_("Stripe did not answer, so it is not yet known whether %(amount)s "
                             "was refunded. The refund stays pending and Samla asks Stripe "
                             "again; it cannot be paid twice.",
-                            amount=fmt_money(made.amount_ore, made.currency)), "error")
+                            amount=amount), "error")
                     return redirect(_order_page(event, order), 303)
                 flash(_("%(amount)s is being refunded to %(email)s.",
-                        amount=fmt_money(made.amount_ore, made.currency), email=order.buyer_email)
+                        amount=amount, email=order.buyer_email)
                       if made.status == "pending" else
                       _("%(amount)s was refunded to %(email)s.",
-                        amount=fmt_money(made.amount_ore, made.currency), email=order.buyer_email),
+                        amount=amount, email=order.buyer_email),
                       "success")
                 return redirect(_order_page(event, order), 303)
         db.session.rollback()

@@ -13,7 +13,6 @@ import json
 import re
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import icalendar
 from flask import current_app
@@ -21,11 +20,12 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from app.events.models import Event
-from app.events.services import local_day, slugify
+from app.events.services import slugify
 from app.extensions import db
 from app.installation import uid_domain
 from app.mail.render import absolute_url
 from app.notices.models import Notice, ProgrammeVersion
+from app.spreadsheets import cell
 
 from . import services
 from .models import ProgrammeItem
@@ -34,8 +34,6 @@ from .published import published_programme
 PRODID = "-//Samla//Samla programme//EN"
 SCHEMA_ID = "https://c3voc.de/schedule/schema.json"
 CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "description", "status")
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 # --- shared pieces ------------------------------------------------------------------------------
@@ -75,10 +73,6 @@ def speaker_line(speaker) -> str:
 def location(event: Event, item: ProgrammeItem) -> str:
     parts = [item.room.name if item.room else "", event.venue, event.city]
     return ", ".join(part for part in parts if part)
-
-
-def _local(event: Event, instant: datetime) -> datetime:
-    return instant.astimezone(ZoneInfo(event.timezone))
 
 
 # --- iCalendar ----------------------------------------------------------------------------------
@@ -140,10 +134,9 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
     cal.add("x-wr-timezone", event.timezone)
     if event.description:
         cal.add("x-wr-caldesc", event.description)
-    zone = ZoneInfo(event.timezone)
     url = programme_url(event)
     for item in items:
-        entry = _vevent(event, item, stamp=stamp, zone=zone, url=url,
+        entry = _vevent(event, item, stamp=stamp, url=url,
                         sequence=counts.get(item.id, 0))
         if organizer is not None:
             organizer_name, address = organizer
@@ -164,13 +157,13 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
     return cal.to_ical()
 
 
-def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, zone: ZoneInfo,
-            url: str, sequence: int = 0) -> icalendar.Event:
+def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, url: str,
+            sequence: int = 0) -> icalendar.Event:
     entry = icalendar.Event()
     entry.add("uid", item_uid(item))
     entry.add("dtstamp", stamp)
-    entry.add("dtstart", item.starts_at.astimezone(zone))
-    entry.add("dtend", item.ends_at.astimezone(zone))
+    entry.add("dtstart", event.local(item.starts_at))
+    entry.add("dtend", event.local(item.ends_at))
     entry.add("summary", item.title)
     place = location(event, item)
     if place:
@@ -230,7 +223,7 @@ def _person(speaker) -> dict:
 
 
 def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
-    starts, ends = _local(event, item.starts_at), _local(event, item.ends_at)
+    starts, ends = event.local(item.starts_at), event.local(item.ends_at)
     return {
         "guid": item_guid(item),
         "id": item.id,
@@ -265,7 +258,6 @@ def _schedule_room(room) -> dict:
 def schedule(event: Event) -> dict:
     """The published programme. Cancelled items are left out: frab and pretalx publish only
     what takes place. The rooms are those of the published version."""
-    zone = ZoneInfo(event.timezone)
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
     programme = published_programme(event)
     items = programme.taking_place()
@@ -282,13 +274,13 @@ def schedule(event: Event) -> dict:
             rooms.append({"name": name, "guid": _guid(f"room-none-{event.id}")})
     by_day: dict[date, list] = {day: [] for day in event.days}
     for item in items:
-        by_day.setdefault(local_day(event, item.starts_at), []).append(item)
+        by_day.setdefault(event.local_day(item.starts_at), []).append(item)
     days = []
     for index, (day, entries) in enumerate(sorted(by_day.items()), start=1):
-        midnight = datetime.combine(day, time(0), tzinfo=zone)
-        day_start = min((_local(event, i.starts_at) for i in entries), default=midnight)
-        day_end = max((_local(event, i.ends_at) for i in entries),
-                      default=datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone))
+        midnight = event.local(event.to_utc(day, time(0)))
+        next_midnight = event.local(event.to_utc(day + timedelta(days=1), time(0)))
+        day_start = min((event.local(i.starts_at) for i in entries), default=midnight)
+        day_end = max((event.local(i.ends_at) for i in entries), default=next_midnight)
         day_rooms: dict[str, list[dict]] = {name: [] for name in room_names}
         for item in entries:
             day_rooms[_room_name(event, item.room)].append(_schedule_event(event, item, language))
@@ -323,25 +315,20 @@ def schedule(event: Event) -> dict:
 
 # --- CSV ----------------------------------------------------------------------------------------
 
-def _cell(value: str) -> str:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe (OWASP advice)."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def csv_rows(event: Event) -> list[dict]:
     """The draft, as the organiser edits it (the import reads the same columns back)."""
     rows = []
     for item in services.items_for(event, include_cancelled=True):
-        starts, ends = _local(event, item.starts_at), _local(event, item.ends_at)
+        starts, ends = event.local(item.starts_at), event.local(item.ends_at)
         rows.append({
             "day": starts.date().isoformat(),
             "start": starts.strftime("%H:%M"),
             "end": ends.strftime("%H:%M"),
-            "room": _cell(item.room.name if item.room else ""),
+            "room": cell(item.room.name if item.room else ""),
             "kind": item.kind,
-            "title": _cell(item.title),
-            "speakers": _cell("; ".join(s.name for s in item.speakers)),
-            "description": _cell(item.description),
+            "title": cell(item.title),
+            "speakers": cell("; ".join(s.name for s in item.speakers)),
+            "description": cell(item.description),
             "status": "cancelled" if item.cancelled else "confirmed",
         })
     return rows

@@ -9,9 +9,8 @@ from flask_babel import gettext as _
 
 from app.events.manage import current_event
 from app.events.models import Room
-from app.events.services import local_day
 from app.extensions import db
-from app.i18n import fmt_date, fmt_time, local
+from app.i18n import fmt_date, fmt_time
 from app.notices.services import publication_status
 
 from . import services
@@ -24,8 +23,8 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
 
 
-def _minutes(instant, tz) -> int:
-    at = local(instant, tz)
+def _minutes(event, instant) -> int:
+    at = event.local(instant)
     return at.hour * 60 + at.minute
 
 
@@ -66,18 +65,17 @@ def grid():
     everything = services.items_for(event, include_cancelled=True)
     items = [item for item in everything if not item.cancelled]
     clashes = services.conflicts_among(items)
-    todays = [item for item in items if local_day(event, item.starts_at) == day]
-    tz = event.timezone
+    todays = [item for item in items if event.local_day(item.starts_at) == day]
     first, last = DAY_START, DAY_END
     for item in todays:
-        first = min(first, _minutes(item.starts_at, tz) // 60 * 60)
-        end = _minutes(item.ends_at, tz)
+        first = min(first, _minutes(event, item.starts_at) // 60 * 60)
+        end = _minutes(event, item.ends_at)
         last = max(last, min(24 * 60, -(-end // 60) * 60))
     step = event.time_step_minutes or 5
     columns = [(room.id, room.name) for room in event.rooms] + [(None, _("No room"))]
     blocks = {room_id: [] for room_id, _name in columns}
     for item in todays:
-        start, end = _minutes(item.starts_at, tz), _minutes(item.ends_at, tz)
+        start, end = _minutes(event, item.starts_at), _minutes(event, item.ends_at)
         blocks.setdefault(item.room_id, []).append({
             "item": item, "start": _hhmm(start), "end": _hhmm(end),
             "start_min": start, "end_min": end,
@@ -147,9 +145,9 @@ def _parse_move(event, data):
 def _placement_json(event, item):
     return {
         "id": item.id,
-        "day": local_day(event, item.starts_at).isoformat(),
-        "start": local(item.starts_at, event.timezone).strftime("%H:%M"),
-        "end": local(item.ends_at, event.timezone).strftime("%H:%M"),
+        "day": event.local_day(item.starts_at).isoformat(),
+        "start": event.local(item.starts_at).strftime("%H:%M"),
+        "end": event.local(item.ends_at).strftime("%H:%M"),
         "room_id": item.room_id,
         "room": item.room.name if item.room else _("No room"),
     }

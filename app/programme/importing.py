@@ -22,10 +22,11 @@ from app.events.models import Event, Room
 from app.extensions import db
 from app.speakers import services as speaker_services
 from app.speakers.models import Speaker
+from app.spreadsheets import typed
 from app.validators import SINGLE_LINE_MESSAGE, is_single_line
 
 from . import services
-from .exports import CSV_COLUMNS, FORMULA_STARTS
+from .exports import CSV_COLUMNS
 from .forms import KIND_LABELS
 from .models import KINDS, ProgrammeItem
 
@@ -187,10 +188,7 @@ def read_rows(text: str) -> tuple[dict[str, int], list[tuple[int, list[str]]]]:
 
 def clean(value: str) -> str:
     """The cell as typed: the apostrophe the export puts before formula-like text goes."""
-    value = value.strip()
-    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
-        value = value[1:]
-    return value
+    return typed(value.strip())
 
 
 # --- understanding the cells --------------------------------------------------------------------

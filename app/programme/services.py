@@ -11,7 +11,6 @@ from sqlalchemy.orm import selectinload
 from app import signals
 from app.errors import Refusal
 from app.events.models import Event, Room
-from app.events.services import local_day, to_utc
 from app.extensions import db
 from app.speakers.models import Speaker, SpeakerSlot
 
@@ -55,7 +54,7 @@ def items_for(event: Event, include_cancelled: bool = False) -> list[ProgrammeIt
 def by_day(event: Event, items: list[ProgrammeItem]) -> list[tuple[date, list[ProgrammeItem]]]:
     days = {day: [] for day in event.days}
     for item in items:
-        days.setdefault(local_day(event, item.starts_at), []).append(item)
+        days.setdefault(event.local_day(item.starts_at), []).append(item)
     return [(day, entries) for day, entries in days.items() if entries]
 
 
@@ -92,10 +91,10 @@ def place(event: Event, placement: ItemPlacement) -> tuple[datetime, datetime]:
     if placement.room is not None and placement.room.event_id != event.id:
         raise ProgrammeError(_l("The room does not belong to this event."), field="room")
     day = placement.day
-    starts_at, ends_at = to_utc(event, day, placement.start), to_utc(event, day, placement.end)
+    starts_at, ends_at = event.to_utc(day, placement.start), event.to_utc(day, placement.end)
     # One day, end after start on the clock: an item cannot run past midnight. A clock time
     # skipped when summer time begins could still turn the instants round, so check them too.
-    if ends_at <= starts_at or local_day(event, ends_at) != day:
+    if ends_at <= starts_at or event.local_day(ends_at) != day:
         raise ProgrammeError(_l("The item must end after it starts, on the same day."))
     return starts_at, ends_at
 

@@ -22,15 +22,12 @@ from app.errors import render_error
 from app.events.manage import current_event
 from app.events.models import Event
 from app.extensions import db, limiter
-from app.i18n import local
 from app.registration.services import by_token
+from app.spreadsheets import cell
 
 from . import signups
 from .models import ProgrammeItem
 from .views import bp, organiser
-
-# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @bp.app_template_global()
@@ -115,10 +112,6 @@ def item_signups(item_id):
     )
 
 
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 @organiser.route("/items/<int:item_id>/signups.csv")
 def item_signups_csv(item_id):
     """Comma-separated, UTF-8 with a byte order mark so Excel reads å, ä, ö."""
@@ -129,8 +122,8 @@ def item_signups_csv(item_id):
     writer.writerow([_("Name"), _("Email"), _("Organisation"), _("Signed up")])
     for signup in signups.signups_of(item):
         person = signup.registration
-        writer.writerow([_cell(person.name), _cell(person.email), _cell(person.organisation),
-                         local(signup.created_at, event.timezone).strftime("%Y-%m-%d %H:%M")])
+        writer.writerow([cell(person.name), cell(person.email), cell(person.organisation),
+                         event.local(signup.created_at).strftime("%Y-%m-%d %H:%M")])
     filename = secure_filename(f"{event.slug}-{item.id}-signups.csv") or "signups.csv"
     response = Response(buffer.getvalue().encode("utf-8-sig"),
                         content_type="text/csv; charset=utf-8")

@@ -15,10 +15,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from app.events.manage import current_event, organiser_pages
-from app.events.services import local_day
 from app.events.views import event_or_404
 from app.extensions import db
-from app.i18n import current_language, fmt_date, local
+from app.i18n import current_language, fmt_date
 from app.notices.services import recent_versions, record_new, record_speakers, speaker_names
 from app.speakers import services as speaker_services
 
@@ -55,9 +54,9 @@ def _item_form(event, item=None) -> ItemForm:
         (s.id, f"{s.name} ({s.role_title})" if s.role_title else s.name) for s in speakers
     ]
     if item is not None and not form.is_submitted():
-        form.day.data = local_day(event, item.starts_at).isoformat()
-        form.start.data = local(item.starts_at, event.timezone).time()
-        form.end.data = local(item.ends_at, event.timezone).time()
+        form.day.data = event.local_day(item.starts_at).isoformat()
+        form.start.data = event.local(item.starts_at).time()
+        form.end.data = event.local(item.ends_at).time()
         form.room.data = item.room_id or 0
         form.speakers.data = [slot.speaker_id for slot in item.slots]
     return form

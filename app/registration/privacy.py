@@ -50,6 +50,7 @@ from app.mail.models import EmailAttachment, OutgoingEmail
 from app.mail.outbox import PURGED
 from app.orders.models import Order
 from app.payments.models import Refund
+from app.spreadsheets import cell
 from app.waitlist.models import WaitingListEntry
 
 from .models import PersonalProgrammeEntry, Registration
@@ -88,15 +89,10 @@ def needs_csv(event: Event) -> bytes:
     writer = csv.writer(buffer)
     writer.writerow([_("Kind"), _("Need"), _("Attendees")])
     for need, count in summary["dietary"]:
-        writer.writerow([_("Dietary needs"), _spreadsheet_safe(need), count])
+        writer.writerow([_("Dietary needs"), cell(need), count])
     writer.writerow([_("Accessibility needs"), _("All kinds"), summary["accessibility"]])
     writer.writerow([_("Registered"), "", summary["attendees"]])
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
-
-
-def _spreadsheet_safe(value: str) -> str:
-    """Attendees type these: keep a spreadsheet from running them as formulas."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _delete_waiting_list(event: Event) -> int:

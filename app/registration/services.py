@@ -20,7 +20,7 @@ from app.db_types import utcnow
 from app.errors import AlreadyRegistered, Refusal
 from app.events.models import Event
 from app.extensions import db
-from app.i18n import current_language, local
+from app.i18n import current_language
 from app.mail.outbox import Deferred, queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
@@ -257,8 +257,7 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
             order.invoice_reference = billing.reference.strip()
             order.peppol_id = billing.peppol_id.strip()
             order.invoiced_at = now
-            order.invoice_due_on = (local(now, event.timezone).date()
-                                    + timedelta(days=event.invoice_due_days))
+            order.invoice_due_on = event.today(now) + timedelta(days=event.invoice_due_days)
         db.session.add(order)
         for ticket_type, attendee in wanted:
             order.registrations.append(_new_registration(

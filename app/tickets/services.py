@@ -7,7 +7,6 @@ A ticket type somebody registered with is never deleted (their registration poin
 organiser can end its sales instead."""
 
 import hmac
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -15,13 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
 from sqlalchemy import func, select
 
-from app import seats, signals
+from app import money, seats, signals
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.events.models import Event
-from app.events.services import to_utc
 from app.extensions import db
-from app.i18n import current_language, local
+from app.i18n import current_language
 from app.registration.models import Registration
 from app.tickets.models import TicketType
 from app.waitlist.models import WaitingListEntry
@@ -109,36 +107,24 @@ def public_offer(event: Event, access_code: str = "", now: datetime | None = Non
 
 # --- prices ----------------------------------------------------------------------------------
 
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
-_PRICE = re.compile(r"(?P<kronor>\d{1,9})(?:[.,](?P<ore>\d*))?")
+# What app.money.parse refuses, in the words of the ticket form.
+PRICE_REFUSALS = {
+    "empty": _l("Enter a price, 0 for a free ticket."),
+    "negative": _l("The price cannot be negative."),
+    "not_a_number": _l("Enter the price in kronor, for example 950 or 1 250,50."),
+    "decimals": _l("A price has at most two decimals (öre), for example 1 250,50."),
+}
 
 
 def parse_price(text: str) -> int:
-    """Kronor as people type them ("950", "950,00", "1 250,50", "1250.5", "950 kr") in öre.
-    Refuses negative amounts, more than two decimals and anything that is not a number."""
-    cleaned = _SPACES.sub("", (text or "").strip())
-    cleaned = re.sub(r"(?i)(kr|sek|:-)$", "", cleaned)
-    if not cleaned:
-        raise TicketRuleError(_l("Enter a price, 0 for a free ticket."))
-    if cleaned.startswith(("-", "\u2212")):
-        raise TicketRuleError(_l("The price cannot be negative."))
-    match = _PRICE.fullmatch(cleaned)
-    if match is None:
-        raise TicketRuleError(_l("Enter the price in kronor, for example 950 or 1 250,50."))
-    ore = match.group("ore") or ""
-    if len(ore) > 2:
-        raise TicketRuleError(_l("A price has at most two decimals (öre), for example "
-                                 "1 250,50."))
-    price = int(match.group("kronor")) * 100 + int(ore.ljust(2, "0"))
+    """Kronor as people type them (app.money.parse) in öre, at most MAX_PRICE_ORE."""
+    try:
+        price = money.parse(text)
+    except money.AmountError as refused:
+        raise TicketRuleError(PRICE_REFUSALS[refused.reason]) from None
     if price > MAX_PRICE_ORE:
         raise TicketRuleError(_l("That price is too high."))
     return price
-
-
-def price_text(price_ore: int) -> str:
-    """The price as the form shows it again: "950" or "1250,50"."""
-    kronor, ore = divmod(price_ore, 100)
-    return f"{kronor},{ore:02d}" if ore else str(kronor)
 
 
 # --- sales windows ---------------------------------------------------------------------------
@@ -150,14 +136,14 @@ def local_to_utc(event: Event, value: datetime | None,
         return None
     if not 2000 <= value.year <= 2100:
         raise TicketRuleError(_l("Give a date between the years 2000 and 2100."), field)
-    return to_utc(event, value.date(), value.time())
+    return event.to_utc(value.date(), value.time())
 
 
 def utc_to_local(event: Event, value: datetime | None) -> datetime | None:
     """A stored instant as the wall-clock time the organiser typed (naive, for the form)."""
     if value is None:
         return None
-    return local(value, event.timezone).replace(tzinfo=None)
+    return event.local(value).replace(tzinfo=None)
 
 
 # --- counting seats --------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from app import money
 from app.db_types import utcnow
 from app.events.manage import current_event, organiser_pages
 from app.extensions import db
@@ -88,7 +89,7 @@ def _edit_form(event, ticket_type: TicketType, **kwargs) -> TicketTypeForm:
     return TicketTypeForm(data={
         "name": ticket_type.name, "name_en": ticket_type.name_en,
         "description": ticket_type.description, "description_en": ticket_type.description_en,
-        "price": tickets.price_text(ticket_type.price_ore),
+        "price": money.for_field(ticket_type.price_ore),
         "vat_percent": ticket_type.vat_percent, "capacity": ticket_type.capacity,
         "sales_start": tickets.utc_to_local(event, ticket_type.sales_start),
         "sales_end": tickets.utc_to_local(event, ticket_type.sales_end),

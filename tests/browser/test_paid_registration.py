@@ -39,7 +39,7 @@ def test_attendee_pays_by_card_and_gets_the_confirmed_order(
         strict.get_by_label("För- och efternamn").fill("Bo Ek")
         strict.get_by_label("E-post", exact=True).fill("bo@example.org")
         strict.get_by_label("Kort", exact=False).check()
-        expect(strict.locator(".order-summary")).to_contain_text("950,00")
+        expect(strict.locator(".order-summary")).to_contain_text("950\u00a0kr")
         strict.get_by_role("button", name="Beställ").click()
 
         # Stripe's hosted page (the stand-in), in Swedish with the right amount.

@@ -1,10 +1,13 @@
 """After the event the organiser asks those who came what they thought; answers are anonymous."""
 
+from datetime import UTC, date, datetime
+
 import pytest
 from sqlalchemy import func, inspect, select
 
 from app.checkin.services import scan
 from app.feedback.models import FeedbackResponse
+from app.feedback.services import give_feedback
 from tests.factories import register
 
 SLUG = "varkonferensen-2027"
@@ -129,3 +132,14 @@ def test_stored_answer_cannot_be_traced_to_the_attendee(organiser, client, atten
     assert db.session.scalar(select(func.count()).select_from(FeedbackResponse).where(
         FeedbackResponse.event_id == attendees["alva"].event_id)) == 1
     assert stored.comment == "Okej."
+
+
+def test_an_answer_given_after_midnight_at_the_event_is_dated_by_the_events_calendar(
+        attendees, db):
+    """Half past midnight in Göteborg is still the day before in UTC, and on a server that
+    keeps UTC: the answer belongs to the day it was given at the event's place."""
+    alva = attendees["alva"]
+    give_feedback(alva, 5, "Bra dag!", now=datetime(2027, 3, 18, 23, 30, tzinfo=UTC))
+    db.session.commit()
+    [stored] = stored_answers(db)
+    assert stored.submitted_on == date(2027, 3, 19)

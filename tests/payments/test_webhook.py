@@ -178,7 +178,7 @@ def test_a_payment_of_the_wrong_amount_does_not_confirm(client, conference, db, 
     assert message["Subject"] == "Din betalning för Vårkonferensen har betalats tillbaka"
     body = mailbox.body(message)
     assert "Eftersom betalningen inte stämmer med beställningen" in body
-    assert order.code in body and "1,00" in body and "950,00" in body
+    assert order.code in body and "1\u00a0kr" in body and "950\u00a0kr" in body
 
     page = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
     assert "Betalning med fel belopp eller valuta" in page
@@ -207,7 +207,7 @@ def test_a_payment_in_another_currency_is_refunded_in_it_and_explained_in_englis
     assert message["Subject"] == "Your payment for Vårkonferensen has been refunded"
     body = mailbox.body(message)
     assert "does not match the order" in body
-    assert "€950.00" in body and "SEK950.00" in body
+    assert "EUR\u00a0950" in body and "SEK\u00a0950" in body
 
 
 def test_a_delayed_payment_method_confirms_when_the_money_arrives(client, conference, db,

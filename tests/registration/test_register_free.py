@@ -30,7 +30,7 @@ def test_registration_page_lists_tickets(client, conference):
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Fri entré" in html and "Anmäl dig till Vårkonferensen" in html
-    assert "950,00" in html and "inkl. 25 % moms" in html
+    assert "950\u00a0kr" in html and "inkl. 25 % moms" in html
 
 
 def test_one_ticket_type_on_sale_goes_straight_to_the_details(client, conference, db):

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from app import money
 from app.tickets import services as tickets
 from app.tickets.models import TicketType
 from app.waitlist.models import WaitingListEntry
@@ -164,7 +165,7 @@ def test_price_parsing_accepts_what_people_type():
     assert tickets.parse_price("99.90") == 9990
     assert tickets.parse_price(" 0 ") == 0
     assert tickets.parse_price("950 kr") == 95000
-    assert tickets.price_text(125050) == "1250,50" and tickets.price_text(95000) == "950"
+    assert money.for_field(125050) == "1250,50" and money.for_field(95000) == "950"
 
 
 def test_price_parsing_refuses_negative_too_precise_and_garbage():
