@@ -76,7 +76,6 @@ def build(rng: random.Random):
     """The conference, in a handful of bulk inserts. Returns the number of items."""
     from app.accounts.services import create_user
     from app.events.models import Event, Room
-    from app.events.services import to_utc
     from app.programme.models import ProgrammeItem
     from app.registration.models import Registration
     from app.speakers.models import Speaker, SpeakerSlot
@@ -106,7 +105,7 @@ def build(rng: random.Random):
 
     days = event.days
     rows = [dict(event_id=event.id, kind=kind, title=title, description="",
-                 starts_at=to_utc(event, day, start), ends_at=to_utc(event, day, end),
+                 starts_at=event.to_utc(day, start), ends_at=event.to_utc(day, end),
                  room_id=rooms[room].id if room is not None else None)
             for day in days for kind, title, start, end, room in SHARED]
     cells = [(day, start, end, room) for start, end in SESSIONS for room in rooms
@@ -115,7 +114,7 @@ def build(rng: random.Random):
         kind = "panel" if n % 5 == 0 else "workshop" if n % 7 == 0 else "talk"
         rows.append(dict(event_id=event.id, kind=kind, title=f"{kind.title()} {n + 1}",
                          description="Ett samtal om erfarenheter och metoder." if n % 2 else "",
-                         starts_at=to_utc(event, day, start), ends_at=to_utc(event, day, end),
+                         starts_at=event.to_utc(day, start), ends_at=event.to_utc(day, end),
                          room_id=room.id, cancelled=n % 40 == 39))
     db.session.execute(insert(ProgrammeItem), rows)
 
@@ -145,6 +144,7 @@ def build(rng: random.Random):
     from app.notices.services import publish
 
     assert publish(event, None) is not None
+    db.session.commit()  # the organiser's Publish button is one request, one commit
     return len(item_ids)
 
 
