@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
+from app.errors import AlreadyRegistered
 from app.events.models import Event
 from app.orders import services as orders
 from app.orders.models import Order
@@ -20,7 +21,7 @@ from app.tickets.models import TicketType
 from app.waitlist.models import WaitingListEntry
 
 from . import services
-from .services import AlreadyRegistered, Attendee, Billing, RegistrationError, SoldOut
+from .services import Attendee, Billing, RegistrationError, SoldOut
 
 
 @dataclass
