@@ -100,8 +100,9 @@ def _door_account() -> str:
 
 
 def _door_limit():
-    return limiter.limit(lambda: current_app.config["RATELIMIT_DOOR"], key_func=_door_account,
-                         methods=["POST"])
+    """One budget per door account for the form, scan.json and undo together."""
+    return limiter.shared_limit(lambda: current_app.config["RATELIMIT_DOOR"], scope="door",
+                                key_func=_door_account, methods=["POST"])
 
 
 def _wants_json() -> bool:
