@@ -10,9 +10,11 @@
   var progress = document.querySelector("[data-door-progress]");
   var texts = document.querySelector("[data-door-texts]");
   var feedback = document.querySelector("[data-door-feedback]");
-  if (!form || !input || !answerBox || !window.fetch || !texts) { return; }
+  if (!form || !input || !answerBox || !progress || !texts || !feedback || !window.fetch) {
+    return;
+  }
   var csrf = form.querySelector("input[name=csrf_token]");
-  var busy = false;
+  var latest = 0;
 
   function text(name) {
     var node = texts.content.querySelector("[data-text=" + name + "]");
@@ -117,23 +119,28 @@
     var code = input.value;
     input.value = "";
     input.focus();
-    if (busy || !code.trim()) { return; }
-    busy = true;
+    if (!code.trim()) { return; }
+    // Badges scanned in quick succession are all sent; the screen shows the latest answer.
+    var mine = ++latest;
     var body = new FormData();
     body.append("code", code);
     post(form.dataset.jsonUrl, body).then(function (data) {
-      show(data, "scan-" + data.outcome);
       beep(data.outcome); buzz(data.outcome);
-    }).catch(offline).then(function () { busy = false; input.focus(); });
+      if (mine === latest) { show(data, "scan-" + data.outcome); }
+    }).catch(offline);
   });
 
   function annul(event) {
     event.preventDefault();
     var undo = event.target;
     var reason = undo.querySelector("[name=reason]");
+    var button = undo.querySelector("button");
+    if (button.disabled) { return; }
+    button.disabled = true;  // a double tap sends one undo
     var body = new FormData();
     body.append("reason", reason.value);
     post(undo.action, body).then(function (data) {
+      button.disabled = false;
       if (data.outcome === "annulled") {
         show({ status: data.status, checked_in: data.checked_in, expected: data.expected },
              "scan-annulled");
@@ -146,7 +153,7 @@
         showCounts(data);
         reason.focus();
       }
-    }).catch(offline);
+    }).catch(function () { button.disabled = false; offline(); });
   }
 
   // The undo form the page came with (after a scan without JavaScript) goes the same way.
