@@ -1,11 +1,15 @@
-"""Door check-in. A badge counts once: the unique key on check_in.registration_id decides,
-so two doors scanning the same badge at the same instant still make one check-in."""
+"""Door check-in. A badge counts once: the partial unique index on check_in.registration_id
+(live check-ins only) decides, so two doors scanning the same badge at the same instant still
+make one check-in. An annulled check-in stays in the history and counts for nothing."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app.db_types import utcnow
+from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration
@@ -22,6 +26,10 @@ OUTCOMES = {
     "unknown": 404,
     "invalid": 400,
 }
+
+
+class CheckInError(Refusal):
+    """A check-in that cannot be annulled (not this event's, not yours, already annulled)."""
 
 
 @dataclass
@@ -55,7 +63,8 @@ def scan(event: Event, raw: str, user) -> ScanResult:
             db.session.add(check_in)
     except IntegrityError:  # another door checked the badge in at the same moment
         existing = db.session.scalar(
-            select(CheckIn).where(CheckIn.registration_id == registration.id)
+            select(CheckIn).where(CheckIn.registration_id == registration.id,
+                                  CheckIn.annulled_at.is_(None))
         )
         return ScanResult("already", registration, existing)
     return ScanResult("checked_in", registration, check_in)
@@ -63,10 +72,38 @@ def scan(event: Event, raw: str, user) -> ScanResult:
 
 def progress(event: Event) -> tuple[int, int]:
     checked_in = db.session.scalar(
-        select(func.count()).select_from(CheckIn).where(CheckIn.event_id == event.id)
+        select(func.count()).select_from(CheckIn)
+        .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
     )
     expected = db.session.scalar(
         select(func.count()).select_from(Registration)
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
     )
     return checked_in, expected
+
+
+def may_annul(check_in: CheckIn, user) -> bool:
+    """The door account that made the scan may take it back; an organiser may take back any."""
+    return user.is_organiser or check_in.checked_in_by_id == user.id
+
+
+def annul(event: Event, check_in_id: int, user, reason: str) -> CheckIn:
+    """Take a check-in back (a wrong badge, a scan by mistake). The row stays with who annulled
+    it and why; the badge can be scanned again. A second annulment of the same check-in, even
+    sent at the same instant, is refused: the UPDATE only touches a live row."""
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None or check_in.event_id != event.id:
+        raise CheckInError(_l("There is no such check-in at this event."), 404)
+    if not may_annul(check_in, user):
+        raise CheckInError(_l("Only the door account that scanned the badge, or an organiser, "
+                              "can undo this check-in."), 403)
+    annulled = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == check_in.id, CheckIn.annulled_at.is_(None))
+        .values(annulled_at=utcnow(), annulled_by_id=user.id, annul_reason=reason.strip())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(check_in)
+    if not annulled:
+        raise CheckInError(_l("This check-in has already been undone."), 409)
+    return check_in

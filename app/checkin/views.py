@@ -1,4 +1,19 @@
-from flask import Blueprint, abort, current_app, render_template
+"""The door page. Without JavaScript it is a form that reloads with the result; with
+app/static/js/door.js each scan goes to scan.json and the answer is shown in one round trip.
+Both run the same service, rate limit and access check."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -6,11 +21,56 @@ from sqlalchemy import select
 from app.events.models import Event
 from app.events.services import get_by_slug
 from app.extensions import db, limiter
+from app.i18n import fmt_datetime
 
 from . import services
-from .forms import ScanForm
+from .forms import AnnulForm, ScanForm
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
+
+# The headline the door reads, in the user's language, for each outcome.
+STATUS_TEXT = {
+    "checked_in": _l("Checked in"),
+    "already": _l("Already checked in"),
+    "cancelled": _l("Registration cancelled"),
+    "other_event": _l("Badge for another event"),
+    "unknown": _l("Unknown code"),
+    "invalid": _l("Not a badge code"),
+}
+
+
+ICONS = {"checked_in": "✔", "already": "⚠"}
+
+
+def _detail(result: services.ScanResult, event: Event) -> str:
+    """The line under the headline: what happened before, or what to do now."""
+    registration, check_in = result.registration, result.check_in
+    if result.outcome == "checked_in":
+        return " · ".join(part for part in (registration.organisation,
+                                            registration.ticket_type.name) if part)
+    if result.outcome == "already":
+        when = _("At %(time)s", time=fmt_datetime(check_in.checked_in_at, event.timezone))
+        if check_in.checked_in_by:
+            when += " " + _("by %(name)s", name=check_in.checked_in_by.name)
+        return when + "."
+    if result.outcome == "cancelled":
+        return _("This badge belongs to a cancelled registration. Ask an organiser.")
+    if result.outcome == "other_event":
+        return _("This badge is for %(event)s.", event=registration.event.name)
+    if result.outcome == "unknown":
+        return _("No badge has this code. Check the code, or find the person in the list of "
+                 "registrations.")
+    return _("A badge code has 26 letters and digits. Scan again or type it.")
+
+
+def _annul_url(result: services.ScanResult) -> str | None:
+    """Where the last scan can be undone, for the door account that made it or an organiser."""
+    check_in = result.check_in if result else None
+    if result is None or result.outcome != "checked_in" \
+            or not services.may_annul(check_in, current_user):
+        return None
+    return url_for("checkin.annul", slug=result.registration.event.slug,
+                   check_in_id=check_in.id)
 
 
 def _door_event_or_404(slug: str) -> Event:
@@ -39,9 +99,18 @@ def _door_account() -> str:
     return get_remote_address()
 
 
+def _door_limit():
+    """One budget per door account for the form, scan.json and undo together."""
+    return limiter.shared_limit(lambda: current_app.config["RATELIMIT_DOOR"], scope="door",
+                                key_func=_door_account, methods=["POST"])
+
+
+def _wants_json() -> bool:
+    return request.is_json or request.accept_mimetypes.best == "application/json"
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["RATELIMIT_DOOR"], key_func=_door_account,
-               methods=["POST"])
+@_door_limit()
 @login_required
 def scan(slug):
     event = _door_event_or_404(slug)
@@ -56,5 +125,61 @@ def scan(slug):
     checked_in, expected = services.progress(event)
     return render_template(
         "checkin/scan.html", event=event, form=form, result=result,
-        checked_in=checked_in, expected=expected,
+        checked_in=checked_in, expected=expected, annul_url=_annul_url(result),
+        status=result and STATUS_TEXT[result.outcome],
+        icon=result and ICONS.get(result.outcome, "✖"), detail=result and _detail(result, event),
     ), status
+
+
+def _counts(event: Event) -> dict:
+    checked_in, expected = services.progress(event)
+    return {"checked_in": checked_in, "expected": expected}
+
+
+@bp.route("/<slug>/scan.json", methods=["POST"])
+@_door_limit()
+@login_required
+def scan_json(slug):
+    """One scan for door.js (a handheld scanner types the code and Enter; the page stays)."""
+    event = _door_event_or_404(slug)
+    form = ScanForm()
+    if not form.validate():
+        result = services.ScanResult("invalid")
+    else:
+        result = services.scan(event, form.code.data, current_user)
+    registration, check_in = result.registration, result.check_in
+    answer = {"outcome": result.outcome, "status": str(STATUS_TEXT[result.outcome]),
+              "icon": ICONS.get(result.outcome, "✖"), "detail": _detail(result, event),
+              "name": None, "ticket_type": None, "organisation": None, "check_in": None,
+              "annul_url": _annul_url(result), **_counts(event)}
+    if registration is not None and result.outcome != "other_event":
+        answer.update(name=registration.name, ticket_type=registration.ticket_type.name,
+                      organisation=registration.organisation or None)
+    if check_in is not None:
+        answer["check_in"] = {
+            "id": check_in.id, "at": check_in.checked_in_at.isoformat(),
+            "by": check_in.checked_in_by.name if check_in.checked_in_by else None,
+        }
+    return answer, result.status_code
+
+
+@bp.route("/<slug>/check-ins/<int:check_in_id>/annul", methods=["POST"])
+@_door_limit()
+@login_required
+def annul(slug, check_in_id):
+    """Undo a check-in, with a reason. A refusal (not yours, not here, already undone) reaches
+    the one handler in app/errors.py, which answers JSON to door.js and a page to a form."""
+    event = _door_event_or_404(slug)
+    form = AnnulForm()
+    if not form.validate():
+        message = "; ".join(str(e) for e in form.reason.errors) or str(_l("Say why."))
+        if _wants_json():
+            return {"error": message, **_counts(event)}, 400
+        flash(message, "error")
+        return redirect(url_for("checkin.scan", slug=event.slug), 303)
+    check_in = services.annul(event, check_in_id, current_user, form.reason.data)
+    message = _l("The check-in of %(name)s was undone.", name=check_in.registration.name)
+    if _wants_json():
+        return {"outcome": "annulled", "status": str(message), **_counts(event)}
+    flash(message, "success")
+    return redirect(url_for("checkin.scan", slug=event.slug), 303)

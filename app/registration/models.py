@@ -53,7 +53,14 @@ class Registration(db.Model):
         "Answer", back_populates="registration", cascade="all, delete-orphan",
         order_by="Answer.question_id",
     )
-    check_in = db.relationship("CheckIn", uselist=False, back_populates="registration")
+    check_ins = db.relationship("CheckIn", back_populates="registration",
+                                order_by="CheckIn.checked_in_at")
+    # The live check-in, if any: an annulled one no longer counts as having come in.
+    check_in = db.relationship(
+        "CheckIn", uselist=False, viewonly=True,
+        primaryjoin="and_(CheckIn.registration_id == Registration.id, "
+                    "CheckIn.annulled_at.is_(None))",
+    )
 
     @property
     def is_active(self) -> bool:

@@ -115,3 +115,58 @@ def test_the_upgrade_keeps_the_calendar_uids_an_installation_has_published(app_s
 
     assert upgraded("old.db", with_event=True) == "konferens.nsph.se"
     assert uuid.UUID(upgraded("new.db", with_event=False)).version == 4
+
+
+def test_the_upgrade_keeps_check_ins_and_lets_one_live_check_in_per_registration(app_settings,
+                                                                                 tmp_path):
+    """Migration 0013 keeps the door's history; from then on an annulled check-in makes room
+    for a new one, and two live ones for one registration are still refused. Downgrading
+    drops the annulled ones so the old unique key fits again."""
+    import flask_migrate
+    import sqlalchemy
+    from sqlalchemy import text
+
+    from app import create_app
+    from app.extensions import db as extension
+    from config import BASE_DIR, TestConfig
+
+    directory = str(BASE_DIR / "migrations")
+    settings = {**app_settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'door.db'}"}
+    flask_app = create_app(TestConfig, **settings)
+    with flask_app.app_context():
+        flask_migrate.upgrade(directory=directory, revision="0008")
+        with extension.engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO event (id, slug, name, description, organiser_name, contact_email,"
+                " venue, city, timezone, starts_on, ends_on, published, registration_open,"
+                " created_at) VALUES (1, 'e', 'E', '', '', '', '', '', 'Europe/Stockholm',"
+                " '2027-03-18', '2027-03-18', 1, 1, '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO ticket_type (id, event_id, name, description, price_ore, currency,"
+                " capacity, seats_taken, position) VALUES (1, 1, 'Fri', '', 0, 'SEK', 10, 1, 0)"))
+            connection.execute(text(
+                "INSERT INTO registration (id, event_id, ticket_type_id, name, email,"
+                " organisation, dietary_needs, accessibility_needs, sensitive_consent, language,"
+                " status, manage_token, badge_token, created_at) VALUES (1, 1, 1, 'Alva',"
+                " 'alva@example.org', '', '', '', 0, 'sv', 'confirmed', 'm', 'B',"
+                " '2026-01-01 00:00:00')"))
+            connection.execute(text(
+                "INSERT INTO check_in (id, registration_id, event_id, checked_in_at)"
+                " VALUES (1, 1, 1, '2027-03-18 08:00:00')"))
+        flask_migrate.upgrade(directory=directory, revision="0013")
+        second = text("INSERT INTO check_in (id, registration_id, event_id, checked_in_at,"
+                      " annul_reason) VALUES (2, 1, 1, '2027-03-18 08:05:00', '')")
+        with extension.engine.begin() as connection:
+            row = connection.execute(text(
+                "SELECT annulled_at, annul_reason FROM check_in WHERE id = 1")).one()
+            assert tuple(row) == (None, "")
+        with pytest.raises(sqlalchemy.exc.IntegrityError), extension.engine.begin() as connection:
+            connection.execute(second)
+        with extension.engine.begin() as connection:
+            connection.execute(text("UPDATE check_in SET annulled_at = '2027-03-18 08:01:00',"
+                                    " annul_reason = 'Fel bricka' WHERE id = 1"))
+            connection.execute(second)
+        flask_migrate.downgrade(directory=directory, revision="0012")
+        with extension.engine.connect() as connection:
+            assert connection.execute(text("SELECT id FROM check_in")).scalars().all() == [2]
+        extension.engine.dispose()

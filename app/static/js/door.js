@@ -1,0 +1,163 @@
+// The door page without reloads: each scan (a handheld scanner types the code and Enter, the
+// camera in scanner.js, or a person typing) goes to scan.json with fetch, and the answer is
+// shown at once, large, with an optional beep and vibration. The undo form goes the same way.
+// Without JavaScript the page is a plain form that reloads with the result.
+(function () {
+  "use strict";
+  var form = document.querySelector("[data-scan-form]");
+  var input = document.getElementById("code");
+  var answerBox = document.querySelector("[data-scan-answer]");
+  var progress = document.querySelector("[data-door-progress]");
+  var texts = document.querySelector("[data-door-texts]");
+  var feedback = document.querySelector("[data-door-feedback]");
+  if (!form || !input || !answerBox || !progress || !texts || !feedback || !window.fetch) {
+    return;
+  }
+  var csrf = form.querySelector("input[name=csrf_token]");
+  var latest = 0;
+
+  function text(name) {
+    var node = texts.content.querySelector("[data-text=" + name + "]");
+    return node ? node.textContent : "";
+  }
+
+  // Sound and vibration, each switched off by the user and remembered on this device.
+  function setting(box, key) {
+    if (!box) { return function () { return false; }; }
+    box.checked = localStorage.getItem(key) !== "off";
+    box.addEventListener("change", function () {
+      localStorage.setItem(key, box.checked ? "on" : "off");
+      input.focus();
+    });
+    return function () { return box.checked; };
+  }
+  var soundOn = setting(feedback.querySelector("[data-door-sound]"), "samla-door-sound");
+  var vibrateOn = setting(feedback.querySelector("[data-door-vibrate]"), "samla-door-vibrate");
+  feedback.hidden = false;
+
+  var audio = null;
+  function beep(outcome) {
+    if (!soundOn()) { return; }
+    var Context = window.AudioContext || window.webkitAudioContext;
+    if (!Context) { return; }
+    try {
+      audio = audio || new Context();
+      // One high tone for "in", two low ones for anything that needs a look.
+      var tones = outcome === "checked_in" ? [[880, 0, 0.15]] : [[220, 0, 0.2], [220, 0.3, 0.2]];
+      tones.forEach(function (t) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.frequency.value = t[0];
+        gain.gain.value = 0.2;
+        osc.connect(gain); gain.connect(audio.destination);
+        osc.start(audio.currentTime + t[1]); osc.stop(audio.currentTime + t[1] + t[2]);
+      });
+    } catch (e) { /* no sound is no harm */ }
+  }
+  function buzz(outcome) {
+    if (vibrateOn() && navigator.vibrate) {
+      navigator.vibrate(outcome === "checked_in" ? 100 : [200, 100, 200]);
+    }
+  }
+
+  function el(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (content) { node.textContent = content; }
+    return node;
+  }
+
+  function showCounts(data) {
+    if (typeof data.checked_in !== "number") { return; }
+    progress.textContent = text("progress").replace("999001", data.checked_in)
+      .replace("999002", data.expected);
+  }
+
+  function undoForm(url) {
+    var undo = el("form", "annul-form");
+    undo.method = "post"; undo.action = url; undo.noValidate = true;
+    var label = el("label", "", text("reason"));
+    label.htmlFor = "reason";
+    var row = el("div", "scan-row");
+    var reason = el("input");
+    reason.id = "reason"; reason.name = "reason"; reason.type = "text"; reason.maxLength = 200;
+    reason.required = true;
+    var button = el("button", "button danger", text("undo"));
+    button.type = "submit";
+    row.appendChild(reason); row.appendChild(button);
+    undo.appendChild(label); undo.appendChild(row);
+    undo.addEventListener("submit", annul);
+    return undo;
+  }
+
+  function show(data, alertClass) {
+    answerBox.textContent = "";
+    var box = el("div", "scan-result " + alertClass);
+    box.setAttribute("role", "alert");
+    if (data.name) { box.appendChild(el("p", "scan-name", data.name)); }
+    box.appendChild(el("p", "scan-status", (data.icon ? data.icon + " " : "") + data.status));
+    if (data.detail) { box.appendChild(el("p", "", data.detail)); }
+    answerBox.appendChild(box);
+    if (data.annul_url) { answerBox.appendChild(undoForm(data.annul_url)); }
+    showCounts(data);
+  }
+
+  function offline() {
+    show({ status: text("offline"), icon: "✖" }, "scan-invalid");
+    beep("offline"); buzz("offline");
+  }
+
+  function post(url, body) {
+    var headers = { "Accept": "application/json" };
+    if (csrf) { headers["X-CSRFToken"] = csrf.value; }
+    return fetch(url, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
+      .then(function (response) { return response.json(); });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var code = input.value;
+    input.value = "";
+    input.focus();
+    if (!code.trim()) { return; }
+    // Badges scanned in quick succession are all sent; the screen shows the latest answer.
+    var mine = ++latest;
+    var body = new FormData();
+    body.append("code", code);
+    post(form.dataset.jsonUrl, body).then(function (data) {
+      beep(data.outcome); buzz(data.outcome);
+      if (mine === latest) { show(data, "scan-" + data.outcome); }
+    }).catch(offline);
+  });
+
+  function annul(event) {
+    event.preventDefault();
+    var undo = event.target;
+    var reason = undo.querySelector("[name=reason]");
+    var button = undo.querySelector("button");
+    if (button.disabled) { return; }
+    button.disabled = true;  // a double tap sends one undo
+    var body = new FormData();
+    body.append("reason", reason.value);
+    post(undo.action, body).then(function (data) {
+      button.disabled = false;
+      if (data.outcome === "annulled") {
+        show({ status: data.status, checked_in: data.checked_in, expected: data.expected },
+             "scan-annulled");
+        input.focus();
+      } else {
+        var message = undo.querySelector(".field-errors") || el("p", "field-errors");
+        message.textContent = data.message || data.error;
+        message.setAttribute("role", "alert");
+        undo.appendChild(message);
+        showCounts(data);
+        reason.focus();
+      }
+    }).catch(function () { button.disabled = false; offline(); });
+  }
+
+  // The undo form the page came with (after a scan without JavaScript) goes the same way.
+  var first = answerBox.querySelector(".annul-form");
+  if (first) { first.addEventListener("submit", annul); }
+  form.dataset.doorReady = "1";
+})();
