@@ -12,6 +12,8 @@ What the purge deletes, in one transaction:
   "Anonymised") and the address anonymised-<id>@invalid;
 - the buyer's name and address and the billing details of orders that hold no seat any more
   (cancelled, or never paid) and are not accounting records (no invoice, payment or refund);
+- the reasons door staff typed when they undid a check-in (free text that may name someone; the
+  check-in and its undoing stay);
 - the address, text and attachments (badges, receipts, invoices) of every email of the event.
   Sent and failed ones keep their status, as the programme versions count what was delivered;
   one still waiting to be sent (or being sent at that moment) is marked failed and is never
@@ -43,6 +45,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, select, update
 
 from app import seats
+from app.checkin.models import CheckIn
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
@@ -201,6 +204,10 @@ def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
         counts["anonymised"] = anonymised
         counts["orders"] = _anonymise_orders(event)
         counts["mail"] = _empty_mail(event)
+        counts["annul_reasons"] = db.session.execute(
+            update(CheckIn).where(CheckIn.event_id == event.id, CheckIn.annul_reason != "")
+            .values(annul_reason="").execution_options(synchronize_session=False)
+        ).rowcount
         event.personal_data_purged_at = now
         db.session.flush()
     except Exception:

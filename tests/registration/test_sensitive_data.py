@@ -6,6 +6,8 @@ import io
 
 from sqlalchemy import select, text
 
+from app.checkin.models import CheckIn
+from app.db_types import utcnow
 from app.orders import services as orders
 from app.orders.models import Order
 from app.registration import services
@@ -272,6 +274,11 @@ def test_purge_leaves_nothing_of_cancelled_and_unpaid_people_and_sends_nothing(
 
     names, orders, stays = people_who_never_came(conference, db, app)
     event = conference["event"]
+    # The door undid a check-in, and the reason typed names someone.
+    undone = CheckIn(registration_id=stays.registrations[0].id, event_id=event.id,
+                     annulled_at=utcnow(), annul_reason="Fel person, det var Gun Grupp")
+    db.session.add(undone)
+    db.session.commit()
     waiting = db.session.scalars(select(OutgoingEmail).where(
         OutgoingEmail.event_id == event.id, OutgoingEmail.status == "pending")).all()
     assert len(waiting) >= 4
@@ -293,6 +300,7 @@ def test_purge_leaves_nothing_of_cancelled_and_unpaid_people_and_sends_nothing(
     db.session.rollback()
     assert {m.status for m in db.session.scalars(select(OutgoingEmail).where(
         OutgoingEmail.id.in_([m.id for m in waiting])))} == {"failed"}
+    assert db.session.get(CheckIn, undone.id).annul_reason == ""
     # Nobody's role is kept, not even a confirmed attendee's.
     db.session.rollback()
     assert set(db.session.scalars(select(Registration.role))) == {""}
