@@ -38,11 +38,17 @@ def _search_page(event, query, result=None, status=200):
 
 
 @bp.route("/<slug>/search")
-@bp.route("/<slug>/search.json")
 @login_required
 def search(slug):
     event = door_event_or_404(slug)
     return _search_page(event, request.args.get("q", "").strip()[:200])
+
+
+@bp.route("/<slug>/search.json")
+@login_required
+def search_json(slug):
+    """The search for the door page's script, whatever it accepts."""
+    return search(slug)
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/check-in", methods=["POST"])
