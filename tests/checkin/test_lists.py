@@ -12,6 +12,7 @@ from app.extensions import db as _db
 from app.registration import services as registration_services
 from tests.conftest import login
 from tests.factories import DAY, build_conference, register
+from tests.queries import recorded_queries
 
 SLUG = "varkonferensen-2027"
 
@@ -180,3 +181,21 @@ def test_counts_per_door_and_quarter_hour(app, door, people, conference, make_us
     assert [(q["start"], q["count"]) for q in counts["quarters"]] == [("08:00", 2), ("08:30", 1)]
     html = door.get(f"/checkin/{SLUG}/missing").get_data(as_text=True)
     assert "Incheckade: 3 av 3" in html and "Kim Kassa" in html and 'aria-live="polite"' in html
+
+
+def test_reading_the_door_lists_writes_nothing(door, people):
+    for path in (f"/checkin/{SLUG}/search.json?q=ostrom", f"/checkin/{SLUG}/counts.json",
+                 f"/checkin/{SLUG}/missing", f"/checkin/{SLUG}/search?q=asa"):
+        with recorded_queries() as statements:
+            assert door.get(path).status_code == 200, path
+        writes = [s for s in statements
+                  if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+        assert writes == [], path
+
+
+def test_the_door_script_checks_in_with_json(door, people):
+    url = f"/checkin/{SLUG}/registrations/{people['eva'].id}/check-in"
+    first = door.post(url, headers={"Accept": "application/json"})
+    assert first.status_code == 200 and first.get_json()["outcome"] == "checked_in"
+    again = door.post(url, headers={"Accept": "application/json"})
+    assert again.status_code == 409 and again.get_json()["outcome"] == "already"
