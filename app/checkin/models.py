@@ -35,3 +35,8 @@ class CheckIn(db.Model):
     @property
     def annulled(self) -> bool:
         return self.annulled_at is not None
+
+    @classmethod
+    def counts(cls):
+        """The condition of a check-in that counts: one that was not undone."""
+        return cls.annulled_at.is_(None)

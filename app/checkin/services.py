@@ -64,7 +64,7 @@ def scan(event: Event, raw: str, user) -> ScanResult:
     except IntegrityError:  # another door checked the badge in at the same moment
         existing = db.session.scalar(
             select(CheckIn).where(CheckIn.registration_id == registration.id,
-                                  CheckIn.annulled_at.is_(None))
+                                  CheckIn.counts())
         )
         return ScanResult("already", registration, existing)
     return ScanResult("checked_in", registration, check_in)
@@ -73,7 +73,7 @@ def scan(event: Event, raw: str, user) -> ScanResult:
 def progress(event: Event) -> tuple[int, int]:
     checked_in = db.session.scalar(
         select(func.count()).select_from(CheckIn)
-        .where(CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None))
+        .where(CheckIn.event_id == event.id, CheckIn.counts())
     )
     expected = db.session.scalar(
         select(func.count()).select_from(Registration)
@@ -99,7 +99,7 @@ def annul(event: Event, check_in_id: int, user, reason: str) -> CheckIn:
                               "can undo this check-in."), 403)
     annulled = db.session.execute(
         update(CheckIn)
-        .where(CheckIn.id == check_in.id, CheckIn.annulled_at.is_(None))
+        .where(CheckIn.id == check_in.id, CheckIn.counts())
         .values(annulled_at=utcnow(), annulled_by_id=user.id, annul_reason=reason.strip())
         .execution_options(synchronize_session=False)
     ).rowcount

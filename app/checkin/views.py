@@ -73,7 +73,7 @@ def _annul_url(result: services.ScanResult) -> str | None:
                    check_in_id=check_in.id)
 
 
-def _door_event_or_404(slug: str) -> Event:
+def door_event_or_404(slug: str) -> Event:
     event = get_by_slug(slug)
     if event is None:
         abort(404)
@@ -113,7 +113,7 @@ def _wants_json() -> bool:
 @_door_limit()
 @login_required
 def scan(slug):
-    event = _door_event_or_404(slug)
+    event = door_event_or_404(slug)
     form = ScanForm()
     result, status = None, 200
     if form.validate_on_submit():
@@ -141,7 +141,7 @@ def _counts(event: Event) -> dict:
 @login_required
 def scan_json(slug):
     """One scan for door.js (a handheld scanner types the code and Enter; the page stays)."""
-    event = _door_event_or_404(slug)
+    event = door_event_or_404(slug)
     form = ScanForm()
     if not form.validate():
         result = services.ScanResult("invalid")
@@ -169,7 +169,7 @@ def scan_json(slug):
 def annul(slug, check_in_id):
     """Undo a check-in, with a reason. A refusal (not yours, not here, already undone) reaches
     the one handler in app/errors.py, which answers JSON to door.js and a page to a form."""
-    event = _door_event_or_404(slug)
+    event = door_event_or_404(slug)
     form = AnnulForm()
     if not form.validate():
         message = "; ".join(str(e) for e in form.reason.errors) or str(_l("Say why."))

@@ -40,7 +40,7 @@ def request_feedback(event: Event, checked_in_only: bool = True) -> int:
     if checked_in_only:
         query = query.where(
             Registration.id.in_(select(CheckIn.registration_id).where(
-                CheckIn.event_id == event.id, CheckIn.annulled_at.is_(None)))
+                CheckIn.event_id == event.id, CheckIn.counts()))
         )
     registrations = db.session.scalars(query.order_by(Registration.id)).all()
     now = utcnow()

@@ -233,6 +233,12 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(door, "door", f"/checkin/{SLUG}")
     pages.post(door, "door-scanned", f"/checkin/{SLUG}", {"code": c["nils"].badge_token},
                status=409)
+    pages.get(door, "door-search", f"/checkin/{SLUG}/search?q=karlsson")
+    pages.get(door, "door-search-none", f"/checkin/{SLUG}/search?q=finns+inte")
+    pages.post(door, "door-search-checked-in",
+               f"/checkin/{SLUG}/registrations/{alva.id}/check-in", {"q": "alva"},
+               form_page=f"/checkin/{SLUG}/search?q=alva")
+    pages.get(door, "door-missing", f"/checkin/{SLUG}/missing")
     pages.get(door, "forbidden", "/manage/", status=403)
 
     # The organiser's pages.
