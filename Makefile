@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations extract-messages bench worker chromium java clean help
+.PHONY: run test lint translations extract-messages bench worker chromium java ffmpeg vendor clean help
 
 help:
 	@echo "make run    - install, migrate, load the demo conference and serve on http://$(HOST):$(PORT)"
@@ -38,6 +38,24 @@ java:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq default-jre-headless >/dev/null; }
 
+# ffmpeg turns a badge's PNG into the Y4M video Chromium's fake camera plays (tests/browser).
+ffmpeg:
+	@command -v ffmpeg >/dev/null || { \
+	  echo "Installing ffmpeg from Debian's packages..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq ffmpeg >/dev/null; }
+
+# The QR decoder the door page loads where the browser has no BarcodeDetector (Safari on
+# iPhone, Firefox). Production has no node_modules, so the copy in app/static/vendor is
+# committed; after changing barcode-detector's version in package.json, run this and commit.
+VENDOR := app/static/vendor/barcode-detector
+vendor: node_modules/.installed
+	mkdir -p $(VENDOR)
+	cp node_modules/barcode-detector/dist/es/ponyfill.js node_modules/barcode-detector/dist/es/zxing-exported.js $(VENDOR)/
+	cp node_modules/barcode-detector/LICENSE $(VENDOR)/LICENSE
+	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/
+	cp node_modules/zxing-wasm/LICENSE $(VENDOR)/LICENSE.zxing-wasm
+
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations
 
@@ -55,7 +73,7 @@ run: $(VENV)/.installed translations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
-test: $(VENV)/.installed node_modules/.installed chromium java translations lint
+test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint
 	TEST_DATABASE_URL= $(PY) -m pytest -q
 	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
 	  echo "--- again on $(TEST_DATABASE_URL)"; \

@@ -4,10 +4,12 @@ pages out of every cache."""
 from flask import Flask, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
+# 'wasm-unsafe-eval' lets the door page compile the QR decoder Samla serves (WebAssembly only;
+# eval() and inline scripts stay blocked).
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
-    "style-src 'self'; script-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-    "base-uri 'self'; form-action 'self'"
+    "style-src 'self'; script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
 
 # Pages whose address is a key or that need a login: the attendee's, the order's, the
