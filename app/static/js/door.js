@@ -118,7 +118,8 @@
     event.preventDefault();
     var code = input.value;
     input.value = "";
-    input.focus();
+    // After a camera scan (scanner.js) the keyboard would cover the video on a phone.
+    if (!form.dataset.cameraOn) { input.focus(); }
     if (!code.trim()) { return; }
     // Badges scanned in quick succession are all sent; the screen shows the latest answer.
     var mine = ++latest;

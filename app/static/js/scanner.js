@@ -18,7 +18,9 @@
   var COOL_DOWN_MS = 3000;
   var stream = null;
   var detector = null;
-  var facing = "environment";
+  var cameras = [];      // deviceIds, once the browser has said which cameras there are
+  var chosen = null;     // the deviceId picked with "switch camera"; at first the back camera
+  var round = 0;         // each start of the camera; an older round's loop stops
   var torchOn = false;
   var sent = {};  // code -> when it was last sent
   box.hidden = false;
@@ -57,23 +59,27 @@
       return;
     }
     // Without door.js the page reloads with the answer; the camera starts again after it.
-    sessionStorage.setItem("samla-camera", facing);
+    sessionStorage.setItem("samla-camera", chosen || "on");
     stopTracks();
     form.submit();
   }
 
-  function look() {
-    if (!stream) { return; }
-    if (video.readyState < 2) { window.setTimeout(look, 100); return; }
+  function look(mine) {
+    function next(ms) { window.setTimeout(function () { look(mine); }, ms); }
+    if (!stream || mine !== round) { return; }
+    if (video.readyState < 2) { next(100); return; }
     detector.detect(video).then(function (codes) {
+      if (mine !== round) { return; }
       codes.forEach(function (found) {
         if (found.rawValue && fresh(found.rawValue)) { send(found.rawValue); }
       });
-      window.setTimeout(look, 150);
-    }).catch(function () { window.setTimeout(look, 300); });
+      next(150);
+    }).catch(function () { next(300); });
   }
 
   function stopTracks() {
+    round += 1;
+    delete form.dataset.cameraOn;
     if (stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
     stream = null;
   }
@@ -93,31 +99,47 @@
     torchOn = false;
   }
 
+  // Device labels and ids are only known once the camera is allowed, so asked after it starts.
   function offerSwitch() {
     navigator.mediaDevices.enumerateDevices().then(function (devices) {
-      var cameras = devices.filter(function (d) { return d.kind === "videoinput"; });
+      cameras = devices.filter(function (d) { return d.kind === "videoinput" && d.deviceId; })
+        .map(function (d) { return d.deviceId; });
       flip.hidden = cameras.length < 2;
     }).catch(function () { flip.hidden = true; });
+  }
+
+  function nextCamera() {
+    var track = stream && stream.getVideoTracks()[0];
+    var now = track && track.getSettings ? track.getSettings().deviceId : chosen;
+    return cameras[(cameras.indexOf(now) + 1) % cameras.length];
   }
 
   function begin() {
     stopTracks();
     failure.hidden = true;
+    var mine = round;
+    var wanted = chosen ? { deviceId: { exact: chosen } } : { facingMode: "environment" };
     Promise.all([
       makeDetector(),
-      navigator.mediaDevices.getUserMedia({ video: { facingMode: facing }, audio: false })
+      navigator.mediaDevices.getUserMedia({ video: wanted, audio: false })
     ]).then(function (both) {
+      if (mine !== round) { both[1].getTracks().forEach(function (t) { t.stop(); }); return; }
       stream = both[1];
+      form.dataset.cameraOn = "1";  // door.js then leaves the keyboard closed after each scan
       video.srcObject = stream; video.hidden = false; stop.hidden = false; start.hidden = true;
       video.play();
-      offerTorch(); offerSwitch(); look();
-    }).catch(function () { halt(); failure.hidden = false; });
+      offerTorch(); offerSwitch(); look(mine);
+    }).catch(function () {
+      if (mine !== round) { return; }
+      if (chosen) { chosen = null; }  // that camera is gone: the default one next time
+      halt(); failure.hidden = false;
+    });
   }
 
   start.addEventListener("click", begin);
   stop.addEventListener("click", function () { halt(); input.focus(); });
   flip.addEventListener("click", function () {
-    facing = facing === "environment" ? "user" : "environment";
+    chosen = nextCamera() || null;
     begin();
   });
   torch.addEventListener("click", function () {
@@ -129,6 +151,8 @@
       torch.setAttribute("aria-pressed", want ? "true" : "false");
     }).catch(function () { torch.hidden = true; });
   });
+  // Without door.js, after a camera scan the page reloads with the answer: the same camera
+  // starts again for the next badge.
   var again = sessionStorage.getItem("samla-camera");
-  if (again) { facing = again === "user" ? "user" : "environment"; begin(); }
+  if (again) { chosen = again === "on" ? null : again; begin(); }
 })();
