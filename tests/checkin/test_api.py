@@ -125,3 +125,14 @@ def test_sync_holds_hashes_names_and_state_but_no_email_or_needs(api, attendee, 
     assert alva["badge_sha256"] == hashlib.sha256(attendee.badge_token.encode()).hexdigest()
     assert alva["checked_in"] is True and rows["Nils Karlsson"]["checked_in"] is False
     assert alva["status"] == "confirmed" and alva["ticket_type"] == conference["ticket"].name
+
+
+def test_the_api_needs_no_csrf_token_but_the_door_form_still_does(live_app, device, attendee):
+    """A scanner app has no form to take a token from; its bearer token is its proof."""
+    _device, token = device
+    client = live_app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    assert redeem(client, attendee.badge_token).status_code == 200
+    refused = client.post("/checkin/varkonferensen-2027/scan.json",
+                          data={"code": attendee.badge_token})
+    assert refused.status_code == 400
