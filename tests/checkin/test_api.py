@@ -136,3 +136,10 @@ def test_the_api_needs_no_csrf_token_but_the_door_form_still_does(live_app, devi
     refused = client.post("/checkin/varkonferensen-2027/scan.json",
                           data={"code": attendee.badge_token})
     assert refused.status_code == 400
+
+
+def test_the_api_and_the_device_link_are_never_cached(api, attendee, app):
+    """The sync list names every attendee; the device link carries the device's secret."""
+    assert api.get(f"{API}/sync").headers["Cache-Control"] == "private, no-store"
+    assert app.test_client().get("/door/no-such-token").headers["Cache-Control"] \
+        == "private, no-store"
