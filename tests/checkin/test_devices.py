@@ -118,3 +118,12 @@ def test_logging_out_ends_the_device_session(conference, db, phone):
     phone.get(f"/door/{token}")
     phone.post("/logout")
     assert phone.get(DOOR).status_code == 302
+
+
+def test_the_counts_per_door_name_the_device(conference, db, phone, mailbox):
+    attendee = register(conference["event"], conference["ticket"])
+    _device, token = make_device(conference["event"])
+    phone.get(f"/door/{token}")
+    phone.post(DOOR, data={"code": attendee.badge_token})
+    counts = phone.get(f"{DOOR}/counts.json").get_json()
+    assert counts["doors"] == [{"name": "Entré norr", "count": 1}]
