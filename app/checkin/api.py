@@ -8,6 +8,7 @@ import hashlib
 from flask import Blueprint, abort, jsonify, make_response, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
 
 from app.events.services import get_by_slug
 from app.extensions import csrf, db
@@ -22,6 +23,14 @@ toplevel_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1/checkin")
 
 def _error(status: int, message: str):
     abort(make_response(jsonify(error=message, status=status), status))
+
+
+@toplevel_bp.errorhandler(HTTPException)
+def http_error(error):
+    """JSON whatever the client accepts (a 429 of the rate limit, a 405): a scanner app reads
+    no HTML page."""
+    db.session.rollback()
+    return jsonify(error=error.description or error.name, status=error.code), error.code
 
 
 def bearer_token() -> str:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.checkin import devices
 from app.checkin.models import CheckIn
 from app.db_types import utcnow
+from app.extensions import limiter
 from tests.factories import build_conference, register
 
 API = "/api/v1/checkin/varkonferensen-2027"
@@ -143,3 +144,23 @@ def test_the_api_and_the_device_link_are_never_cached(api, attendee, app):
     assert api.get(f"{API}/sync").headers["Cache-Control"] == "private, no-store"
     assert app.test_client().get("/door/no-such-token").headers["Cache-Control"] \
         == "private, no-store"
+
+
+@pytest.fixture
+def door_rate_limited(app):
+    app.config["RATELIMIT_DOOR"] = "3 per minute"
+    limiter.reset()
+    yield
+    app.config["RATELIMIT_DOOR"] = "100000 per minute"
+    limiter.reset()
+
+
+def test_the_api_shares_the_rate_limit_of_the_devices_door_page(app, api, device, conference,
+                                                                door_rate_limited):
+    _device, token = device
+    phone = app.test_client()
+    phone.get(f"/door/{token}")
+    assert phone.post("/checkin/varkonferensen-2027", data={"code": "A" * 26}).status_code == 404
+    assert [redeem(api, "A" * 26, nonce=f"n{i}").status_code for i in range(3)] == [404, 404, 429]
+    limited = redeem(api, "A" * 26, nonce="n9")
+    assert limited.status_code == 429 and limited.get_json()["status"] == 429
