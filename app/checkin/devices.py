@@ -8,7 +8,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from app.db_types import UTCDateTime, utcnow
 from app.errors import Refusal
@@ -116,3 +116,18 @@ def seen(device: DoorDevice) -> None:
     now = utcnow()
     if device.last_seen_at is None or (now - device.last_seen_at).total_seconds() > 60:
         device.last_seen_at = now
+
+
+def forget_event(event, now: datetime) -> int:
+    """For the purge of an event's personal data: the scan records (codes and answers naming
+    people) go, and the event's devices are revoked. Returns how many records went."""
+    device_ids = select(DoorDevice.id).where(DoorDevice.event_id == event.id)
+    gone = db.session.execute(
+        delete(ScanRecord).where(ScanRecord.device_id.in_(device_ids))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.execute(
+        update(DoorDevice).where(DoorDevice.event_id == event.id, DoorDevice.revoked_at.is_(None))
+        .values(revoked_at=now).execution_options(synchronize_session=False)
+    )
+    return gone

@@ -164,3 +164,17 @@ def test_the_api_shares_the_rate_limit_of_the_devices_door_page(app, api, device
     assert [redeem(api, "A" * 26, nonce=f"n{i}").status_code for i in range(3)] == [404, 404, 429]
     limited = redeem(api, "A" * 26, nonce="n9")
     assert limited.status_code == 429 and limited.get_json()["status"] == 429
+
+
+def test_the_purge_forgets_what_devices_sent_and_ends_the_devices(organiser, api, device,
+                                                                  attendee, conference, db):
+    """A scan record keeps the code and the answer with the person's name: needed during the
+    event to answer a repeated nonce, not after it."""
+    redeem(api, attendee.badge_token)
+    purge = organiser.post("/manage/e/varkonferensen-2027/purge",
+                           data={"confirm_slug": "varkonferensen-2027"})
+    assert purge.status_code == 303
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(devices.ScanRecord)) == 0
+    assert db.session.get(devices.DoorDevice, device[0].id).revoked_at is not None
+    assert db.session.scalar(select(CheckIn.device_id)) == device[0].id  # who scanned stays
