@@ -16,7 +16,7 @@ from app.registration.models import Registration
 
 from . import devices, lists, services
 from .models import CheckIn
-from .views import STATUS_TEXT, _counts, _detail, _door_limit, scanned_by
+from .views import STATUS_TEXT, door_counts, door_limit, scan_detail, scanned_by
 
 toplevel_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1/checkin")
 
@@ -74,8 +74,8 @@ def _text(body: dict, key: str, limit: int, required: bool = True) -> str:
 def _answer(result: services.ScanResult, event) -> dict:
     registration, check_in = result.registration, result.check_in
     answer = {"outcome": result.outcome, "status": str(STATUS_TEXT[result.outcome]),
-              "detail": _detail(result, event), "name": None, "ticket_type": None,
-              "organisation": None, "check_in": None, **_counts(event)}
+              "detail": scan_detail(result, event), "name": None, "ticket_type": None,
+              "organisation": None, "check_in": None, **door_counts(event)}
     if registration is not None and result.outcome != "other_event":
         answer.update(name=registration.name, ticket_type=registration.ticket_type.name,
                       organisation=registration.organisation or None)
@@ -92,7 +92,7 @@ def _record(device, nonce):
 
 @toplevel_bp.route("/<slug>/redeem", methods=["POST"])
 @csrf.exempt
-@_door_limit()
+@door_limit()
 def redeem(slug):
     event, device = api_door(slug)
     body = _body()
@@ -116,7 +116,7 @@ def redeem(slug):
 
 
 @toplevel_bp.route("/<slug>/search")
-@_door_limit()
+@door_limit()
 def search(slug):
     event, _device = api_door(slug)
     query = request.args.get("q", "").strip()[:200]
@@ -126,7 +126,7 @@ def search(slug):
 
 @toplevel_bp.route("/<slug>/check-ins/<int:check_in_id>/annul", methods=["POST"])
 @csrf.exempt
-@_door_limit()
+@door_limit()
 def annul(slug, check_in_id):
     event, device = api_door(slug)
     reason = _text(_body(), "reason", 200)
@@ -139,11 +139,11 @@ def annul(slug, check_in_id):
         _error(refusal.status, str(refusal))
     return {"outcome": "annulled", "check_in": {"id": check_in.id,
                                                 "annulled_at": check_in.annulled_at.isoformat()},
-            **_counts(event)}
+            **door_counts(event)}
 
 
 @toplevel_bp.route("/<slug>/sync")
-@_door_limit()
+@door_limit()
 def sync(slug):
     """What an offline door needs to decide alone: each confirmed registration by the SHA-256
     of its badge code (never the code), with name, ticket and whether it is checked in. No

@@ -231,3 +231,8 @@ def annul(slug, check_in_id):
         return {"outcome": "annulled", "status": str(message), **_counts(event)}
     flash(message, "success")
     return redirect(url_for("checkin.scan", slug=event.slug), 303)
+
+
+# What the check-in API (api.py) shares with the door page: the same words for an outcome, the
+# same counts, and one rate-limit budget per door account or device.
+scan_detail, door_counts, door_limit = _detail, _counts, _door_limit
