@@ -47,11 +47,11 @@ def api_door(slug: str):
         _error(401, "Missing or unknown device token.")
     event = get_by_slug(slug)
     try:
-        devices.check(device, event if event is not None else None)
+        devices.check(device, event)
     except devices.DoorDeviceError as refusal:
         _error(403, str(refusal))
-    if event is None:
-        _error(403, "This door device belongs to another event.")
+    if event is None:  # a slug no event has is not the device's event either
+        _error(403, str(devices.ANOTHER_EVENT))
     if request.method == "POST":
         devices.seen(device)
     return event, device

@@ -100,6 +100,8 @@ REFUSALS = {
     "expired": _l("This door device's time window has ended. Ask an organiser for a new link."),
 }
 
+ANOTHER_EVENT = _l("This door device belongs to another event.")
+
 
 def check(device: DoorDevice, event=None) -> DoorDevice:
     """The device may work now, for this event; otherwise a refusal that says why (403)."""
@@ -107,7 +109,7 @@ def check(device: DoorDevice, event=None) -> DoorDevice:
     if state != "active":
         raise DoorDeviceError(REFUSALS[state])
     if event is not None and device.event_id != event.id:
-        raise DoorDeviceError(_l("This door device belongs to another event."))
+        raise DoorDeviceError(ANOTHER_EVENT)
     return device
 
 

@@ -178,3 +178,7 @@ def test_the_purge_forgets_what_devices_sent_and_ends_the_devices(organiser, api
     assert db.session.scalar(select(func.count()).select_from(devices.ScanRecord)) == 0
     assert db.session.get(devices.DoorDevice, device[0].id).revoked_at is not None
     assert db.session.scalar(select(CheckIn.device_id)) == device[0].id  # who scanned stays
+
+
+def test_an_unknown_event_is_403_not_a_hint_about_which_events_exist(api):
+    assert api.get("/api/v1/checkin/finns-inte/sync").status_code == 403
