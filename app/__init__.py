@@ -43,6 +43,8 @@ MORE_VIEWS = (
     "app.registration.question_views",
     "app.payments.organiser_views",
     "app.checkin.list_views",
+    "app.checkin.device_views",
+    "app.checkin.api",
 )
 
 
@@ -108,7 +110,9 @@ def register_blueprints(app: Flask) -> None:
     """Each area's public blueprint, then manage with every area's organiser blueprint in it
     (they nest themselves when their views module is imported)."""
     for name in MORE_VIEWS:
-        import_module(name)
+        module = import_module(name)
+        if hasattr(module, "toplevel_bp"):  # addresses outside the area's prefix
+            app.register_blueprint(module.toplevel_bp)
     for area in AREAS:
         views = import_module(f"app.{area}.views")
         if hasattr(views, "bp"):

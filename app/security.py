@@ -14,11 +14,12 @@ CSP = (
 
 # Pages whose address is a key or that need a login: the attendee's, the order's, the
 # speaker's and the waiting-list links (feedback is under /r/), the door, the organisers' and
-# administrators' pages, the developer mailbox and the account's own page. Matched on the path
+# administrators' pages, the developer mailbox and the account's own page; the door devices'
+# links and the check-in API (its sync lists every attendee). Matched on the path
 # (with a trailing slash, so /checkin counts and /speakers/... does not match /s/), not the
 # blueprint, as one blueprint serves both public and private pages.
 PRIVATE_PREFIXES = ("/r/", "/o/", "/s/", "/waiting-list/", "/checkin/", "/manage/", "/admin/",
-                    "/dev/mail/", "/account/")
+                    "/dev/mail/", "/account/", "/door/", "/api/")
 
 
 def is_private(path: str) -> bool:

@@ -1,6 +1,15 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -62,6 +71,7 @@ def logout():
         # Also every copy of this session's cookie, and the user's other sessions.
         services.end_sessions(current_user._get_current_object())
     logout_user()
+    session.pop("door_device_id", None)  # a door device's session ends too
     flash(_("You are logged out."), "info")
     return redirect(url_for("events.index"))
 

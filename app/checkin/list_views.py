@@ -3,12 +3,11 @@ badge from the result, who is still missing, and the live counts."""
 
 from flask import Response, abort, jsonify, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 
 from app.badges.services import badge_pdf
 
 from . import lists, services
-from .views import bp, door_event_or_404
+from .views import bp, door_access
 
 
 def _wants_json() -> bool:
@@ -26,29 +25,27 @@ def _search_page(event, query, result=None, status=200):
 
 
 @bp.route("/<slug>/search")
-@login_required
 def search(slug):
-    event = door_event_or_404(slug)
+    event = door_access(slug).event
     return _search_page(event, request.args.get("q", "").strip()[:200])
 
 
 @bp.route("/<slug>/search.json")
-@login_required
 def search_json(slug):
     """The search for the door page's script, whatever it accepts."""
     return search(slug)
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/check-in", methods=["POST"])
-@login_required
 def check_in(slug, registration_id):
     """Check in a person found by name, through the same rules as a scan of their badge (a
     double tap finds them already checked in)."""
-    event = door_event_or_404(slug)
+    door = door_access(slug)
+    event = door.event
     registration = lists.door_registration(event, registration_id)
     if registration is None:
         abort(404)
-    result = services.scan(event, registration.badge_token, current_user)
+    result = services.scan(event, registration.badge_token, door.user, door.device)
     if _wants_json():
         return jsonify(outcome=result.outcome, name=registration.name), result.status_code
     return _search_page(event, request.form.get("q", "").strip()[:200], result,
@@ -56,10 +53,9 @@ def check_in(slug, registration_id):
 
 
 @bp.route("/<slug>/registrations/<int:registration_id>/badge.pdf")
-@login_required
 def badge(slug, registration_id):
     """A lost or forgotten badge printed again at the door."""
-    event = door_event_or_404(slug)
+    event = door_access(slug).event
     registration = lists.door_registration(event, registration_id)
     if registration is None or registration.status != "confirmed":
         abort(404)
@@ -69,9 +65,8 @@ def badge(slug, registration_id):
 
 
 @bp.route("/<slug>/missing")
-@login_required
 def missing(slug):
-    event = door_event_or_404(slug)
+    event = door_access(slug).event
     query = request.args.get("q", "").strip()[:200]
     shown, total = lists.missing(event, query)
     return render_template("checkin/missing.html", event=event, query=query, shown=shown,
@@ -79,9 +74,8 @@ def missing(slug):
 
 
 @bp.route("/<slug>/counts.json")
-@login_required
 def counts(slug):
-    event = door_event_or_404(slug)
+    event = door_access(slug).event
     response = jsonify(lists.counts(event, _("Unknown account")).as_json())
     response.headers["Cache-Control"] = "no-store"
     return response

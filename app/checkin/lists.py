@@ -19,6 +19,7 @@ from app.orders.models import Order
 from app.registration.models import Registration
 from app.tickets.models import TicketType
 
+from .devices import DoorDevice
 from .models import CheckIn
 
 MAX_RESULTS = 20
@@ -163,16 +164,18 @@ def quarter_of(local: datetime) -> datetime:
 
 
 def counts(event: Event, unknown_door: str) -> Counts:
-    """Checked in of expected, per door account and per quarter hour of the event's clock."""
+    """Checked in of expected, per door account or device and per quarter hour of the event's
+    clock."""
     live = live_check_ins().where(CheckIn.event_id == event.id).subquery()
     expected = db.session.scalar(
         select(func.count()).select_from(Registration)
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
     )
     doors = db.session.execute(
-        select(User.name, func.count())
+        select(func.coalesce(User.name, DoorDevice.name), func.count())
         .select_from(live).outerjoin(User, User.id == live.c.checked_in_by_id)
-        .group_by(live.c.checked_in_by_id, User.name)
+        .outerjoin(DoorDevice, DoorDevice.id == live.c.device_id)
+        .group_by(live.c.checked_in_by_id, User.name, live.c.device_id, DoorDevice.name)
     ).all()
     per_quarter: dict[datetime, int] = {}
     for at in db.session.scalars(select(live.c.checked_in_at)):

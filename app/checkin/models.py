@@ -27,10 +27,13 @@ class CheckIn(db.Model):
     annulled_at = db.Column(UTCDateTime)
     annulled_by_id = db.Column(db.ForeignKey("user.id", ondelete="SET NULL"))
     annul_reason = db.Column(db.String(200), nullable=False, default="")
+    # The door device that scanned, when no one was logged in (app/checkin/devices.py).
+    device_id = db.Column(db.ForeignKey("door_device.id", ondelete="SET NULL"), index=True)
 
     registration = db.relationship("Registration", back_populates="check_ins")
     checked_in_by = db.relationship("User", foreign_keys=[checked_in_by_id])
     annulled_by = db.relationship("User", foreign_keys=[annulled_by_id])
+    device = db.relationship("DoorDevice")
 
     @property
     def annulled(self) -> bool:

@@ -43,7 +43,7 @@ class ScanResult:
         return OUTCOMES[self.outcome]
 
 
-def scan(event: Event, raw: str, user) -> ScanResult:
+def scan(event: Event, raw: str, user, device=None) -> ScanResult:
     token = normalise_badge_input(raw)
     if not BADGE_TOKEN_RE.match(token):
         return ScanResult("invalid")
@@ -56,7 +56,7 @@ def scan(event: Event, raw: str, user) -> ScanResult:
         return ScanResult("cancelled", registration)
     check_in = CheckIn(
         registration_id=registration.id, event_id=event.id,
-        checked_in_by_id=user.id if user else None,
+        checked_in_by_id=user.id if user else None, device_id=device.id if device else None,
     )
     try:
         with db.session.begin_nested():
@@ -82,25 +82,29 @@ def progress(event: Event) -> tuple[int, int]:
     return checked_in, expected
 
 
-def may_annul(check_in: CheckIn, user) -> bool:
-    """The door account that made the scan may take it back; an organiser may take back any."""
+def may_annul(check_in: CheckIn, user, device=None) -> bool:
+    """The door account or device that made the scan may take it back; an organiser may take
+    back any."""
+    if device is not None:
+        return check_in.device_id == device.id
     return user.is_organiser or check_in.checked_in_by_id == user.id
 
 
-def annul(event: Event, check_in_id: int, user, reason: str) -> CheckIn:
+def annul(event: Event, check_in_id: int, user, reason: str, device=None) -> CheckIn:
     """Take a check-in back (a wrong badge, a scan by mistake). The row stays with who annulled
     it and why; the badge can be scanned again. A second annulment of the same check-in, even
     sent at the same instant, is refused: the UPDATE only touches a live row."""
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.event_id != event.id:
         raise CheckInError(_l("There is no such check-in at this event."), 404)
-    if not may_annul(check_in, user):
+    if not may_annul(check_in, user, device):
         raise CheckInError(_l("Only the door account that scanned the badge, or an organiser, "
                               "can undo this check-in."), 403)
     annulled = db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == check_in.id, CheckIn.counts())
-        .values(annulled_at=utcnow(), annulled_by_id=user.id, annul_reason=reason.strip())
+        .values(annulled_at=utcnow(), annulled_by_id=user.id if user else None,
+                annul_reason=reason.strip())
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(check_in)

@@ -2,6 +2,8 @@
 app/static/js/door.js each scan goes to scan.json and the answer is shown in one round trip.
 Both run the same service, rate limit and access check."""
 
+from dataclasses import dataclass
+
 from flask import (
     Blueprint,
     abort,
@@ -10,6 +12,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,10 +23,10 @@ from sqlalchemy import select
 
 from app.events.models import Event
 from app.events.services import get_by_slug
-from app.extensions import db, limiter
+from app.extensions import db, limiter, login_manager
 from app.i18n import fmt_datetime
 
-from . import services
+from . import devices, services
 from .forms import AnnulForm, ScanForm
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
@@ -50,8 +53,8 @@ def _detail(result: services.ScanResult, event: Event) -> str:
                                             registration.ticket_type.name) if part)
     if result.outcome == "already":
         when = _("At %(time)s", time=fmt_datetime(check_in.checked_in_at, event.timezone))
-        if check_in.checked_in_by:
-            when += " " + _("by %(name)s", name=check_in.checked_in_by.name)
+        if scanned_by(check_in):
+            when += " " + _("by %(name)s", name=scanned_by(check_in))
         return when + "."
     if result.outcome == "cancelled":
         return _("This badge belongs to a cancelled registration. Ask an organiser.")
@@ -63,23 +66,58 @@ def _detail(result: services.ScanResult, event: Event) -> str:
     return _("A badge code has 26 letters and digits. Scan again or type it.")
 
 
-def _annul_url(result: services.ScanResult) -> str | None:
-    """Where the last scan can be undone, for the door account that made it or an organiser."""
+def scanned_by(check_in) -> str | None:
+    """Who made a check-in: the door account, or the door device when no one was logged in."""
+    if check_in.checked_in_by:
+        return check_in.checked_in_by.name
+    return check_in.device.name if check_in.device else None
+
+
+def _annul_url(result: services.ScanResult, door: "Door") -> str | None:
+    """Where the last scan can be undone, for the door account or device that made it or an
+    organiser."""
     check_in = result.check_in if result else None
     if result is None or result.outcome != "checked_in" \
-            or not services.may_annul(check_in, current_user):
+            or not services.may_annul(check_in, door.user, door.device):
         return None
     return url_for("checkin.annul", slug=result.registration.event.slug,
                    check_in_id=check_in.id)
 
 
-def door_event_or_404(slug: str) -> Event:
+DEVICE_SESSION = "door_device_id"
+
+
+@dataclass
+class Door:
+    """Who is at the door of an event: a logged-in person with access, or a door device."""
+
+    event: Event
+    user: object | None = None
+    device: devices.DoorDevice | None = None
+
+
+def door_access(slug: str) -> Door:
+    """The one check of every door page and JSON read: a logged-in account that may check in
+    at the event, or else the door device whose link opened this session, if it is still
+    valid for this event (a revoked or expired device is refused at its next request)."""
+    device_id = session.get(DEVICE_SESSION)
+    if not current_user.is_authenticated and device_id is None:
+        abort(login_manager.unauthorized())
     event = get_by_slug(slug)
     if event is None:
         abort(404)
-    if not current_user.may_check_in(event):
-        abort(403)
-    return event
+    if current_user.is_authenticated:
+        if not current_user.may_check_in(event):
+            abort(403)
+        return Door(event, user=current_user._get_current_object())
+    device = db.session.get(devices.DoorDevice, device_id)
+    if device is None:
+        session.pop(DEVICE_SESSION, None)
+        abort(login_manager.unauthorized())
+    devices.check(device, event)
+    if request.method == "POST":
+        devices.seen(device)
+    return Door(event, device=device)
 
 
 @bp.route("/")
@@ -93,9 +131,17 @@ def choose_event():
 
 
 def _door_account() -> str:
-    """Scans are counted per account: the door staff of a venue share its network address."""
+    """Scans are counted per account or device: the door staff of a venue share its network
+    address."""
     if current_user.is_authenticated:
         return f"account-{current_user.id}"
+    if session.get(DEVICE_SESSION) is not None:
+        return f"device-{session[DEVICE_SESSION]}"
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":  # the API: the same budget as the device's door page
+        device = devices.by_token(header[7:].strip())
+        if device is not None:
+            return f"device-{device.id}"
     return get_remote_address()
 
 
@@ -111,13 +157,13 @@ def _wants_json() -> bool:
 
 @bp.route("/<slug>", methods=["GET", "POST"])
 @_door_limit()
-@login_required
 def scan(slug):
-    event = door_event_or_404(slug)
+    door = door_access(slug)
+    event = door.event
     form = ScanForm()
     result, status = None, 200
     if form.validate_on_submit():
-        result = services.scan(event, form.code.data, current_user)
+        result = services.scan(event, form.code.data, door.user, door.device)
         status = result.status_code
     elif form.is_submitted():
         status = 400
@@ -125,7 +171,8 @@ def scan(slug):
     checked_in, expected = services.progress(event)
     return render_template(
         "checkin/scan.html", event=event, form=form, result=result,
-        checked_in=checked_in, expected=expected, annul_url=_annul_url(result),
+        checked_in=checked_in, expected=expected, annul_url=_annul_url(result, door),
+        device=door.device,
         status=result and STATUS_TEXT[result.outcome],
         icon=result and ICONS.get(result.outcome, "✖"), detail=result and _detail(result, event),
     ), status
@@ -138,38 +185,38 @@ def _counts(event: Event) -> dict:
 
 @bp.route("/<slug>/scan.json", methods=["POST"])
 @_door_limit()
-@login_required
 def scan_json(slug):
     """One scan for door.js (a handheld scanner types the code and Enter; the page stays)."""
-    event = door_event_or_404(slug)
+    door = door_access(slug)
+    event = door.event
     form = ScanForm()
     if not form.validate():
         result = services.ScanResult("invalid")
     else:
-        result = services.scan(event, form.code.data, current_user)
+        result = services.scan(event, form.code.data, door.user, door.device)
     registration, check_in = result.registration, result.check_in
     answer = {"outcome": result.outcome, "status": str(STATUS_TEXT[result.outcome]),
               "icon": ICONS.get(result.outcome, "✖"), "detail": _detail(result, event),
               "name": None, "ticket_type": None, "organisation": None, "check_in": None,
-              "annul_url": _annul_url(result), **_counts(event)}
+              "annul_url": _annul_url(result, door), **_counts(event)}
     if registration is not None and result.outcome != "other_event":
         answer.update(name=registration.name, ticket_type=registration.ticket_type.name,
                       organisation=registration.organisation or None)
     if check_in is not None:
         answer["check_in"] = {
             "id": check_in.id, "at": check_in.checked_in_at.isoformat(),
-            "by": check_in.checked_in_by.name if check_in.checked_in_by else None,
+            "by": scanned_by(check_in),
         }
     return answer, result.status_code
 
 
 @bp.route("/<slug>/check-ins/<int:check_in_id>/annul", methods=["POST"])
 @_door_limit()
-@login_required
 def annul(slug, check_in_id):
     """Undo a check-in, with a reason. A refusal (not yours, not here, already undone) reaches
     the one handler in app/errors.py, which answers JSON to door.js and a page to a form."""
-    event = door_event_or_404(slug)
+    door = door_access(slug)
+    event = door.event
     form = AnnulForm()
     if not form.validate():
         message = "; ".join(str(e) for e in form.reason.errors) or str(_l("Say why."))
@@ -177,9 +224,15 @@ def annul(slug, check_in_id):
             return {"error": message, **_counts(event)}, 400
         flash(message, "error")
         return redirect(url_for("checkin.scan", slug=event.slug), 303)
-    check_in = services.annul(event, check_in_id, current_user, form.reason.data)
+    check_in = services.annul(event, check_in_id, door.user, form.reason.data,
+                              door.device)
     message = _l("The check-in of %(name)s was undone.", name=check_in.registration.name)
     if _wants_json():
         return {"outcome": "annulled", "status": str(message), **_counts(event)}
     flash(message, "success")
     return redirect(url_for("checkin.scan", slug=event.slug), 303)
+
+
+# What the check-in API (api.py) shares with the door page: the same words for an outcome, the
+# same counts, and one rate-limit budget per door account or device.
+scan_detail, door_counts, door_limit = _detail, _counts, _door_limit

@@ -14,6 +14,8 @@ What the purge deletes, in one transaction:
   (cancelled, or never paid) and are not accounting records (no invoice, payment or refund);
 - the reasons door staff typed when they undid a check-in (free text that may name someone; the
   check-in and its undoing stay);
+- what door devices sent through the check-in API (codes, and answers that name people), and
+  every door device of the event is revoked;
 - the address, text and attachments (badges, receipts, invoices) of every email of the event.
   Sent and failed ones keep their status, as the programme versions count what was delivered;
   one still waiting to be sent (or being sent at that moment) is marked failed and is never
@@ -45,6 +47,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, select, update
 
 from app import seats
+from app.checkin import devices as door_devices
 from app.checkin.models import CheckIn
 from app.db_types import utcnow
 from app.events.models import Event
@@ -208,6 +211,7 @@ def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
             update(CheckIn).where(CheckIn.event_id == event.id, CheckIn.annul_reason != "")
             .values(annul_reason="").execution_options(synchronize_session=False)
         ).rowcount
+        counts["scan_records"] = door_devices.forget_event(event, now)
         event.personal_data_purged_at = now
         db.session.flush()
     except Exception:

@@ -280,6 +280,10 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "feedback-results", f"{MANAGE}/feedback")
     pages.get(o, "signups", f"{MANAGE}/items/{c['workshop'].id}/signups")
     pages.get(o, "purge", f"{MANAGE}/purge")
+    pages.get(o, "door-devices", f"{MANAGE}/door-devices")
+    pages.post(o, "door-device-new", f"{MANAGE}/door-devices",
+               {"name": "Entré norr", "valid_from": f"{DAY.isoformat()}T07:00",
+                "valid_until": f"{DAY.isoformat()}T18:00"})
     pages.get(o, "users", "/admin/users")
     pages.get(o, "outbox", "/manage/outbox")
     pages.get(o, "dev-mail", "/dev/mail")
