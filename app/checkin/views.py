@@ -74,6 +74,12 @@ def _annul_url(result: services.ScanResult) -> str | None:
 
 
 def door_event_or_404(slug: str) -> Event:
+    """A door account's own events are loaded with the account (no query); anyone else's
+    event is looked up to tell 404 from 403."""
+    if current_user.is_authenticated:
+        for event in current_user.door_events:
+            if event.slug == slug:
+                return event
     event = get_by_slug(slug)
     if event is None:
         abort(404)
