@@ -54,7 +54,8 @@ def scan(event: Event, raw: str, user) -> ScanResult:
         select(Registration, CheckIn)
         .outerjoin(CheckIn, (CheckIn.registration_id == Registration.id) & CheckIn.counts())
         .where(Registration.badge_token == token)
-        .options(joinedload(Registration.ticket_type), joinedload(CheckIn.checked_in_by))
+        .options(joinedload(Registration.ticket_type),
+                 joinedload(CheckIn.checked_in_by).lazyload("*"))  # not their door events
     ).first()
     if row is None:
         return ScanResult("unknown")
