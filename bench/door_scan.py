@@ -18,10 +18,12 @@ token from the door page and sends it as `X-CSRFToken`, as door.js does.
 Each client scans badges nobody scanned before, so every answer must be 200 (`checked_in`);
 anything else, or a check-in count that differs from the scans, fails the bench (exit 1).
 server_cpu_ms_per_scan is the CPU of gunicorn's processes during the scans divided by the
-scans (PostgreSQL's own CPU not included). queries_per_scan counts the statements one scan
-sends (SAVEPOINTs included), measured in process with the app's test client on the same
-database; queries_per_repeat_scan the same for a badge scanned again (`already`). Then 200
-searches of name fragments through `/checkin/<slug>/search.json?q=`. Prints `name: value`."""
+scans (PostgreSQL's own CPU not included), client_cpu_ms_per_scan this script's (the load
+generator shares the machine's cores with gunicorn and PostgreSQL). queries_per_scan counts
+the statements one scan sends (SAVEPOINTs included), measured in process with the app's test
+client on the same database; queries_per_repeat_scan the same for a badge scanned again
+(`already`). Then 200 searches of name fragments through `/checkin/<slug>/search.json?q=`.
+Prints `name: value` lines."""
 
 import os
 import random
@@ -290,9 +292,10 @@ def run(tmp: Path):
     log = tmp / "gunicorn.log"
     server = start_gunicorn(port, env, log)
     try:
-        cpu_before = group_cpu(server.pid)
+        cpu_before, client_before = group_cpu(server.pid), time.process_time()
         seconds, results, failures = scan_rush(port, scanned)
         server_cpu = group_cpu(server.pid) - cpu_before
+        client_cpu = time.process_time() - client_before
         search_times, search_statuses = searches(port, rng)
     finally:
         stop(server)
@@ -309,6 +312,7 @@ def run(tmp: Path):
     print(f"p50_ms: {statistics.median(times):.0f}")
     print(f"p95_ms: {percentile(times, 0.95):.0f}")
     print(f"server_cpu_ms_per_scan: {server_cpu * 1000 / max(len(results), 1):.1f}")
+    print(f"client_cpu_ms_per_scan: {client_cpu * 1000 / max(len(results), 1):.1f}")
     print(f"queries_per_scan: {queries_first}")
     print(f"queries_per_repeat_scan: {queries_again}")
     print(f"errors: {errors}")
