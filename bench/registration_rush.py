@@ -179,8 +179,9 @@ class Browser:
         self.connection = None
         self.cookies = SimpleCookie()
 
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Accept-Language": "sv"}
+    def request(self, method: str, path: str, form: dict | None = None,
+                extra: dict | None = None):
+        headers = {"Accept-Language": "sv", **(extra or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={m.value}" for k, m in self.cookies.items())
         body = None

@@ -13,6 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.events.models import Event
 from app.extensions import db, limiter, login_manager
@@ -31,11 +32,12 @@ login_manager.login_message = None
 @login_manager.user_loader
 def load_user(session_id: str):
     """The session holds "<user id>:<session version>" (User.get_id); a session made before
-    the user logged out or changed their password has an older version and is refused."""
+    the user logged out or changed their password has an older version and is refused. The
+    door events come in the same query: every door request asks for them."""
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=[joinedload(User.door_events)])
     if user is None or user.session_version != int(version):
         return None
     return user
