@@ -42,9 +42,14 @@ from urllib.parse import quote
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 
-from registration_rush import Browser, free_port, group_cpu, stop  # noqa: E402
-from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from registration_rush import (  # noqa: E402
+    Browser,
+    free_port,
+    fresh_database,
+    group_cpu,
+    stop,
+)
+from sqlalchemy import create_engine, event, func, insert, select  # noqa: E402
 
 from config import database_url  # noqa: E402
 
@@ -63,17 +68,6 @@ LAST = ["Persson", "Öström", "Åberg", "Lindqvist", "Karlsson", "Nyström", "E
         "Bergström", "Håkansson", "Sjöberg", "Lundgren", "Andersson", "Wallén", "Ahmed",
         "Forsberg", "Strömgren", "Göransson", "Holm", "Sandberg", "Lindahl"]
 ORGANISATIONS = ["NSPH", "RSMH", "Region Örebro län", "Göteborgs universitet", "Hjärnkoll", ""]
-
-
-def fresh_database() -> None:
-    url = make_url(DATABASE_URL)
-    if not url.get_backend_name().startswith("postgresql"):
-        raise SystemExit("DOOR_DATABASE_URL must name a PostgreSQL database")
-    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        connection.execute(text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
 
 
 def server_env(port: int, tmp: Path) -> dict:
@@ -281,7 +275,7 @@ def run(tmp: Path):
     rng = random.Random(10)
     port = free_port()
     env = server_env(port, tmp)
-    fresh_database()
+    fresh_database(DATABASE_URL, "DOOR_DATABASE_URL")
     upgrade = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
                              cwd=BASE, env=env, capture_output=True, text=True)
     if upgrade.returncode:

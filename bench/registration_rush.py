@@ -70,10 +70,11 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def fresh_database() -> None:
-    url = make_url(DATABASE_URL)
+def fresh_database(database_url: str = DATABASE_URL, setting: str = "RUSH_DATABASE_URL") -> None:
+    """Drop and create the bench's own PostgreSQL database (named by `setting`)."""
+    url = make_url(database_url)
     if not url.get_backend_name().startswith("postgresql"):
-        raise SystemExit("RUSH_DATABASE_URL must name a PostgreSQL database")
+        raise SystemExit(f"{setting} must name a PostgreSQL database")
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
