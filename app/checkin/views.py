@@ -45,7 +45,7 @@ STATUS_TEXT = {
 ICONS = {"checked_in": "✔", "already": "⚠"}
 
 
-def _detail(result: services.ScanResult, event: Event) -> str:
+def scan_detail(result: services.ScanResult, event: Event) -> str:
     """The line under the headline: what happened before, or what to do now."""
     registration, check_in = result.registration, result.check_in
     if result.outcome == "checked_in":
@@ -150,7 +150,7 @@ def _door_account() -> str:
     return get_remote_address()
 
 
-def _door_limit():
+def door_limit():
     """One budget per door account for the form, scan.json and undo together."""
     return limiter.shared_limit(lambda: current_app.config["RATELIMIT_DOOR"], scope="door",
                                 key_func=_door_account, methods=["POST"])
@@ -161,7 +161,7 @@ def _wants_json() -> bool:
 
 
 @bp.route("/<slug>", methods=["GET", "POST"])
-@_door_limit()
+@door_limit()
 def scan(slug):
     door = door_access(slug)
     event = door.event
@@ -179,17 +179,19 @@ def scan(slug):
         checked_in=checked_in, expected=expected, annul_url=_annul_url(result, door),
         device=door.device,
         status=result and STATUS_TEXT[result.outcome],
-        icon=result and ICONS.get(result.outcome, "✖"), detail=result and _detail(result, event),
+        icon=result and ICONS.get(result.outcome, "✖"),
+        detail=result and scan_detail(result, event),
     ), status
 
 
-def _counts(event: Event) -> dict:
+def door_counts(event: Event) -> dict:
+    """The counts every door answer carries (the door page's and the API's)."""
     checked_in, expected = services.progress(event)
     return {"checked_in": checked_in, "expected": expected}
 
 
 @bp.route("/<slug>/scan.json", methods=["POST"])
-@_door_limit()
+@door_limit()
 def scan_json(slug):
     """One scan for door.js (a handheld scanner types the code and Enter; the page stays)."""
     door = door_access(slug)
@@ -201,9 +203,9 @@ def scan_json(slug):
         result = services.scan(event, form.code.data, door.user, door.device)
     registration, check_in = result.registration, result.check_in
     answer = {"outcome": result.outcome, "status": str(STATUS_TEXT[result.outcome]),
-              "icon": ICONS.get(result.outcome, "✖"), "detail": _detail(result, event),
+              "icon": ICONS.get(result.outcome, "✖"), "detail": scan_detail(result, event),
               "name": None, "ticket_type": None, "organisation": None, "check_in": None,
-              "annul_url": _annul_url(result, door), **_counts(event)}
+              "annul_url": _annul_url(result, door), **door_counts(event)}
     if registration is not None and result.outcome != "other_event":
         answer.update(name=registration.name, ticket_type=registration.ticket_type.name,
                       organisation=registration.organisation or None)
@@ -216,7 +218,7 @@ def scan_json(slug):
 
 
 @bp.route("/<slug>/check-ins/<int:check_in_id>/annul", methods=["POST"])
-@_door_limit()
+@door_limit()
 def annul(slug, check_in_id):
     """Undo a check-in, with a reason. A refusal (not yours, not here, already undone) reaches
     the one handler in app/errors.py, which answers JSON to door.js and a page to a form."""
@@ -226,18 +228,13 @@ def annul(slug, check_in_id):
     if not form.validate():
         message = "; ".join(str(e) for e in form.reason.errors) or str(_l("Say why."))
         if _wants_json():
-            return {"error": message, **_counts(event)}, 400
+            return {"error": message, **door_counts(event)}, 400
         flash(message, "error")
         return redirect(url_for("checkin.scan", slug=event.slug), 303)
     check_in = services.annul(event, check_in_id, door.user, form.reason.data,
                               door.device)
     message = _l("The check-in of %(name)s was undone.", name=check_in.registration.name)
     if _wants_json():
-        return {"outcome": "annulled", "status": str(message), **_counts(event)}
+        return {"outcome": "annulled", "status": str(message), **door_counts(event)}
     flash(message, "success")
     return redirect(url_for("checkin.scan", slug=event.slug), 303)
-
-
-# What the check-in API (api.py) shares with the door page: the same words for an outcome, the
-# same counts, and one rate-limit budget per door account or device.
-scan_detail, door_counts, door_limit = _detail, _counts, _door_limit
