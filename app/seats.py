@@ -76,6 +76,27 @@ def give_back(event_id: int, ticket_type_id: int, count: int = 1) -> None:
     _move(Event.seats_taken, Event.id, event_id, -count)
 
 
+class _TicketFull(Exception):
+    """Leaves the savepoint of swap_ticket."""
+
+
+def swap_ticket(from_id: int, to_id: int) -> bool:
+    """One attendee moves to another ticket type of the same event: a seat of `to_id` is taken
+    by the conditional increment and one of `from_id` given back, together or not at all (a
+    savepoint), the two rows in id order like an order's (no deadlock). The event's seat stays
+    taken: the attendee still comes. False, and nothing changed, when `to_id` is full."""
+    try:
+        with db.session.begin_nested():
+            for ticket_type_id in sorted((from_id, to_id)):
+                if ticket_type_id == from_id:
+                    give_back_ticket(from_id)
+                elif not take_ticket(to_id):
+                    raise _TicketFull
+    except _TicketFull:
+        return False
+    return True
+
+
 def set_capacity(row: TicketType | Event, capacity: int | None) -> None:
     """Set a ticket type's or the event's capacity by one conditional UPDATE, so a seat taken
     at the same moment cannot slip under it. Raises CapacityBelowTaken (nothing changed)."""
