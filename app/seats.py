@@ -5,8 +5,8 @@ sign-up in `signups_taken`. Each counter moves only by one conditional UPDATE he
 (`counter + n <= limit`), so two people can never get the last seat, on SQLite (writes are
 serialised) or PostgreSQL (the row lock re-checks the WHERE). Everything runs in the caller's
 transaction. Callers take ticket types in id order and the event last, so concurrent orders
-cannot deadlock. The waiting list, the purge, sign-ups and orders call these functions; nothing
-else writes a counter."""
+cannot deadlock. The waiting list, the purge, sign-ups, orders and the organiser's ticket change
+(app.registration.person) call these functions; nothing else writes a counter."""
 
 from sqlalchemy import func, or_, select, update
 
