@@ -26,6 +26,7 @@ from .manage_forms import (
 from .models import Registration
 
 organiser = organiser_pages("attendee", __name__)
+MAX_ID = 2**31 - 1  # what an id column holds (app.security.DatabaseId)
 
 def _registration_or_404(registration_id: int) -> Registration:
     """This event's registration; another event's is the same 404 as one that does not exist."""
@@ -121,12 +122,11 @@ def resend(registration_id):
     form = ResendForm(prefix="resend")
     if not form.validate_on_submit():
         abort(400)
-    try:
-        seen = int(form.seen.data or 0)
-    except ValueError:
+    seen = form.seen.data or "0"
+    if not seen.isdigit() or int(seen) > MAX_ID:
         abort(400)
     try:
-        sent = people.resend_confirmation(registration, seen)
+        sent = people.resend_confirmation(registration, int(seen))
     except Refusal as error:
         return _refused(registration_id, error)
     if sent:

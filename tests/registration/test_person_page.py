@@ -13,11 +13,12 @@ from app.mail.models import OutgoingEmail
 from app.payments.models import Refund
 from app.programme import signups
 from app.programme.services import ItemPlacement, create_item
-from app.registration import services
+from app.registration import person, services
 from app.registration.models import Answer, Registration
 from app.registration.questions import save_question
 from app.tickets.models import TicketType
 from app.waitlist import services as waitlist
+from tests.concurrency import run_at_once
 from tests.conftest import login
 from tests.factories import DAY, build_conference, card_order, publish_programme, register
 from tests.readback import attachment, qr_codes
@@ -215,8 +216,9 @@ def test_nothing_is_sent_for_a_cancelled_or_unpaid_registration(organiser, confe
     assert refused.status_code == 409
     assert "card payment" in refused.get_data(as_text=True)
     assert mails(db, "kort@example.org", "confirmation") == []
-    assert organiser.post(f"{page_of(alva)}/resend",
-                          data={"resend-seen": "x"}).status_code == 400
+    for seen in ("x", "-1", "9" * 40):
+        assert organiser.post(f"{page_of(alva)}/resend",
+                              data={"resend-seen": seen}).status_code == 400, seen
 
 
 # --- cancel ------------------------------------------------------------------------------------
@@ -471,3 +473,40 @@ def test_the_registrations_list_and_the_order_link_to_the_page(organiser, confer
     assert f'href="{page_of(ake)}"' in organiser.get(f"{MANAGE}/orders/{order.id}").get_data(
         as_text=True)
 
+
+
+# --- two organisers (or a double click) at the same instant ------------------------------------
+
+def test_the_same_transfer_sent_at_once_is_done_once(app, conference, db, mailbox):
+    alva = register(conference["event"], conference["ticket"])
+    mailbox.wait_for(1)
+    alva_id = alva.id  # the threads each read it with their own session
+
+    def give(_i):
+        registration = db.session.get(Registration, alva_id)
+        return person.transfer(registration, name="Bo Berg", email="bo@example.org",
+                               language="sv")
+
+    outcomes = run_at_once(app, 4, give)
+    assert sorted(result for _i, result in outcomes) == [False, False, False, True]
+    assert len(mails(db, "bo@example.org", "confirmation")) == 1
+    assert len(mails(db, "alva@example.org", "transfer")) == 1
+
+
+def test_two_changes_at_once_get_one_last_seat(app, conference, db, mailbox):
+    event, free = conference["event"], conference["ticket"]
+    speakers = free_ticket(conference, db, capacity=1)
+    ids = [register(event, free, name=f"Person {i}", email=f"p{i}@example.org").id
+           for i in range(4)]
+    speakers_id = speakers.id
+
+    def move(i):
+        return person.change_ticket(db.session.get(Registration, ids[i]), speakers_id)
+
+    outcomes = run_at_once(app, 4, move)
+    assert sorted(str(type(result).__name__) for _i, result in outcomes) == [
+        "SoldOut", "SoldOut", "SoldOut", "bool"]
+    assert seats(db, free, speakers, event) == [3, 1, 4]
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.ticket_type_id == speakers.id)) == 1
