@@ -12,8 +12,8 @@ from datetime import date
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy import select, update
+from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import money, seats
 from app.checkin.models import CheckIn
@@ -88,9 +88,10 @@ def in_event(event: Event, registration_id: int) -> Registration | None:
         .options(
             joinedload(Registration.ticket_type), joinedload(Registration.order),
             selectinload(Registration.answers),
+            # Who scanned and undid, without the door events an account loads with it.
             selectinload(Registration.check_ins).options(
-                joinedload(CheckIn.checked_in_by), joinedload(CheckIn.annulled_by),
-                joinedload(CheckIn.device)),
+                joinedload(CheckIn.checked_in_by).lazyload("*"),
+                joinedload(CheckIn.annulled_by).lazyload("*"), joinedload(CheckIn.device)),
         )
     )
 
@@ -137,8 +138,8 @@ def mails_to(event: Event, email: str) -> list[OutgoingEmail]:
     orders they bought, waiting-list mails, programme changes ...), newest first."""
     return list(db.session.scalars(
         select(OutgoingEmail)
-        .where(OutgoingEmail.event_id == event.id,
-               func.lower(OutgoingEmail.to_address) == email.lower())
+        .where(OutgoingEmail.event_id == event.id, OutgoingEmail.to_address == email.lower())
+        .options(defer(OutgoingEmail.body_text))  # the page shows subjects, not the texts
         .order_by(OutgoingEmail.id.desc()).limit(MAIL_LIMIT)
     ))
 

@@ -21,6 +21,7 @@ from app.waitlist import services as waitlist
 from tests.concurrency import run_at_once
 from tests.conftest import login
 from tests.factories import DAY, build_conference, card_order, publish_programme, register
+from tests.queries import queries_for
 from tests.readback import attachment, qr_codes
 
 SLUG = "varkonferensen-2027"
@@ -510,3 +511,23 @@ def test_two_changes_at_once_get_one_last_seat(app, conference, db, mailbox):
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(Registration).where(
         Registration.ticket_type_id == speakers.id)) == 1
+
+
+def test_the_page_costs_the_same_queries_however_much_happened(organiser, conference, db,
+                                                               make_user):
+    """An attendee with a long history (group order, mail, check-ins) costs no more queries
+    than one who just registered."""
+    event = conference["event"]
+    alva = register(event, conference["ticket"])
+    order = invoice_order(conference)
+    db.session.commit()
+    _eva, ake = order.registrations
+    door = make_user("dorr@example.org", role="door", events=[event])
+    for _round in range(3):
+        check_in = scan(event, ake.badge_token, door).check_in
+        annul(event, check_in.id, door, "Fel bricka")
+    services.resend_confirmation(ake)
+    db.session.commit()
+    organiser.get(page_of(alva))  # the first request of a client loads more (the session)
+    assert queries_for(organiser, page_of(ake)) == queries_for(organiser, page_of(alva))
+    assert queries_for(organiser, page_of(ake)) <= 16
