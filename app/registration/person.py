@@ -279,9 +279,9 @@ def transfer(registration: Registration, *, name: str, email: str, language: str
     check-in. False when the ticket already is theirs (a double submit)."""
     name, email = (name or "").strip(), (email or "").strip().lower()
     _lock(registration)
+    _only_confirmed(registration, _l("There is no ticket to pass on."))
     if registration.email == email and registration.name == name:
         return False
-    _only_confirmed(registration, _l("There is no ticket to pass on."))
     if registration.check_in is not None:
         raise PersonError(_("%(name)s has been checked in, so the ticket has been used and "
                             "cannot be passed on. If the scan was a mistake, undo the "

@@ -28,6 +28,7 @@ from .models import Registration
 organiser = organiser_pages("attendee", __name__)
 MAX_ID = 2**31 - 1  # what an id column holds (app.security.DatabaseId)
 
+
 def _registration_or_404(registration_id: int) -> Registration:
     """This event's registration; another event's is the same 404 as one that does not exist."""
     registration = people.in_event(current_event(), registration_id)
