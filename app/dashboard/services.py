@@ -8,10 +8,11 @@ every event on the events list. Both only read, and cost a fixed number of queri
 registrations, orders, check-ins or events there are: every count and sum is a GROUP BY in the
 database, never rows counted in Python."""
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, extract, func, or_, select
 
 from app import seats
 from app.checkin.models import CheckIn
@@ -219,8 +220,8 @@ def overdue_condition(event: Event, today: date):
 
 
 def _money(event: Event, now: datetime) -> list[MoneyFigures]:
-    """The orders' money per currency, in one query."""
-    paid = Order.payment_status.in_(PAID_STATUSES)
+    """The orders' money per currency, in one query: the database puts each order in one
+    category (one CASE per order) and sums per currency and category."""
     card_pending = and_(
         Order.payment_method == "card", Order.status == "pending",
         Order.payment_status == "awaiting",
@@ -228,61 +229,81 @@ def _money(event: Event, now: datetime) -> list[MoneyFigures]:
         or_(Order.hold_expires_at.is_(None), Order.hold_expires_at > now),
     )
     unpaid = and_(Order.payment_method == "invoice", Order.payment_status == "to_invoice")
-    overdue = and_(unpaid, overdue_condition(event, event.today(now)))
-    owed = Order.total_ore - Order.refunded_ore
-
-    def total(condition, amount):
-        return func.coalesce(func.sum(case((condition, amount), else_=0)), 0)
-
-    def number(condition):
-        return func.count(case((condition, 1)))
-
-    rows = db.session.execute(
-        select(Order.currency, total(paid, owed), number(paid), total(paid, Order.refunded_ore),
-               total(card_pending, Order.total_ore), number(card_pending),
-               total(unpaid, owed), number(unpaid), total(overdue, owed), number(overdue))
+    category = case(
+        (Order.payment_status.in_(PAID_STATUSES), "paid"),
+        (card_pending, "card"),
+        (and_(unpaid, overdue_condition(event, event.today(now))), "overdue"),
+        (unpaid, "unpaid"),
+        else_="",
+    ).label("category")
+    sums: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for currency, kind, count, total, refunded in db.session.execute(
+        select(Order.currency, category, func.count(), func.sum(Order.total_ore),
+               func.sum(Order.refunded_ore))
         .where(Order.event_id == event.id, Order.total_ore > 0)
-        .group_by(Order.currency)
-        .order_by(func.count().desc(), Order.currency)
-    ).all()
-    return [MoneyFigures(currency, *(int(value) for value in values))
-            for currency, *values in rows]
+        .group_by(Order.currency, category)
+    ):
+        sums.setdefault(currency, {})[kind] = (count, int(total or 0), int(refunded or 0))
+    figures = []
+    for currency, kinds in sums.items():
+        paid, card, unpaid_only, overdue = (
+            kinds.get(kind, (0, 0, 0)) for kind in ("paid", "card", "unpaid", "overdue"))
+        figures.append(MoneyFigures(
+            currency=currency,
+            paid_ore=paid[1] - paid[2], paid_orders=paid[0], refunded_ore=paid[2],
+            card_pending_ore=card[1], card_pending_orders=card[0],
+            # What is owed on an invoice is its total less what was credited on it.
+            unpaid_ore=unpaid_only[1] - unpaid_only[2] + overdue[1] - overdue[2],
+            unpaid_invoices=unpaid_only[0] + overdue[0],
+            overdue_ore=overdue[1] - overdue[2], overdue_invoices=overdue[0],
+        ))
+    # The currency most orders are in first (nearly always the only one).
+    return sorted(figures, key=lambda f: (-sum(n for n, _t, _r in sums[f.currency].values()),
+                                          f.currency))
 
 
-def _utc_hour(column):
-    """A stored instant's hour in UTC, as text 'YYYY-MM-DD HH', in SQL (timestamps are stored
-    as UTC without a zone on both databases)."""
+def _hour_number(column):
+    """A stored instant as the number of whole hours since 1970 (UTC), in SQL: an integer the
+    database groups by and Python places without parsing text. Timestamps are stored as UTC
+    without a zone on both databases."""
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", column)
+        return cast(func.floor(extract("epoch", column) / 3600), Integer)
+    return cast(func.strftime("%s", column), Integer) // 3600
+
+
+def _hour_of(instant: datetime) -> int:
+    return int(instant.timestamp()) // 3600
 
 
 def registrations_by_day(event: Event, today: date) -> list[Day]:
     """Confirmed registrations by the day they were made at the event's place, every day from
     the first to the last registration or today (at most the event's last day). The database
-    counts them per hour (UTC); the hours are put on the event's days here. An hour never
-    straddles the event's midnight: every zone an event can have (Europe/...) is a whole number
-    of hours from UTC."""
-    hour = _utc_hour(Registration.created_at)
+    counts them per hour; each hour goes to the day whose midnight at the event's place came
+    last before it. An hour never straddles that midnight: every zone an event can have
+    (Europe/...) is a whole number of hours from UTC."""
+    hour = _hour_number(Registration.created_at)
     rows = db.session.execute(
         select(hour, func.count())
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
         .group_by(hour)
     ).all()
-    per_day: dict[date, int] = {}
-    for text, count in rows:
-        day = event.local_day(datetime.strptime(text, "%Y-%m-%d %H").replace(tzinfo=UTC))
-        per_day[day] = per_day.get(day, 0) + count
-    if not per_day:
+    if not rows:
         return []
-    first = min(per_day)
-    last = max(max(per_day), min(today, event.ends_on))
-    days, total = [], 0
-    for offset in range((last - first).days + 1):
-        day = first + timedelta(days=offset)
-        total += per_day.get(day, 0)
-        days.append(Day(day, per_day.get(day, 0), total))
-    return days
+    first_hour = min(h for h, _n in rows)
+    last_hour = max(h for h, _n in rows)
+    first = event.local_day(datetime.fromtimestamp(first_hour * 3600, UTC))
+    last = max(event.local_day(datetime.fromtimestamp(last_hour * 3600, UTC)),
+               min(today, event.ends_on))
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    midnights = [_hour_of(event.to_utc(day, time(0))) for day in days]
+    new = [0] * len(days)
+    for hour_number, count in rows:
+        new[bisect_right(midnights, hour_number) - 1] += count
+    result, total = [], 0
+    for day, count in zip(days, new, strict=True):
+        total += count
+        result.append(Day(day, count, total))
+    return result
 
 
 # --- the events list ---------------------------------------------------------------------------
