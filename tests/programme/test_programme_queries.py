@@ -14,7 +14,7 @@ MANAGE = "/manage/e/varkonferensen-2027/programme"
 # What one request costs today (SQLite counts its BEGIN too); a lazy load per item or per
 # speaker in either page goes far past these. The public page reads the published snapshot
 # (one query) and the speakers' own profiles (one), not the items, rooms, slots and speakers.
-PUBLIC_BOUND, MANAGE_BOUND = 7, 16
+PUBLIC_BOUND, MANAGE_BOUND = 7, 12
 
 
 def add_items(db, conference, count, speakers, first=0):
