@@ -40,7 +40,7 @@ def publish():
             queued = len(_emails(version))
             flash(_("Version %(number)d published; %(count)d notices queued.",
                     number=version.number, count=queued), "success")
-        return redirect(url_for("manage.events.manage") + "#notices")
+        return redirect(url_for("manage.events.programme") + "#notices")
     return render_template(
         "notices/publish.html", event=event, form=form,
         preview=services.preview(event, form.message.data or ""),

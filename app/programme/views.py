@@ -148,7 +148,7 @@ def create():
             _placement_error(form, error)
         else:
             flash(_("The programme item was added."), "success")
-            return redirect(url_for("manage.events.manage") + "#programme")
+            return redirect(url_for("manage.events.programme") + "#programme")
     return render_template("programme/form.html", event=event, form=form, item=None), (
         400 if form.errors else 200
     )
@@ -189,7 +189,7 @@ def edit(item_id):
                         "affected."), "success")
             else:
                 flash(_("The programme item was saved."), "success")
-            return redirect(url_for("manage.events.manage") + "#programme")
+            return redirect(url_for("manage.events.programme") + "#programme")
     return render_template(
         "programme/form.html", event=event, form=form, item=item, cancel_form=CancelItemForm()
     ), 400 if form.errors else 200
@@ -211,4 +211,4 @@ def cancel(item_id):
                 "affected."), "success")
     else:
         flash(_("The item was already cancelled."), "info")
-    return redirect(url_for("manage.events.manage") + "#programme")
+    return redirect(url_for("manage.events.programme") + "#programme")

@@ -256,6 +256,7 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "dashboard", "/manage/")
     pages.get(o, "event-new", "/manage/events/new")
     pages.get(o, "event-manage", f"{MANAGE}/")
+    pages.get(o, "event-programme", f"{MANAGE}/programme")
     pages.get(o, "event-edit", f"{MANAGE}/edit")
     pages.post(o, "event-edit-errors", f"{MANAGE}/edit", {"name": ""}, status=400)
     pages.get(o, "item-new", f"{MANAGE}/items/new")

@@ -362,7 +362,7 @@ def test_the_organiser_sees_who_signed_up_and_downloads_the_list(
         ["'=HYPERLINK(\"http://evil.example\")", "deltagare0@example.org"]]
 
     # The event page and the grid show the count against the limit.
-    manage = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    manage = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert "2/2 signed up" in manage and f'href="{url}"' in manage
     assert "2/2 signed up" in organiser.get(f"/manage/e/{SLUG}/grid").get_data(as_text=True)
 
@@ -420,7 +420,7 @@ def test_moving_a_workshop_to_a_room_too_small_is_refused_and_explained(
                 confirm_overlap="y").status_code == 302
     db.session.rollback()
     assert db.session.get(ProgrammeItem, item.id).room_id == small.id
-    manage = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    manage = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     rows = [row for row in re.findall(r"<tr[^>]*>.*?</tr>", manage, flags=re.S)
             if "Workshop om återhämtning" in row]
     assert len(rows) == 1 and ">Clash</span>" in rows[0]
