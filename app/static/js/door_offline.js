@@ -35,6 +35,8 @@
   var RETRY_MS = 15000;
   var RESYNC_MS = 5 * 60 * 1000;
   var BATCH = 500;
+  var failures = 0;    // uploads in a row that got no answer
+  var retry = null;
   var lang = document.documentElement.lang || "sv";
   var clock = new Intl.DateTimeFormat(lang, {
     hour: "2-digit", minute: "2-digit", timeZone: section.dataset.timezone || undefined
@@ -264,11 +266,19 @@
       }
       // Everything sent: what the other doors did since comes down with a fresh sync.
       if (emptied && sent) { return sync(); }
-    }).catch(function () { /* no network: the queue waits for the next try */ })
-      .then(function () {
-        state.uploading = false;
-        return refresh();
-      });
+    }).then(function () {
+      failures = 0;
+    }, function () {
+      // No answer: the queue waits, and is tried again soon (2, 4, 8 s, then every 15 s).
+      failures += 1;
+      window.clearTimeout(retry);
+      retry = window.setTimeout(function () {
+        if (navigator.onLine) { upload(); }
+      }, Math.min(RETRY_MS, 1000 * Math.pow(2, failures)));
+    }).then(function () {
+      state.uploading = false;
+      return refresh();
+    });
   }
 
   function digest(token) {

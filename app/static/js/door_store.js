@@ -33,6 +33,15 @@
     return connection;
   }
 
+  // Reading makes no database: a door never prepared (or just forgotten) keeps nothing at all.
+  function openIfThere() {
+    if (connection || !root.indexedDB.databases) { return open(); }
+    return root.indexedDB.databases().then(function (names) {
+      var there = names.some(function (known) { return known.name === DB_NAME; });
+      return there ? open() : null;
+    });
+  }
+
   function close() {
     var closing = connection;
     connection = null;
@@ -91,11 +100,13 @@
   }
 
   function getDoor(event, list) {
-    return open().then(function (db) { return db.get("doors", doorId(event, list)); });
+    return openIfThere().then(function (db) {
+      return db ? db.get("doors", doorId(event, list)) : undefined;
+    });
   }
 
   function allDoors() {
-    return open().then(function (db) { return db.getAll("doors"); });
+    return openIfThere().then(function (db) { return db ? db.getAll("doors") : []; });
   }
 
   // The local decision and its queue entry in one transaction, so two quick scans of the same
@@ -168,13 +179,15 @@
   }
 
   function queued(event, limit) {
-    return open().then(function (db) {
-      return db.getAllFromIndex("queue", "event", event, limit);
+    return openIfThere().then(function (db) {
+      return db ? db.getAllFromIndex("queue", "event", event, limit) : [];
     });
   }
 
   function countQueued(event) {
-    return open().then(function (db) { return db.countFromIndex("queue", "event", event); });
+    return openIfThere().then(function (db) {
+      return db ? db.countFromIndex("queue", "event", event) : 0;
+    });
   }
 
   function unqueue(nonces) {
@@ -197,7 +210,8 @@
   // Everything this device keeps of one event. Returns how many doors of other events remain;
   // with none left the database itself goes.
   function wipeEvent(event) {
-    return open().then(function (db) {
+    return openIfThere().then(function (db) {
+      if (!db) { return 0; }
       var tx = db.transaction(["doors", "badges", "queue"], "readwrite");
       var work = [
         tx.objectStore("doors").index("event").getAll(event).then(function (doors) {
