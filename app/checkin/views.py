@@ -250,4 +250,3 @@ def annul(slug, check_in_id):
         return {"outcome": "annulled", "status": str(message), **door_counts(event)}
     flash(message, "success")
     return redirect(url_for("checkin.scan", slug=event.slug), 303)
-

@@ -307,3 +307,47 @@ def test_forget_this_door_deletes_what_it_kept(conference, make_user, page, mail
     expect(page.get_by_role("button", name=FORGET)).to_be_hidden()
     assert stored(page) == {"databases": [], "caches": [], "workers": 0}
     page.context.set_offline(False)
+
+
+def test_a_revoked_device_deletes_what_it_kept_at_its_next_upload(conference, make_user, page,
+                                                                 mailbox):
+    from app.checkin import devices
+
+    attendee = register(conference["event"], conference["ticket"])
+    organiser = make_user("arrangor@example.org", role="admin")
+    now = datetime.now().astimezone()
+    device, token = devices.create(conference["event"], "Entré norr", now - timedelta(hours=1),
+                                   now + timedelta(days=1), organiser)
+    db.session.commit()
+    page.goto(f"/door/{token}")
+    expect(page.locator("[data-door-offline]")).to_have_attribute("data-offline-ready", "1")
+    prepare(page, 1)
+    page.context.set_offline(True)
+    scan(page, attendee.badge_token)
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 skanning i kö")
+    devices.revoke(db.session.get(devices.DoorDevice, device.id))  # the phone was lost
+    db.session.commit()
+    page.context.set_offline(False)
+    expect(page.locator("[data-offline-state]")).to_contain_text(
+        "får inte längre checka in här", timeout=20_000)
+    expect(page.locator("[data-offline-banner]")).to_have_text("")
+    assert stored(page) == {"databases": [], "caches": [], "workers": 0}
+    assert live_check_ins() == 0
+
+
+def test_after_the_event_the_door_deletes_what_it_kept(conference, make_user, page, mailbox):
+    register(conference["event"], conference["ticket"])
+    make_user("norr@example.org", role="door", events=[conference["event"]])
+    log_in(page, "norr@example.org")
+    page.goto(DOOR)
+    prepare(page, 1)
+    wipe_after = page.evaluate("samlaDoorStore.allDoors().then(doors => doors[0].wipe_after)")
+    assert datetime.fromisoformat(wipe_after) > datetime.now().astimezone()
+    # The phone is opened again a month after the event, without network.
+    page.context.set_offline(True)
+    page.clock.install(time=datetime.fromisoformat(wipe_after) + timedelta(days=30))
+    page.reload()
+    expect(page.locator("[data-offline-state]")).to_contain_text("Inte förberedd")
+    expect(page.get_by_role("button", name=FORGET)).to_be_hidden()
+    assert stored(page) == {"databases": [], "caches": [], "workers": 0}
+    page.context.set_offline(False)

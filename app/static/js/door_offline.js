@@ -140,19 +140,23 @@
       }, unreachable);
   }
 
+  // With no door kept on this device the service worker has nothing to serve.
+  function dropWorkerIfIdle() {
+    return store.allDoors().then(function (doors) {
+      if (doors.length) { return; }
+      return navigator.serviceWorker.getRegistrations().then(function (registrations) {
+        return Promise.all(registrations.map(function (registration) {
+          var script = registration.active || registration.waiting || registration.installing;
+          if (script && script.scriptURL.indexOf(section.dataset.swUrl) !== -1) {
+            return registration.unregister();
+          }
+        }));
+      });
+    });
+  }
+
   function forget(note) {
-    return store.wipeEvent(event).then(function (left) {
-      if (!left) {
-        return navigator.serviceWorker.getRegistrations().then(function (registrations) {
-          return Promise.all(registrations.map(function (registration) {
-            var script = registration.active || registration.waiting || registration.installing;
-            if (script && script.scriptURL.indexOf(section.dataset.swUrl) !== -1) {
-              return registration.unregister();
-            }
-          }));
-        });
-      }
-    }).then(function () {
+    return store.wipeEvent(event).then(dropWorkerIfIdle).then(function () {
       state.note = note;
       return refresh();
     });
@@ -370,7 +374,7 @@
 
   var lastSync = 0;
   function tick() {
-    store.wipeExpired(Date.now()).then(refresh).then(function () {
+    store.wipeExpired(Date.now()).then(dropWorkerIfIdle).then(refresh).then(function () {
       if (!state.door || !navigator.onLine) { return; }
       if (state.queued) { return upload(); }
       var synced = Math.max(lastSync, Date.parse(state.door.synced_at) || 0);
