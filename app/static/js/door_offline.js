@@ -245,10 +245,12 @@
           }
           if (!response.ok) { return false; }  // busy (429) or failing: the retry comes later
           return response.json().then(function (data) {
-            var mine = {};
-            batch.forEach(function (scan) { mine[scan.nonce] = true; });
-            var answered = (data.results || []).filter(function (result) {
-              return mine[result.nonce];
+            // One result per scan, in order. A nonce first sent online (its answer lost) is
+            // answered with that online answer, which may not repeat the nonce.
+            var answered = [];
+            (data.results || []).forEach(function (result, i) {
+              var nonce = result.nonce || (batch[i] && batch[i].nonce);
+              if (nonce) { answered.push({ nonce: nonce, conflict: !!result.conflict }); }
             });
             answered.forEach(function (result) { if (result.conflict) { conflicts += 1; } });
             sent += answered.length;
