@@ -351,3 +351,28 @@ def test_after_the_event_the_door_deletes_what_it_kept(conference, make_user, pa
     expect(page.get_by_role("button", name=FORGET)).to_be_hidden()
     assert stored(page) == {"databases": [], "caches": [], "workers": 0}
     page.context.set_offline(False)
+
+
+def test_a_door_device_forgets_the_door_and_its_session(conference, make_user, page, mailbox):
+    from app.checkin import devices
+
+    attendee = register(conference["event"], conference["ticket"])
+    organiser = make_user("arrangor@example.org", role="admin")
+    now = datetime.now().astimezone()
+    _device, token = devices.create(conference["event"], "Entré norr", now - timedelta(hours=1),
+                                    now + timedelta(days=1), organiser)
+    db.session.commit()
+    page.goto(f"/door/{token}")
+    prepare(page, 1)
+    page.context.set_offline(True)
+    scan(page, attendee.badge_token)
+    page.context.set_offline(False)
+    expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=20_000)
+    with page.expect_response(lambda r: r.url.endswith("/door/leave")) as left:
+        page.get_by_role("button", name=FORGET).click()
+    assert left.value.all_headers().get("clear-site-data") == '"storage"'
+    expect(page.get_by_text("Telefonen är inte längre en dörr")).to_be_visible()
+    assert stored(page) == {"databases": [], "caches": [], "workers": 0}
+    page.goto(DOOR)
+    expect(page).to_have_url(re.compile("/login"))
+    assert live_check_ins() == 1

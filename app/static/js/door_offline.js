@@ -31,7 +31,8 @@
   var banner = document.querySelector("[data-offline-banner]");
   var stateLine = section.querySelector("[data-offline-state]");
   var prepareButton = section.querySelector("[data-offline-prepare]");
-  var forgetButton = section.querySelector("[data-offline-forget]");
+  var forgetButton = section.querySelector("[data-offline-forget]");  // a door account's
+  var leaveForm = document.querySelector("[data-offline-leave]");     // a door device's
   var RETRY_MS = 15000;
   var RESYNC_MS = 5 * 60 * 1000;
   var BATCH = 500;
@@ -69,7 +70,7 @@
   function render() {
     var door = state.door;
     section.hidden = false;
-    forgetButton.hidden = !door;
+    if (forgetButton) { forgetButton.hidden = !door; }
     var line = door ? fill(text(door.badges === 1 ? "prepared-one" : "prepared-other"),
                            { time: time(door.synced_at), count: number.format(door.badges) })
                     : text("not-prepared");
@@ -275,12 +276,12 @@
     }).then(function () {
       failures = 0;
     }, function () {
-      // No answer: the queue waits, and is tried again soon (2, 4, 8 s, then every 15 s).
+      // No answer: the queue waits, and is tried again soon (1, 2, 4, 8 s, then every 15 s).
       failures += 1;
       window.clearTimeout(retry);
       retry = window.setTimeout(function () {
         if (navigator.onLine) { upload(); }
-      }, Math.min(RETRY_MS, 1000 * Math.pow(2, failures)));
+      }, Math.min(RETRY_MS, 500 * Math.pow(2, failures)));
     }).then(function () {
       state.uploading = false;
       return refresh();
@@ -363,14 +364,25 @@
   };
 
   prepareButton.addEventListener("click", prepare);
-  forgetButton.addEventListener("click", function () {
-    if (state.queued && !window.confirm(fill(
+  // Scans that never reached the server are lost with the door: asked first.
+  function mayForget() {
+    return !state.queued || window.confirm(fill(
       text(state.queued === 1 ? "forget-queued-one" : "forget-queued-other"),
-      { count: number.format(state.queued) }))) {
-      return;
-    }
-    forget(text("forgotten"));
-  });
+      { count: number.format(state.queued) }));
+  }
+  if (forgetButton) {
+    forgetButton.addEventListener("click", function () {
+      if (mayForget()) { forget(text("forgotten")); }
+    });
+  }
+  if (leaveForm) {
+    leaveForm.addEventListener("submit", function (submitted) {
+      submitted.preventDefault();
+      if (!mayForget()) { return; }
+      // The server's Clear-Site-Data deletes it too; done here first, it cannot be missed.
+      forget(text("forgotten")).catch(function () {}).then(function () { leaveForm.submit(); });
+    });
+  }
   window.addEventListener("online", function () { render(); upload(); });
   window.addEventListener("offline", render);
 
