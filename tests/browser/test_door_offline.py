@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, insert, select
 
-from app.checkin.models import CheckIn
+from app.checkin.models import CheckIn, CheckInConflict, ScanRecord
 from app.extensions import db
 from app.registration.models import Registration
 from app.tokens import badge_token, link_token
@@ -30,6 +30,11 @@ def live_check_ins() -> int:
     db.session.rollback()  # see what the live server committed
     return db.session.scalar(select(func.count()).select_from(CheckIn)
                              .where(CheckIn.annulled_at.is_(None)))
+
+
+def count(model) -> int:
+    db.session.rollback()
+    return db.session.scalar(select(func.count()).select_from(model))
 
 
 def open_door(context, email):
@@ -119,6 +124,7 @@ def test_two_offline_doors_admit_one_badge_then_the_server_keeps_one_check_in_an
     for page in doors:
         expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=20_000)
     assert live_check_ins() == 1
+    assert count(ScanRecord) == 4 and count(CheckInConflict) == 1  # each door scanned twice
     conflicts = organiser.get(f"/manage/e/{SLUG}/check-in-conflicts")
     assert conflicts.status_code == 200
     assert "Alva Persson" in conflicts.get_data(as_text=True)
@@ -174,6 +180,7 @@ def test_a_thousand_queued_scans_sent_twice_make_a_thousand_check_ins(conference
     expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=30_000)
     assert lost == ["seed-0"]
     assert live_check_ins() == 1000
+    assert count(ScanRecord) == 1000 and count(CheckInConflict) == 0
 
     # The whole queue once more (a door that lost every answer): the same answers, nothing new.
     first = {r["nonce"]: r for u in uploads for r in u.json()["results"]}
@@ -185,6 +192,7 @@ def test_a_thousand_queued_scans_sent_twice_make_a_thousand_check_ins(conference
     assert len(again) == 1000 and again == first
     assert {r["outcome"] for r in again.values()} == {"checked_in"}
     assert live_check_ins() == 1000
+    assert count(ScanRecord) == 1000 and count(CheckInConflict) == 0
 
 
 def test_the_prepared_door_reloads_offline_and_keeps_deciding(conference, make_user, page,
@@ -218,16 +226,22 @@ def test_the_prepared_door_reloads_offline_and_keeps_deciding(conference, make_u
     expect(page.get_by_role("alert")).to_contain_text("✔ Incheckad")
     scan(page, "Z" * 26)
     expect(page.get_by_role("alert")).to_contain_text("Okänd kod")
-    expect(page.locator("[data-offline-banner]")).to_contain_text("3 skanningar i kö")
+    # The camera reads a QR code that is no badge: long, with a control character.
+    page.evaluate("""code => { const field = document.getElementById('code');
+        field.value = code; field.form.requestSubmit(); }""",
+                  "https://example.org/" + "x" * 300 + "\x1d")
+    expect(page.get_by_role("alert")).to_contain_text("Ingen giltig kod")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("4 skanningar i kö")
 
     # The device's own link, opened without network, leads to the prepared door.
     page.goto(f"/door/{token}")
     expect(page).to_have_url(re.compile(DOOR + r"$"))
-    expect(page.locator("[data-offline-banner]")).to_contain_text("3 skanningar i kö")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("4 skanningar i kö")
 
     page.context.set_offline(False)
     expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=20_000)
     assert live_check_ins() == 2
+    assert count(ScanRecord) == 5  # one online, four queued: every scan is recorded
 
 
 def test_a_handheld_scanner_typing_fast_checks_in_once(conference, make_user, page, mailbox):

@@ -301,13 +301,21 @@
   function normalise(code) { return (code || "").replace(/[\s-]/g, "").toUpperCase(); }
   var BADGE = /^[A-Z2-7]{26}$/;
 
+  // Whatever a scanner or a camera sent, as upload.json takes it (one line, at most 200
+  // characters): one odd scan must not hold back the queue behind it.
+  function uploadable(code) {
+    var line = (code || "").replace(/[\u0000-\u001f\u007f-\u009f]/g, "").trim().slice(0, 200);
+    return line || "?";
+  }
+
   // One scan decided here, as Samla would: the answer has door.js's shape.
   function decide(scan) {
     var token = normalise(scan.code);
     var valid = BADGE.test(token);
     return (valid ? digest(token) : Promise.resolve(null)).then(function (hash) {
       return store.decideAndQueue(event, list, hash, {
-        nonce: scan.nonce, code: scan.code, device_time: scan.device_time
+        nonce: scan.nonce, code: valid ? token : uploadable(scan.code),
+        device_time: scan.device_time
       }, function (badge) {
         if (!valid) { return "invalid"; }
         if (!badge) { return "unknown"; }
