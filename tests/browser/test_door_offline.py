@@ -390,3 +390,23 @@ def test_a_door_device_forgets_the_door_and_its_session(conference, make_user, p
     page.goto(DOOR)
     expect(page).to_have_url(re.compile("/login"))
     assert live_check_ins() == 1
+
+
+def test_a_door_account_logged_out_elsewhere_deletes_what_it_kept(conference, make_user, page,
+                                                                 mailbox):
+    from app.accounts.services import end_sessions
+
+    attendee = register(conference["event"], conference["ticket"])
+    door = make_user("norr@example.org", role="door", events=[conference["event"]])
+    log_in(page, "norr@example.org")
+    page.goto(DOOR)
+    prepare(page, 1)
+    page.context.set_offline(True)
+    scan(page, attendee.badge_token)
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 skanning i kö")
+    end_sessions(door)  # "log out everywhere", or a password changed on another device
+    db.session.commit()
+    page.context.set_offline(False)  # the upload is sent to the login page
+    expect(page.locator("[data-offline-state]")).to_contain_text(
+        "får inte längre checka in här", timeout=20_000)
+    assert stored(page) == {"databases": [], "caches": [], "workers": 0}
