@@ -24,7 +24,10 @@
         upgrade: function (db) {
           db.createObjectStore("doors", { keyPath: "id" }).createIndex("event", "event");
           db.createObjectStore("badges", { keyPath: ["door", "badge_sha256"] });
-          db.createObjectStore("queue", { keyPath: "nonce" }).createIndex("event", "event");
+          var queue = db.createObjectStore("queue", { keyPath: "nonce" });
+        queue.createIndex("event", "event");
+        // Sent in the order the scans were made: the server takes the first as the check-in.
+        queue.createIndex("order", ["event", "device_time", "nonce"]);
         },
         blocking: close,
         terminated: function () { connection = null; }
@@ -180,7 +183,9 @@
 
   function queued(event, limit) {
     return openIfThere().then(function (db) {
-      return db ? db.getAllFromIndex("queue", "event", event, limit) : [];
+      // [event] sorts before every [event, time, nonce], and an array after every string.
+      return db ? db.getAllFromIndex("queue", "order", IDBKeyRange.bound([event], [event, []]),
+                                     limit) : [];
     });
   }
 
