@@ -283,7 +283,6 @@ def test_the_offline_door_fits_every_screen_and_is_accessible(conference, make_u
         if box and target.get_attribute("type") != "checkbox":
             assert box["height"] >= 44, target.evaluate("e => e.outerHTML")
     assert_accessible(page)
-    page.context.set_offline(False)
 
 
 def test_logging_out_deletes_what_the_door_kept(conference, make_user, page, mailbox):
@@ -320,7 +319,6 @@ def test_forget_this_door_deletes_what_it_kept(conference, make_user, page, mail
     expect(page.locator("[data-offline-state]")).to_contain_text("Ingenting från dörren")
     expect(page.get_by_role("button", name=FORGET)).to_be_hidden()
     assert stored(page) == {"databases": [], "caches": [], "workers": 0}
-    page.context.set_offline(False)
 
 
 def test_a_revoked_device_deletes_what_it_kept_at_its_next_upload(conference, make_user, page,
@@ -364,7 +362,6 @@ def test_after_the_event_the_door_deletes_what_it_kept(conference, make_user, pa
     expect(page.locator("[data-offline-state]")).to_contain_text("Inte förberedd")
     expect(page.get_by_role("button", name=FORGET)).to_be_hidden()
     assert stored(page) == {"databases": [], "caches": [], "workers": 0}
-    page.context.set_offline(False)
 
 
 def test_a_door_device_forgets_the_door_and_its_session(conference, make_user, page, mailbox):
