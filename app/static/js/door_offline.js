@@ -156,7 +156,10 @@
     });
   }
 
+  var forgotten = 0;  // counts forgets: a sync still on its way then is not stored
+
   function forget(note) {
+    forgotten += 1;
     return store.wipeEvent(event).then(dropWorkerIfIdle).then(function () {
       state.note = note;
       return refresh();
@@ -164,6 +167,7 @@
   }
 
   function sync() {
+    var asked = forgotten;
     return request(form.dataset.syncUrl, { headers: { Accept: "application/json" } })
       .then(function (response) {
         if (refused(response)) {
@@ -174,7 +178,7 @@
           if (Date.parse(data.wipe_after) < Date.now()) {
             return forget(text("event-over")).then(function () { return null; });
           }
-          return store.saveSync(event, list, data);
+          return asked === forgotten ? store.saveSync(event, list, data) : null;
         });
       });
   }
@@ -388,7 +392,11 @@
       submitted.preventDefault();
       if (!mayForget()) { return; }
       // The server's Clear-Site-Data deletes it too; done here first, it cannot be missed.
-      forget(text("forgotten")).catch(function () {}).then(function () { leaveForm.submit(); });
+      // A wipe held up (another tab keeps the database open) does not keep the phone a door.
+      var left = false;
+      var leave = function () { if (!left) { left = true; leaveForm.submit(); } };
+      forget(text("forgotten")).catch(function () {}).then(leave);
+      window.setTimeout(leave, 2000);
     });
   }
   window.addEventListener("online", function () { render(); upload(); });
