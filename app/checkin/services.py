@@ -198,6 +198,15 @@ class QueuedScan:
     offline_outcome: str
 
 
+def queue_answer(scan_record: ScanRecord) -> dict:
+    """What an upload says of one queued scan: the same whether the server handles it now or
+    did before, in an earlier upload or online (a scan that timed out and was queued)."""
+    return {"nonce": scan_record.nonce, "outcome": scan_record.outcome,
+            "status_code": scan_record.status,
+            "conflict": scan_record.offline_outcome == "checked_in"
+            and scan_record.outcome != "checked_in"}
+
+
 def upload(door: Door, scans: list[QueuedScan],
            lists: Callable[[str], CheckInList | None]) -> list[dict]:
     """The queue of an offline door, scan by scan in the order they were made. A nonce sent
@@ -208,8 +217,8 @@ def upload(door: Door, scans: list[QueuedScan],
     answers = []
     now = utcnow()
     for queued in scans:
-        if queued.nonce in earlier and earlier[queued.nonce].answer is not None:
-            answers.append(earlier[queued.nonce].answer)
+        if queued.nonce in earlier:
+            answers.append(queue_answer(earlier[queued.nonce]))
             continue
         checkin_list = lists(queued.list_key)
         if checkin_list is None:
@@ -218,16 +227,16 @@ def upload(door: Door, scans: list[QueuedScan],
             continue
         result = scan(door, queued.code, checkin_list,
                       at=device_clock(queued.device_time, now), offline=True)
-        conflict = queued.offline_outcome == "checked_in" and result.outcome != "checked_in"
-        answer = {"nonce": queued.nonce, "outcome": result.outcome,
-                  "status_code": result.status_code, "conflict": conflict}
+        answer = queue_answer(ScanRecord(nonce=queued.nonce, outcome=result.outcome,
+                                         status=result.status_code,
+                                         offline_outcome=queued.offline_outcome))
         record_id = record(door, result, queued.code, checkin_list, nonce=queued.nonce,
                            device_time=queued.device_time,
                            offline_outcome=queued.offline_outcome, answer=answer)
         if record_id is None:  # the same nonce in flight from a second upload: it answers
-            answers.append(_earlier(door, [queued.nonce])[queued.nonce].answer)
+            answers.append(queue_answer(_earlier(door, [queued.nonce])[queued.nonce]))
             continue
-        if conflict:
+        if answer["conflict"]:
             db.session.add(CheckInConflict(
                 event_id=door.event.id, scan_id=record_id, outcome=result.outcome,
                 registration_id=result.registration.id

@@ -107,6 +107,16 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
+@bp.route("/service-worker.js")
+def service_worker():
+    """The offline door's service worker (app/static/js/door_sw.js). Served here rather than
+    under /static so that, with Service-Worker-Allowed, its scope is the whole site: the door
+    page (/checkin/<slug>) and a door device's link (/door/<token>). It holds no secret."""
+    response = current_app.send_static_file("js/door_sw.js")
+    response.headers["Service-Worker-Allowed"] = request.script_root + "/"
+    return response
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
 @door_limit()
 def scan(slug):
@@ -130,6 +140,8 @@ def scan(slug):
         status=result and STATUS_TEXT[result.outcome],
         icon=result and ICONS.get(result.outcome, "✖"),
         detail=result and scan_detail(result, event, checkin_list),
+        offline_statuses={outcome: text for outcome, text in STATUS_TEXT.items()
+                          if outcome != "other_event"},
     ), status
 
 
