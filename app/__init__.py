@@ -34,6 +34,7 @@ AREAS = (
     "feedback",
     "notices",
     "mail",
+    "audit",
 )
 # Further view modules that add routes to their area's blueprints.
 MORE_VIEWS = (
