@@ -35,6 +35,7 @@ AREAS = (
     "notices",
     "mail",
     "audit",
+    "exports",
 )
 # Further view modules that add routes to their area's blueprints.
 MORE_VIEWS = (

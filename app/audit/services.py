@@ -43,6 +43,7 @@ DETAILS = {
     "statuses": _l("Registrations"),
     "layout": _l("Layout"),
     "items": _l("Items"),
+    "people": _l("People"),
     "version": _l("Version"),
     "changes": _l("Changes"),
     "item": _l("Item"),

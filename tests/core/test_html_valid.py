@@ -280,6 +280,13 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "feedback-results", f"{MANAGE}/feedback")
     pages.get(o, "signups", f"{MANAGE}/items/{c['workshop'].id}/signups")
     pages.get(o, "purge", f"{MANAGE}/purge")
+    pages.get(o, "exports", f"{MANAGE}/exports")
+    pages.post(o, "exports-errors", f"{MANAGE}/exports/attendees",
+               {"file_format": "xlsx", "who": "confirmed"}, status=400,
+               form_page=f"{MANAGE}/exports")
+    pages.post(o, "exports-badges-errors", f"{MANAGE}/exports/badges", {"layout": "a9"},
+               status=400, form_page=f"{MANAGE}/exports")
+    pages.get(o, "audit", f"{MANAGE}/audit")
     pages.get(o, "door-devices", f"{MANAGE}/door-devices")
     pages.post(o, "door-device-new", f"{MANAGE}/door-devices",
                {"name": "Entré norr", "valid_from": f"{DAY.isoformat()}T07:00",
