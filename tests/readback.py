@@ -14,14 +14,9 @@ def pdf_text(data: bytes) -> list[str]:
 
 
 def qr_codes(data: bytes) -> list[str]:
-    """Decode every QR code in every image of the PDF (pypdf extracts, zxing-cpp decodes)."""
-    found = []
-    for page in PdfReader(io.BytesIO(data)).pages:
-        for image in page.images:
-            for barcode in zxingcpp.read_barcodes(image.image):
-                if barcode.format == zxingcpp.BarcodeFormat.QRCode:
-                    found.append(barcode.text)
-    return found
+    """Every QR code on every page of the PDF, as a scanner reads the printed page (see
+    rendered_qr_codes)."""
+    return [code for page in rendered_qr_codes(data) for code in page]
 
 
 def attachment(message, content_type="application/pdf") -> bytes:
