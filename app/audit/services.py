@@ -28,6 +28,7 @@ ACTIONS = {
     "export.door_list": _l("Printed the door list"),
     "export.badges": _l("Printed badges"),
     "export.signups": _l("Exported sign-up lists"),
+    "export.invoices": _l("Exported the invoices"),
     "programme.published": _l("Published the programme"),
     "programme.item_cancelled": _l("Cancelled a programme item"),
     "order.refunded": _l("Refunded an order"),

@@ -64,7 +64,7 @@ def test_invoices_csv(organiser, conference, db):
     (order.billing_name, order.billing_org_number, order.billing_address, order.billing_email,
      order.invoice_reference, order.peppol_id) = TYPED
     db.session.commit()
-    values = cells(organiser.get(f"/manage/e/{SLUG}/invoices.csv"), delimiter=";")
+    values = cells(organiser.post(f"/manage/e/{SLUG}/invoices.csv"), delimiter=";")
     assert_defused(values, TYPED)
 
 
