@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import and_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app import money
@@ -157,18 +157,26 @@ def columns_for(event: Event) -> tuple[list[Column], list[Column]]:
     return list(BUILT_IN) + questions, list(SENSITIVE)
 
 
+def _checked_in(event: Event):
+    """When each of the event's registrations was checked in (its first live check-in), one
+    row per registration however many check-ins it has."""
+    return (select(CheckIn.registration_id, func.min(CheckIn.checked_in_at).label("at"))
+            .where(CheckIn.event_id == event.id, CheckIn.counts())
+            .group_by(CheckIn.registration_id).subquery())
+
+
 def _attendee_rows(event: Event, who: str):
+    checked_in = _checked_in(event)
     query = (
         select(Registration.id, Registration.name, Registration.email,
                Registration.organisation, Registration.role, Registration.phone,
                Registration.status, Registration.price_ore, Registration.created_at,
                Registration.dietary_needs, Registration.accessibility_needs,
                TicketType.name.label("ticket_type"), Order.code.label("order"),
-               Order.payment_status, CheckIn.checked_in_at)
+               Order.payment_status, checked_in.c.at.label("checked_in_at"))
         .join(TicketType, TicketType.id == Registration.ticket_type_id)
         .outerjoin(Order, Order.id == Registration.order_id)
-        # One live check-in at most per registration (a partial unique index).
-        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.counts()))
+        .outerjoin(checked_in, checked_in.c.registration_id == Registration.id)
         .where(Registration.event_id == event.id)
         .order_by(Registration.created_at, Registration.id)
     )
@@ -307,11 +315,12 @@ def export_attendees(event: Event, user, keys: list[str], file_format: str,
 def door_list(event: Event, user) -> Download:
     """Everyone registered, by surname, with organisation, ticket type and a box to tick
     (ticked for who is already checked in when it is printed); logged."""
+    checked_in = _checked_in(event)
     rows = db.session.execute(
         select(Registration.name, Registration.organisation,
-               TicketType.name.label("ticket_type"), CheckIn.id.label("check_in"))
+               TicketType.name.label("ticket_type"), checked_in.c.at.label("check_in"))
         .join(TicketType, TicketType.id == Registration.ticket_type_id)
-        .outerjoin(CheckIn, and_(CheckIn.registration_id == Registration.id, CheckIn.counts()))
+        .outerjoin(checked_in, checked_in.c.registration_id == Registration.id)
         .where(Registration.event_id == event.id, Registration.status == "confirmed")
     ).all()
     rows.sort(key=lambda row: by_surname(row.name))

@@ -14,10 +14,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from app.accounts.models import User
 from app.audit.models import AuditEntry
 from app.badges.services import fit
 from app.badges.sheets import LAYOUTS
-from app.checkin.services import scan
+from app.checkin.models import CheckIn
+from app.checkin.services import annul, scan
 from app.events.models import Event
 from app.exports.services import by_surname, listed_name
 from app.orders.models import Order
@@ -182,6 +184,25 @@ def test_sensitive_columns_come_only_when_picked_and_the_log_says_so(organiser, 
                             "columns": ["Namn", "E-post"]}
     assert sensitive.detail["columns"] == ["Namn"]
     assert sensitive.detail["sensitive_columns"] == ["Specialkost", "Tillgänglighetsbehov"]
+
+
+def test_a_check_in_undone_and_made_again_is_one_row_at_the_new_time(organiser, people, db,
+                                                                       conference):
+    event, bo = conference["event"], people["bo"]
+    [first] = db.session.scalars(select(CheckIn).where(CheckIn.registration_id == bo.id))
+    door = db.session.scalar(select(User).where(User.email == "dorr@example.org"))
+    annul(event, first.id, door, "Fel bricka")
+    db.session.commit()
+    rows = csv_rows(export(organiser, "csv", columns=["name", "checked_in"]))
+    assert ["Bo Ek", ""] in rows
+    scan(event, bo.badge_token, door)
+    db.session.commit()
+    _sheet, rows = workbook_rows(export(organiser, "xlsx", columns=["name", "checked_in"]))
+    [again] = [row for row in rows if row[0].value == "Bo Ek"]
+    [live] = db.session.scalars(select(CheckIn).where(CheckIn.registration_id == bo.id,
+                                                      CheckIn.annulled_at.is_(None)))
+    assert again[1].value == event.local(live.checked_in_at).replace(tzinfo=None,
+                                                                     microsecond=0)
 
 
 def test_everyone_includes_the_cancelled(organiser, people, db):
