@@ -34,6 +34,8 @@ AREAS = (
     "feedback",
     "notices",
     "mail",
+    "audit",
+    "exports",
 )
 # Further view modules that add routes to their area's blueprints.
 MORE_VIEWS = (

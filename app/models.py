@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the app see the same metadata."""
 
 from app.accounts.models import User, door_assignment  # noqa: F401
+from app.audit.models import AuditEntry  # noqa: F401
 from app.checkin.devices import DoorDevice  # noqa: F401
 from app.checkin.models import CheckIn, CheckInConflict, ScanRecord  # noqa: F401
 from app.events.models import Event, Room  # noqa: F401

@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.events.manage import current_event, organiser_pages
 from app.events.views import event_or_404
@@ -206,7 +207,7 @@ def cancel(item_id):
             "programme/form.html", event=event, form=_item_form(event, item), item=item,
             cancel_form=form,
         ), 400
-    if services.cancel_item(item):
+    if services.cancel_item(item, current_user):
         flash(_("The item is cancelled. The change is saved; publish to notify the people "
                 "affected."), "success")
     else:

@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import money, seats
+from app.audit import services as audit
 from app.checkin.models import CheckIn
 from app.events.models import Event
 from app.extensions import db
@@ -193,11 +194,12 @@ def resend_confirmation(registration: Registration, seen_mail_id: int) -> bool:
     return True
 
 
-def cancel(registration: Registration) -> bool:
+def cancel(registration: Registration, user=None) -> bool:
     """Cancel by the same rule as the attendee (app.registration.services.cancel): the seat
     goes back at once, to the waiting list first, workshop seats too, and a paid seat is
     refunded or credited by the event's rule (the registrations_cancelled signal). The
-    attendee is told by email. False when it was already cancelled (a double submit).
+    attendee is told by email, and the audit log says who did it. False when it was already
+    cancelled (a double submit).
     Commits, as services.cancel does."""
     if registration.status == "pending":
         _only_confirmed(registration, _l("It cannot be cancelled here."))
@@ -213,6 +215,8 @@ def cancel(registration: Registration) -> bool:
     )
     queue_email(to=registration.email, subject=subject, body=body, kind="cancellation",
                 event_id=event.id)
+    audit.record(event, user, "registration.cancelled",
+                 {"registration": registration.id, "name": registration.name})
     db.session.flush()
     return True
 

@@ -5,6 +5,7 @@ page with what happened; a refusal shows the page again with its reason and a 4x
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app import money
 from app.badges.services import badge_pdf, spaced
@@ -147,7 +148,7 @@ def cancel(registration_id):
         flash(_("Tick the box to confirm that you want to cancel."), "error")
         return _page(registration, 400, cancel=form)
     try:
-        cancelled = people.cancel(registration)
+        cancelled = people.cancel(registration, current_user)
     except Refusal as error:
         return _refused(registration_id, error)
     if cancelled:

@@ -298,6 +298,13 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.post(o, "attendee-person-refused", f"{person}/ticket",
                {"ticket-ticket_type": c["paid"].id}, status=409, form_page=person)
     pages.get(o, "purge", f"{MANAGE}/purge")
+    pages.get(o, "exports", f"{MANAGE}/exports")
+    pages.post(o, "exports-errors", f"{MANAGE}/exports/attendees",
+               {"file_format": "xlsx", "who": "confirmed"}, status=400,
+               form_page=f"{MANAGE}/exports")
+    pages.post(o, "exports-badges-errors", f"{MANAGE}/exports/badges", {"layout": "a9"},
+               status=400, form_page=f"{MANAGE}/exports")
+    pages.get(o, "audit", f"{MANAGE}/audit")
     pages.get(o, "door-devices", f"{MANAGE}/door-devices")
     conflicts = pages.get(o, "check-in-conflicts", f"{MANAGE}/check-in-conflicts")
     [conflict_id] = re.findall(r'id="conflict-(\d+)"', conflicts)

@@ -11,7 +11,7 @@ from tests.conftest import login
 SLUG = "varkonferensen-2027"
 PAGES = ["/", "/programme", "/edit", "/grid", "/tickets", "/questions", "/registrations", "/orders",
          "/invoices", "/waiting-list", "/speakers", "/feedback", "/publish", "/purge",
-         "/programme.csv"]
+         "/programme.csv", "/exports", "/audit"]
 
 
 def organiser_rules(app):

@@ -8,6 +8,7 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
 from app.checkin.services import Door, annul, scan
 from app.mail.models import OutgoingEmail
 from app.payments.models import Refund
@@ -261,6 +262,10 @@ def test_the_organiser_cancels_and_the_invoice_is_credited(organiser, conference
     assert "The registration of Åke Anställd was already cancelled." in page
     assert len(mails(db, "ake@region.example", "cancellation")) == 1
     assert len(db.session.scalars(select(Refund)).all()) == 1
+    # The audit log says who cancelled, once.
+    [entry] = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "registration.cancelled")).all()
+    assert entry.actor.startswith("Olga Organiser") and entry.detail["registration"] == ake.id
 
 
 def test_an_unpaid_card_registration_is_not_cancelled_here(organiser, conference, db):
