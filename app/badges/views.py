@@ -6,11 +6,12 @@ from app.events.manage import current_event, organiser_pages
 from app.extensions import db, limiter
 from app.registration.models import Registration
 from app.registration.views import order_attendee_or_404, order_or_404, registration_or_404
+from app.teams.access import EDITORS
 
 from .services import badge_pdf
 
 bp = Blueprint("badges", __name__)
-organiser = organiser_pages("badges", __name__)
+organiser = organiser_pages("badges", __name__, roles=EDITORS)
 
 
 def _pdf(data: bytes, filename: str) -> Response:

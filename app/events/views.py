@@ -3,12 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.accounts.access import organiser_required
+from app.accounts.access import organiser_pages_required, organiser_required
 from app.extensions import db
 from app.notices.services import notice_rows, publication_status, version_summaries
 from app.programme.services import conflicts_among, items_for
 from app.registration.models import Registration
 from app.registration.services import registration_counts
+from app.teams import services as teams
+from app.teams.access import EDITORS, ROLE_LABELS, team_roles
+from app.teams.models import FINANCE, OWNER
 from app.tickets.services import public_offer, ticket_types_for
 
 from . import services
@@ -17,14 +20,14 @@ from .manage import current_event, organiser_pages
 from .models import Event, Room
 
 bp = Blueprint("events", __name__)
-organiser = organiser_pages("events", __name__)
+organiser = organiser_pages("events", __name__, roles=EDITORS)
 
 
 def event_or_404(slug: str) -> Event:
-    """Published events for everyone; organisers also see their drafts."""
-    organiser = current_user.is_authenticated and current_user.is_organiser
-    event = services.get_by_slug(slug, published_only=not organiser)
-    if event is None:
+    """Published events for everyone; a draft only for its team and administrators."""
+    event = services.get_by_slug(slug)
+    if event is None or not (event.published or (
+            current_user.is_authenticated and current_user.team_role(event) is not None)):
         abort(404)
     return event
 
@@ -45,17 +48,20 @@ def show(slug):
 
 
 @bp.route("/manage/")
-@organiser_required
+@organiser_pages_required
 def dashboard():
+    """The events whose team the person is in (every event for an administrator)."""
+    events = teams.manageable_events(current_user)
     counts = dict(
         db.session.execute(
             select(Registration.event_id, func.count())
-            .where(Registration.status == "confirmed")
+            .where(Registration.status == "confirmed",
+                   Registration.event_id.in_([event.id for event in events]))
             .group_by(Registration.event_id)
         ).all()
     )
-    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
-    return render_template("events/dashboard.html", events=events, counts=counts)
+    roles = {event.id: ROLE_LABELS[current_user.team_role(event)] for event in events}
+    return render_template("events/dashboard.html", events=events, counts=counts, roles=roles)
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
@@ -67,6 +73,8 @@ def create():
         form.populate_obj(event)
         event.slug = services.unique_slug(event.name, event.starts_on)
         db.session.add(event)
+        db.session.flush()
+        teams.add_member(event, current_user._get_current_object(), OWNER)
         flash(_("The event was created. Add rooms, programme items and tickets."), "success")
         return redirect(url_for("manage.events.manage", slug=event.slug))
     return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
@@ -101,6 +109,7 @@ def _render_manage(event: Event, room_form: RoomForm | None = None, status: int 
 
 
 @organiser.route("/")
+@team_roles(*EDITORS, read_only_for=(FINANCE,))
 def manage():
     return _render_manage(current_event())
 

@@ -56,8 +56,8 @@ def test_door_staff_may_not_open_organiser_pages(app, make_user, conference):
     assert door.get("/manage/e/no-such-event/").status_code == 403
 
 
-def test_an_organiser_opens_them_all(app, make_user, conference):
-    make_user("olga@example.org", role="organiser")
+def test_an_organiser_in_the_team_opens_them_all(app, make_user, conference):
+    make_user("olga@example.org", role="organiser", events=[conference["event"]])
     organiser = login(app.test_client(), "olga@example.org")
     for page in PAGES:
         assert organiser.get(f"/manage/e/{SLUG}{page}").status_code == 200, page
