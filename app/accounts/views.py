@@ -117,7 +117,7 @@ def users():
         try:
             services.create_user(
                 form.email.data, form.name.data, form.password.data, form.role.data,
-                [e for e in events if e],
+                [e for e in events if e], team_role="door",
             )
         except services.AccountError:
             form.email.errors.append(_("There is already an account with this email address."))
