@@ -5,6 +5,7 @@ for an event that does not exist; a role a page does not admit gets 403 with the
 import pytest
 
 from app.accounts.services import find_user
+from app.mail.models import OutgoingEmail
 from app.registration import services as registration
 from app.teams.services import add_member
 from tests.conftest import login
@@ -153,3 +154,26 @@ def test_a_json_client_gets_the_refusal_as_json(app, two_events):
     fia = login(app.test_client(), PEOPLE["finance"]["email"])
     response = fia.get(f"/manage/e/{A}/tickets", headers={"Accept": "application/json"})
     assert response.status_code == 403 and "Ekonomi" in response.get_json()["message"]
+
+
+def test_the_outbox_shows_the_mail_of_ones_own_events(app, two_events, db):
+    """Failed mail holds attendees' addresses: an organiser sees their events' only."""
+    ids = {}
+    for key in ("A", "B"):
+        email = OutgoingEmail(kind="test", to_address=f"{key.lower()}@deltagare.example",
+                              subject=f"Mejl om {key}", body_text="", status="failed",
+                              attempts=12, message_id=f"<{key}@samla.test>",
+                              event_id=two_events[key]["event"].id)
+        db.session.add(email)
+        db.session.flush()
+        ids[key] = email.id
+    db.session.commit()
+    olle = login(app.test_client(), PEOPLE["owner"]["email"])
+    page = olle.get("/manage/outbox").get_data(as_text=True)
+    assert "a@deltagare.example" in page and "b@deltagare.example" not in page
+    assert olle.post(f"/manage/outbox/{ids['B']}/retry").status_code == 404
+    assert olle.post(f"/manage/outbox/{ids['A']}/retry").status_code == 302
+    admin = login(app.test_client(), PEOPLE["admin"]["email"])
+    assert "b@deltagare.example" in admin.get("/manage/outbox").get_data(as_text=True)
+    fia = login(app.test_client(), PEOPLE["finance"]["email"])
+    assert "a@deltagare.example" not in fia.get("/manage/outbox").get_data(as_text=True)
