@@ -42,6 +42,7 @@ MORE_VIEWS = (
     "app.programme.grid_views",
     "app.programme.signup_views",
     "app.registration.question_views",
+    "app.registration.person_views",
     "app.payments.organiser_views",
     "app.checkin.list_views",
     "app.checkin.device_views",

@@ -14,7 +14,7 @@ from app.db_types import UTCDateTime, utcnow
 from app.errors import Refusal
 from app.extensions import db
 
-from .models import ScanRecord
+from .models import CheckInConflict, ScanRecord
 
 
 class DoorDeviceError(Refusal):
@@ -108,7 +108,11 @@ def seen(device: DoorDevice) -> None:
 
 def forget_event(event, now: datetime) -> int:
     """For the purge of an event's personal data: the scan records of every door (codes and
-    answers naming people) go, and the event's devices are revoked. Returns how many went."""
+    answers naming people) and the conflicts go, and the event's devices are revoked. Returns
+    how many scan records went."""
+    db.session.execute(  # each conflict is a scan's, and an organiser's note may name people
+        delete(CheckInConflict).where(CheckInConflict.event_id == event.id)
+        .execution_options(synchronize_session=False))
     gone = db.session.execute(
         delete(ScanRecord).where(ScanRecord.event_id == event.id)
         .execution_options(synchronize_session=False)

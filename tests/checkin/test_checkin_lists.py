@@ -103,3 +103,12 @@ def test_a_check_in_found_by_name_is_recorded_as_manual(door, people, db):
                          headers=JSON)
     assert response.status_code == 200
     assert db.session.scalar(select(CheckIn.manual)) is True
+
+
+def test_a_workshop_check_in_is_not_an_entrance_check_in(door, workshop, people):
+    scan(door, people["alva"].badge_token, f"item:{workshop.id}")
+    missing = door.get(f"/checkin/{SLUG}/missing").get_data(as_text=True)
+    assert "Alva Persson" in missing
+    found = door.get(f"/checkin/{SLUG}/search.json?q=alva").get_json()
+    assert found["total"] == 1 and found["results"][0]["status"] == "not_yet"
+    assert door.get(f"/checkin/{SLUG}/counts.json").get_json()["checked_in"] == 0

@@ -291,6 +291,13 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "speakers-manage", f"{MANAGE}/speakers")
     pages.get(o, "feedback-results", f"{MANAGE}/feedback")
     pages.get(o, "signups", f"{MANAGE}/items/{c['workshop'].id}/signups")
+    person = f"{MANAGE}/attendees/{alva.id}"
+    pages.get(o, "attendee-person", person)
+    pages.get(o, "attendee-person-order", f"{MANAGE}/attendees/{c['invoice'].registrations[0].id}")
+    pages.post(o, "attendee-person-transfer-errors", f"{person}/transfer",
+               {"transfer-email": "x"}, status=400, form_page=person)
+    pages.post(o, "attendee-person-refused", f"{person}/ticket",
+               {"ticket-ticket_type": c["paid"].id}, status=409, form_page=person)
     pages.get(o, "purge", f"{MANAGE}/purge")
     pages.get(o, "door-devices", f"{MANAGE}/door-devices")
     conflicts = pages.get(o, "check-in-conflicts", f"{MANAGE}/check-in-conflicts")

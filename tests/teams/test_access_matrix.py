@@ -25,7 +25,8 @@ PEOPLE = {
 }
 
 # (method, address at event A, the status each person in PEOPLE's order gets). {order} is an
-# invoice order of A; /checkin/A is the door page, outside the organiser prefix.
+# invoice order of A and {attendee} its attendee; /checkin/A is the door page, outside the
+# organiser prefix.
 MATRIX = [
     #                                               owner  org  fin door   ro admin other
     ("GET", "/manage/e/A/",                          (200, 200, 200, 403, 200, 200, 404)),
@@ -34,6 +35,7 @@ MATRIX = [
     ("GET", "/manage/e/A/items/new",                 (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/tickets",                   (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/registrations",             (200, 200, 403, 403, 200, 200, 404)),
+    ("GET", "/manage/e/A/attendees/{attendee}",      (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/needs.csv",                 (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/waiting-list",              (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/speakers",                  (200, 200, 403, 403, 200, 200, 404)),
@@ -79,7 +81,7 @@ def two_events(db, make_user, mailbox):
     add_member(b["event"], find_user(PEOPLE["other"]["email"]), "owner")
     order = invoice_order(a)
     db.session.commit()
-    return {"A": a, "B": b, "order": order.id}
+    return {"A": a, "B": b, "order": order.id, "attendee": order.registrations[0].id}
 
 
 @pytest.mark.parametrize("person", list(PEOPLE))
@@ -88,7 +90,8 @@ def test_each_role_reaches_exactly_its_pages(app, two_events, person):
     column = list(PEOPLE).index(person)
     wrong = []
     for method, template, statuses in MATRIX:
-        path = template.replace("/A", f"/{A}").format(order=two_events["order"])
+        path = template.replace("/A", f"/{A}").format(order=two_events["order"],
+                                                      attendee=two_events["attendee"])
         response = client.open(path, method=method, data=FORMS.get(template, {}))
         if response.status_code != statuses[column]:
             wrong.append(f"{method} {path}: {response.status_code}, not {statuses[column]}")
