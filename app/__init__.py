@@ -23,6 +23,7 @@ MIN_SECRET_KEY_BYTES = 32
 AREAS = (
     "accounts",
     "events",
+    "teams",
     "programme",
     "speakers",
     "tickets",

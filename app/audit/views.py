@@ -3,10 +3,11 @@
 from flask import render_template, request
 
 from app.events.manage import current_event, organiser_pages
+from app.teams.access import EDITORS
 
 from . import services
 
-organiser = organiser_pages("audit", __name__)
+organiser = organiser_pages("audit", __name__, roles=EDITORS)
 
 
 @organiser.route("/audit")

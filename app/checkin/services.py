@@ -19,6 +19,7 @@ from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration
+from app.teams.access import may_edit
 from app.tickets.models import TicketType
 from app.tokens import BADGE_TOKEN_RE, normalise_badge_input
 
@@ -54,6 +55,7 @@ class Door:
     event: Event
     user: object | None = None
     device: DoorDevice | None = None
+    team_role: str | None = None  # the person's role at the event ("admin" for administrators)
 
 
 @dataclass
@@ -302,12 +304,12 @@ def wipe_after(event: Event, device: DoorDevice | None = None) -> datetime:
     return min(end, device.valid_until) if device is not None else end
 
 
-def may_annul(check_in: CheckIn, user, device=None) -> bool:
-    """The door account or device that made the scan may take it back; an organiser may take
-    back any."""
-    if device is not None:
-        return check_in.device_id == device.id
-    return user.is_organiser or check_in.checked_in_by_id == user.id
+def may_annul(check_in: CheckIn, door: Door) -> bool:
+    """The door account or device that made the scan may take it back; an owner or organiser
+    of the event (or an administrator) may take back any."""
+    if door.device is not None:
+        return check_in.device_id == door.device.id
+    return may_edit(door.team_role) or check_in.checked_in_by_id == door.user.id
 
 
 def annul(door: Door, check_in_id: int, reason: str) -> CheckIn:
@@ -317,7 +319,7 @@ def annul(door: Door, check_in_id: int, reason: str) -> CheckIn:
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.event_id != door.event.id:
         raise CheckInError(_l("There is no such check-in at this event."), 404)
-    if not may_annul(check_in, door.user, door.device):
+    if not may_annul(check_in, door):
         raise CheckInError(_l("Only the door account that scanned the badge, or an organiser, "
                               "can undo this check-in."), 403)
     annulled = db.session.execute(

@@ -3,12 +3,15 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from app.accounts.access import organiser_required
+from app.accounts.access import organiser_pages_required, organiser_required
 from app.dashboard.chart import registrations_chart
 from app.dashboard.services import event_figures, list_figures
 from app.extensions import db
 from app.notices.services import notice_rows, publication_status, version_summaries
 from app.programme.services import conflicts_among, items_for
+from app.teams import services as teams
+from app.teams.access import EDITORS, ROLE_LABELS, team_roles
+from app.teams.models import FINANCE, OWNER
 from app.tickets.services import public_offer
 
 from . import services
@@ -17,14 +20,14 @@ from .manage import current_event, organiser_pages
 from .models import Event, Room
 
 bp = Blueprint("events", __name__)
-organiser = organiser_pages("events", __name__)
+organiser = organiser_pages("events", __name__, roles=EDITORS)
 
 
 def event_or_404(slug: str) -> Event:
-    """Published events for everyone; organisers also see their drafts."""
-    organiser = current_user.is_authenticated and current_user.is_organiser
-    event = services.get_by_slug(slug, published_only=not organiser)
-    if event is None:
+    """Published events for everyone; a draft only for its team and administrators."""
+    event = services.get_by_slug(slug)
+    if event is None or not (event.published or (
+            current_user.is_authenticated and current_user.team_role(event) is not None)):
         abort(404)
     return event
 
@@ -45,12 +48,14 @@ def show(slug):
 
 
 @bp.route("/manage/")
-@organiser_required
+@organiser_pages_required
 def dashboard():
-    """The events, newest first, each with its key figures (counted for all at once)."""
-    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
+    """The events whose team the person is in (every event for an administrator), newest
+    first, each with its key figures (counted for all at once) and the person's role."""
+    events = teams.manageable_events(current_user)
+    roles = {event.id: ROLE_LABELS[current_user.team_role(event)] for event in events}
     return render_template("events/dashboard.html", events=events,
-                           figures=list_figures(events))
+                           figures=list_figures(events), roles=roles)
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
@@ -62,6 +67,8 @@ def create():
         form.populate_obj(event)
         event.slug = services.unique_slug(event.name, event.starts_on)
         db.session.add(event)
+        db.session.flush()
+        teams.add_member(event, current_user._get_current_object(), OWNER)
         flash(_("The event was created. Add rooms, programme items and tickets."), "success")
         return redirect(url_for("manage.events.manage", slug=event.slug))
     return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
@@ -79,6 +86,7 @@ def edit():
 
 
 @organiser.route("/")
+@team_roles(*EDITORS, read_only_for=(FINANCE,))
 def manage():
     """The event's home: its state at a glance, and the way to every page about it."""
     event = current_event()

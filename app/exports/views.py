@@ -6,11 +6,12 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 
 from app.events.manage import current_event, organiser_pages
+from app.teams.access import EDITORS
 
 from . import services
 from .forms import AttendeeExportForm, BadgeSheetForm, DoorListForm, SignupListForm
 
-organiser = organiser_pages("exports", __name__)
+organiser = organiser_pages("exports", __name__, roles=EDITORS)
 
 
 def _download(download: services.Download) -> Response:

@@ -13,10 +13,11 @@ from wtforms.validators import Length, Optional
 from app.events.manage import current_event, organiser_pages
 from app.extensions import db
 from app.mail.models import OutgoingEmail
+from app.teams.access import EDITORS
 
 from . import services
 
-organiser = organiser_pages("notices", __name__)
+organiser = organiser_pages("notices", __name__, roles=EDITORS)
 
 
 class PublishForm(FlaskForm):

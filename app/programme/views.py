@@ -21,6 +21,7 @@ from app.extensions import db
 from app.i18n import current_language, fmt_date
 from app.notices.services import recent_versions, record_new, record_speakers, speaker_names
 from app.speakers import services as speaker_services
+from app.teams.access import EDITORS
 
 from . import services
 from .forms import CancelItemForm, ItemForm
@@ -28,7 +29,7 @@ from .models import KINDS, ProgrammeItem
 from .published import published_programme
 
 bp = Blueprint("programme", __name__)
-organiser = organiser_pages("programme", __name__)
+organiser = organiser_pages("programme", __name__, roles=EDITORS)
 
 
 @bp.route("/e/<slug>/programme")

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.i18n import current_language
 from app.orders.services import refund_window_open
 from app.payments import invoicing
+from app.teams.access import EDITORS
 from app.tickets import services as tickets
 
 from . import person as people
@@ -26,7 +27,7 @@ from .manage_forms import (
 )
 from .models import Registration
 
-organiser = organiser_pages("attendee", __name__)
+organiser = organiser_pages("attendee", __name__, roles=EDITORS)
 MAX_ID = 2**31 - 1  # what an id column holds (app.security.DatabaseId)
 
 

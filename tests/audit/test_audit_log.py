@@ -120,10 +120,12 @@ def test_the_log_is_for_the_events_organisers(app, client, make_user, conference
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     make_user("dorr@example.org", role="door", events=[conference["event"]])
     assert login(app.test_client(), "dorr@example.org").get(LOG).status_code == 403
-    make_user("arr@example.org", role="organiser")
-    organiser = login(app.test_client(), "arr@example.org")
-    assert organiser.get("/manage/e/finns-inte/audit").status_code == 404
-    assert organiser.get(LOG).status_code == 200
+    make_user("annan@example.org", role="organiser")
+    outsider = login(app.test_client(), "annan@example.org")
+    assert outsider.get("/manage/e/finns-inte/audit").status_code == 404
+    assert outsider.get(LOG).status_code == 404  # not in the event's team
+    make_user("arr@example.org", role="organiser", events=[conference["event"]])
+    assert login(app.test_client(), "arr@example.org").get(LOG).status_code == 200
 
 
 def test_an_empty_log_says_so(organiser, db):
@@ -133,9 +135,10 @@ def test_an_empty_log_says_so(organiser, db):
 
 def test_the_audit_area_imports_nothing_from_the_areas_that_use_it():
     """Any area may record to the log, so the log's rules and model stand on the database,
-    the money format and the refusals only (its page needs the organiser pages' prefix)."""
+    the money format and the refusals only (its page needs the organiser pages' prefix and
+    the roles that may read it)."""
     allowed = {"app.extensions", "app.db_types", "app.errors", "app", "app.money",
-               "app.events.manage"}
+               "app.events.manage", "app.teams.access"}
     for path in sorted((APP / "audit").glob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

@@ -424,9 +424,9 @@ def test_exports_are_for_the_events_organisers_only(app, client, make_user, peop
     make_user("dorr2@example.org", role="door", events=[people["alva"].event])
     door = login(app.test_client(), "dorr2@example.org")
     assert door.post(f"{EXPORTS}/{path}", data=data).status_code == 403
-    make_user("arr@example.org", role="organiser")
-    organiser = login(app.test_client(), "arr@example.org")
     other = build_conference(name="Höstkonferensen", slug="hostkonferensen-2027")
+    make_user("arr@example.org", role="organiser", events=[other["event"]])
+    organiser = login(app.test_client(), "arr@example.org")
     assert organiser.post(f"/manage/e/finns-inte/exports/{path}", data=data).status_code == 404
     # Nothing of this event leaks into another event's export.
     response = organiser.post(f"/manage/e/{other['event'].slug}/exports/{path}", data=data)
@@ -437,8 +437,12 @@ def test_exports_are_for_the_events_organisers_only(app, client, make_user, peop
     assert db.session.scalars(select(AuditEntry).where(
         AuditEntry.event_id == people["alva"].event_id,
         AuditEntry.action.like("export.%"))).all() == []
+    # An organiser of another event's team does not reach this one's exports.
+    assert organiser.post(f"{EXPORTS}/{path}", data=data).status_code == 404
+    make_user("lag@example.org", role="organiser", events=[people["alva"].event])
+    organiser = login(app.test_client(), "lag@example.org")
     assert organiser.post(f"{EXPORTS}/{path}", data=data).status_code == 200
     [entry] = db.session.scalars(select(AuditEntry).where(
         AuditEntry.event_id == people["alva"].event_id, AuditEntry.action.like("export.%")))
-    assert entry.actor.endswith("<arr@example.org>")
+    assert entry.actor.endswith("<lag@example.org>")
     assert entry.created_at > datetime(2020, 1, 1, tzinfo=UTC)
