@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from app import money
+from app import money, signals
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.extensions import db
@@ -34,6 +34,11 @@ ACTIONS = {
     "order.refunded": _l("Refunded an order"),
     "registration.cancelled": _l("Cancelled a registration"),
     "event.purged": _l("Deleted personal data"),
+    "team.invited": _l("Invited someone to the team"),
+    "team.invitation_withdrawn": _l("Withdrew an invitation to the team"),
+    "team.member_added": _l("Added a member to the team"),
+    "team.role_changed": _l("Changed a team member's role"),
+    "team.member_removed": _l("Removed a member from the team"),
 }
 
 DETAILS = {
@@ -154,3 +159,9 @@ def describe(entry: AuditEntry) -> list[tuple[str, str]]:
     for key, value in detail.items():
         shown.append((str(DETAILS.get(key, key)), _text(value)))
     return shown
+
+
+@signals.team_changed.connect
+def record_team_change(event, user=None, action: str = "", detail: dict | None = None):
+    """Teams say who changed an event's team; the log keeps it with the change."""
+    record(event, user, action, detail)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from app import signals
 from app.accounts.models import User
 from app.accounts.services import find_user
+from app.audit.models import AuditEntry
 from app.db_types import utcnow
 from app.teams.models import TeamInvitation, TeamMember
 from tests.conftest import PASSWORD, login
@@ -291,6 +292,12 @@ def test_every_team_change_is_told_to_the_audit_log(app, owner, make_user, mailb
          {"member": "Nina", "role": "readonly", "old_role": "door"}),
         (SLUG, "olle@example.org", "team.member_removed", {"member": "Nina", "role": "readonly"}),
     ]
+    # The audit log keeps the same, and shows it to the owner in words.
+    logged = db.session.scalars(select(AuditEntry.action).where(
+        AuditEntry.action.like("team.%")).order_by(AuditEntry.id)).all()
+    assert logged == [action for _slug, _email, action, _detail in told]
+    page = owner.get(f"/manage/e/{SLUG}/audit").get_data(as_text=True)
+    assert "Bjöd in någon till teamet" in page and "Tog bort en medlem ur teamet" in page
 
 
 # --- events and their owners ------------------------------------------------------------------
