@@ -90,3 +90,19 @@ def plain_text():
             raise ValidationError(PLAIN_TEXT_MESSAGE)
 
     return check
+
+
+def _refused(char: str, multi_line: bool) -> bool:
+    category = unicodedata.category(char)
+    if multi_line and char in _KEPT_IN_TEXT:
+        return False
+    return category in _BREAKING and char not in _JOINERS
+
+
+def shown_refused(text, multi_line: bool = False):
+    """The text with each character the checks above refuse replaced by U+FFFD (�), to show a
+    refused value again in its form: the person sees where the invisible characters were, and
+    a page never carries a control character (which HTML forbids)."""
+    if not isinstance(text, str):
+        return text
+    return "".join("\ufffd" if _refused(char, multi_line) else char for char in text)

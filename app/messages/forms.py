@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from app.validators import normalise_lines, plain_text, single_line
+from app.validators import normalise_lines, plain_text, shown_refused, single_line
 
 from .services import BODY_MAX, SUBJECT_MAX, Draft
 
@@ -58,6 +58,15 @@ class MessageForm(FlaskForm):
                 "Write a subject and a text in Swedish, in English or in both.")]
             valid = False
         return valid
+
+    def show_refused_characters(self) -> "MessageForm":
+        """Before the form is shown again: each refused character as �, so the organiser sees
+        where it was (and the page holds no control character)."""
+        for name in ("subject_sv", "subject_en"):
+            self[name].data = shown_refused(self[name].data)
+        for name in ("body_sv", "body_en"):
+            self[name].data = shown_refused(self[name].data, multi_line=True)
+        return self
 
     @property
     def draft(self) -> Draft:

@@ -70,8 +70,8 @@ def new():
     if step not in STEPS:
         abort(400)
     if step == "edit" or not form.validate():
-        return render_template("messages/new.html", event=event, form=form), (
-            400 if form.errors else 200)
+        return render_template("messages/new.html", event=event,
+                               form=form.show_refused_characters()), 400 if form.errors else 200
     audience = services.audience_for(event, form.audience.data)
     if step == "preview":
         return render_template("messages/preview.html", event=event, form=form,

@@ -468,3 +468,11 @@ def test_an_organiser_of_another_event_gets_404(app, crowd, db, make_user, mailb
 def test_the_event_page_links_to_the_messages(organiser, crowd):
     page = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
     assert f'href="{MESSAGES}"' in page
+
+
+def test_a_refused_character_is_shown_where_it_was(organiser, crowd, db, mailbox):
+    response = post(organiser, **swedish(subject_sv="Hej\u200bdär", body_sv="Rad ett\x1b\nRad två"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Hej\ufffddär"' in html and "Rad ett\ufffd\nRad två</textarea>" in html
+    assert "\x1b" not in html and "\u200b" not in html

@@ -96,7 +96,7 @@ def test_the_button_reminds_each_overdue_invoice_once(organiser, conference, inv
     page = organiser.get(INVOICES).get_data(as_text=True)
     assert "Skickade påminnelser: 2." in page
     today = conference["event"].today()
-    assert f"Påmind en gång, {today.day} " in page
+    assert f"Påmind 1 gång, {today.day} " in page
     next_day = today + timedelta(days=7)
     assert f"Nästa påminnelse: {next_day.day} " in page
     assert "Ska påminnas nu: 0" in page
@@ -226,7 +226,7 @@ def test_a_paid_invoice_is_not_reminded_again(organiser, invoices, db, mailbox):
     assert reload(db, invoices["english"]).reminder_count == 2
     page = organiser.get(INVOICES).get_data(as_text=True)
     # The paid one still says it was reminded; only unpaid ones have a next reminder.
-    assert page.count("Påmind en gång") == 1 and page.count("Påmind 2 gånger") == 1
+    assert page.count("Påmind 1 gång") == 1 and page.count("Påmind 2 gånger") == 1
     assert page.count("Nästa påminnelse") == 1
 
 
