@@ -476,3 +476,12 @@ def test_a_refused_character_is_shown_where_it_was(organiser, crowd, db, mailbox
     assert response.status_code == 400
     assert 'value="Hej\ufffddär"' in html and "Rad ett\ufffd\nRad två</textarea>" in html
     assert "\x1b" not in html and "\u200b" not in html
+
+
+def test_a_workshops_sign_up_page_leads_to_a_message_to_its_people(organiser, crowd):
+    workshop = crowd["workshop"]
+    page = organiser.get(f"/manage/e/{SLUG}/items/{workshop.id}/signups").get_data(as_text=True)
+    link = f"{MESSAGES}/new?to=item:{workshop.id}"
+    assert f'href="{link}"' in page
+    form = organiser.get(link).get_data(as_text=True)
+    assert f'<option selected value="item:{workshop.id}">' in form
