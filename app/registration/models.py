@@ -45,6 +45,11 @@ class Registration(db.Model):
     cancelled_at = db.Column(UTCDateTime)
     feedback_requested_at = db.Column(UTCDateTime)
     feedback_given_at = db.Column(UTCDateTime)
+    # Name, email, organisation and order code folded (lower case, no accents), and the folded
+    # surname then name: what searches and the surname order compare. Written only by
+    # app/registration/search.py, on every insert and change of those fields.
+    search_text = db.Column(db.Text, nullable=False, default="", server_default="")
+    surname_key = db.Column(db.Text, nullable=False, default="", server_default="")
 
     event = db.relationship("Event")
     ticket_type = db.relationship("TicketType")
