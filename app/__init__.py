@@ -31,6 +31,7 @@ AREAS = (
     "payments",
     "badges",
     "checkin",
+    "attendees",
     "feedback",
     "notices",
     "mail",

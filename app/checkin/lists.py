@@ -101,9 +101,8 @@ def search(event: Event, query: str) -> tuple[list[DoorRow], int]:
     matching = registration_search.matching(query)
     if matching is None:
         return [], 0
-    # The stored text starts with the folded name, so it orders by name.
     return _door_rows(event, SHOWN_STATUSES, matching,
-                      order_by=(_CONFIRMED_FIRST, Registration.search_text), limit=MAX_RESULTS)
+                      order_by=(_CONFIRMED_FIRST, Registration.name_key), limit=MAX_RESULTS)
 
 
 def missing(event: Event, query: str = "") -> tuple[list[DoorRow], int]:

@@ -1,8 +1,9 @@
 """Finding registrations by what people type, forgiving case and accents: "ostrom" finds
-"Öström", "asa" finds "Åsa". The one owner of that rule (`fold`) and of the stored
-`Registration.search_text` and `Registration.surname_key` columns, which it keeps current on
-every insert and every change of the name, email, organisation or order through the ORM
-(mapper events below).
+"Öström", "asa" finds "Åsa"; and ordering them by name or surname in the Swedish alphabet
+(Åberg, Ängby and Öström after Zetterberg). The one owner of those rules (`fold`,
+`sort_key`) and of the stored columns made with them, `Registration.search_text`, `name_key`
+and `surname_key`, which it keeps current on every insert and every change of the name,
+email, organisation or order through the ORM (mapper events below).
 
 A search is then plain SQL on the stored column, one `LIKE '%word%'` per word, the same on
 SQLite and PostgreSQL: the database compares text the application has already folded, so no
@@ -22,6 +23,9 @@ from .models import Registration
 
 # Every combining mark (they all lie below U+20000), for str.translate to drop in one pass.
 _MARKS = dict.fromkeys(cp for cp in range(0x20000) if unicodedata.combining(chr(cp)))
+# Å, Ä and Ö are letters of their own after Z; Æ and Ø sort as Ä and Ö. Characters just after
+# "z" stand for them in a sort key, which the database compares by code point (SortKey).
+_AFTER_Z = str.maketrans({"å": "{", "ä": "|", "æ": "|", "ö": "}", "ø": "}"})
 # What changes the stored text: the fields it is made of, and the order (its code).
 _SOURCES = ("name", "email", "organisation", "order_id", "order")
 
@@ -34,15 +38,26 @@ def fold(text: str) -> str:
 
 
 def search_text_of(name: str, email: str, organisation: str, order_code: str) -> str:
-    """What `Registration.search_text` holds: the folded name first (so ordering by the column
-    orders by name), then email, organisation and order code."""
+    """What `Registration.search_text` holds: the folded name, email, organisation and order
+    code."""
     return " ".join(fold(part) for part in (name, email, organisation, order_code) if part)
 
 
+def sort_key(text: str) -> str:
+    """Text as lists order it: case and accents ignored except Å, Ä and Ö, which come after
+    Z as in Swedish ("Ek" < "Ekström" < "Zorn" < "Åberg" < "Ärlig" < "Öst")."""
+    return fold(unicodedata.normalize("NFC", text or "").casefold().translate(_AFTER_Z))
+
+
+def name_key_of(name: str) -> str:
+    """What `Registration.name_key` holds: the name as lists order it."""
+    return " ".join(sort_key(name).split())
+
+
 def surname_key_of(name: str) -> str:
-    """What `Registration.surname_key` holds: the folded last word of the name, then the whole
-    folded name, so ordering by it orders by surname and then first name."""
-    words = fold(name).split()
+    """What `Registration.surname_key` holds: the last word of the name, then the whole name,
+    so ordering by it orders by surname and then first name."""
+    words = sort_key(name).split()
     return f"{words[-1]} {' '.join(words)}" if words else ""
 
 
@@ -51,7 +66,7 @@ def searchable(row: dict, order_code: str = "") -> dict:
     search columns filled in from its name, email and organisation."""
     return {**row, "search_text": search_text_of(row["name"], row["email"],
                                                  row.get("organisation", ""), order_code),
-            "surname_key": surname_key_of(row["name"])}
+            "name_key": name_key_of(row["name"]), "surname_key": surname_key_of(row["name"])}
 
 
 def words(query: str) -> list[str]:
@@ -88,6 +103,7 @@ def _refresh(connection, registration: Registration) -> None:
     registration.search_text = search_text_of(
         registration.name, registration.email, registration.organisation,
         _order_code(connection, registration))
+    registration.name_key = name_key_of(registration.name)
     registration.surname_key = surname_key_of(registration.name)
 
 

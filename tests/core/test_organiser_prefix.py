@@ -9,7 +9,7 @@ from flask import g, url_for
 from tests.conftest import login
 
 SLUG = "varkonferensen-2027"
-PAGES = ["/", "/edit", "/grid", "/tickets", "/questions", "/registrations", "/orders",
+PAGES = ["/", "/edit", "/grid", "/tickets", "/questions", "/attendees", "/orders",
          "/invoices", "/waiting-list", "/speakers", "/feedback", "/publish", "/purge",
          "/programme.csv"]
 

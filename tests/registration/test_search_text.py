@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as extension
-from app.registration.search import fold, search_text_of, surname_key_of
+from app.registration.search import fold, name_key_of, search_text_of, sort_key, surname_key_of
 from config import BASE_DIR, TestConfig
 from tests.conftest import login
 from tests.factories import register
@@ -32,7 +32,14 @@ def test_folding_forgets_case_and_accents_only():
     assert fold("Åsa ÖSTRÖM") == "asa ostrom" and fold("Linnéa") == "linnea"
     assert search_text_of("Åsa Öström", "asa@example.org", "Sjöbris", "AB12CD34") \
         == "asa ostrom asa@example.org sjobris ab12cd34"
-    assert surname_key_of("Åsa Maria Öström") == "ostrom asa maria ostrom"
+    assert surname_key_of("Åsa Maria Öström") == "}str}m {sa maria }str}m"
+
+
+def test_lists_order_names_in_the_swedish_alphabet():
+    names = ["Öst", "Zorn", "Åberg", "Ekström", "Ärlig", "Ek", "Ørsted", "Linnéa", "Abel"]
+    assert sorted(names, key=sort_key) == ["Abel", "Ek", "Ekström", "Linnéa", "Zorn", "Åberg",
+                                           "Ärlig", "Ørsted", "Öst"]
+    assert name_key_of("  Åsa   ÖSTRÖM ") == "{sa }str}m"
 
 
 def test_a_new_registration_is_searchable_by_every_part(conference, mailbox, db):
@@ -41,7 +48,7 @@ def test_a_new_registration_is_searchable_by_every_part(conference, mailbox, db)
     db.session.refresh(asa)
     assert asa.search_text == f"asa ostrom asa@example.org foreningen sjobris " \
                               f"{asa.order.code.lower()}"
-    assert asa.surname_key == "ostrom asa ostrom"
+    assert (asa.name_key, asa.surname_key) == ("{sa }str}m", "}str}m {sa }str}m")
 
 
 def test_renaming_on_the_attendee_page_changes_what_finds_them(client, door, conference,
@@ -56,7 +63,7 @@ def test_renaming_on_the_attendee_page_changes_what_finds_them(client, door, con
     assert found(door, "hjarnkoll vast") == ["Åsa Lindgrén"]
     assert found(door, "ostrom") == [] and found(door, "sjobris") == []
     db.session.refresh(asa)
-    assert asa.surname_key == "lindgren asa lindgren"
+    assert (asa.name_key, asa.surname_key) == ("{sa lindgren", "lindgren {sa lindgren")
 
 
 def test_a_ticket_given_to_a_colleague_is_found_by_the_new_address(client, door, conference,
@@ -115,9 +122,9 @@ def test_the_upgrade_fills_in_the_search_text_of_earlier_registrations(app_setti
         flask_migrate.upgrade(directory=directory, revision="0016")
         with extension.engine.connect() as connection:
             rows = connection.execute(text(
-                "SELECT search_text, surname_key FROM registration ORDER BY id")).all()
+                "SELECT search_text, name_key, surname_key FROM registration ORDER BY id")).all()
         extension.engine.dispose()
     assert [tuple(row) for row in rows] == [
-        ("asa ostrom asa@example.org rsmh goteborg kx7p2qma", "ostrom asa ostrom"),
-        ("nils aberg nils@example.org rsmh goteborg", "aberg nils aberg"),
+        ("asa ostrom asa@example.org rsmh goteborg kx7p2qma", "{sa }str}m", "}str}m {sa }str}m"),
+        ("nils aberg nils@example.org rsmh goteborg", "nils {berg", "{berg nils {berg"),
     ]
