@@ -122,15 +122,20 @@ def attendee_page(event: Event, query: ListQuery, language: str) -> Page:
     total = db.session.scalar(select(func.count()).select_from(Registration).where(*conditions))
     pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(query.page, pages)
+    # The page's ids first, from the registrations alone (ticket types joined to sort by
+    # them); then only those rows are joined to their orders and check-ins.
+    ids = select(Registration.id).where(*conditions)
+    if query.sort == "ticket":
+        ids = ids.join(TicketType, TicketType.id == Registration.ticket_type_id)
+    ids = ids.order_by(*_order(query.sort)).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
     live = live_check_ins().where(CheckIn.event_id == event.id).subquery()
     found = db.session.execute(
         select(Registration, TicketType, Order.code, Order.payment_status, live.c.checked_in_at)
         .join(TicketType, TicketType.id == Registration.ticket_type_id)
         .outerjoin(Order, Order.id == Registration.order_id)
         .outerjoin(live, live.c.registration_id == Registration.id)
-        .where(*conditions)
+        .where(Registration.id.in_(ids.scalar_subquery()))
         .order_by(*_order(query.sort))
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
         .options(selectinload(Registration.answers))
     ).all()
     questions = questions_for(event) if any(r.answers for r, *_rest in found) else []

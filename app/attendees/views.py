@@ -16,10 +16,12 @@ organiser = organiser_pages("attendees", __name__)
 
 @organiser.context_processor
 def labels():
-    return {"payment_labels": PAYMENT_STATUS_LABELS,
-            "registration_labels": REGISTRATION_STATUS_LABELS,
-            "sort_labels": forms.SORT_LABELS, "checked_in_labels": forms.CHECKED_IN_LABELS,
-            "needs_labels": forms.NEEDS_LABELS}
+    """The labels in the person's language, translated once per page rather than per card."""
+    return {name: {key: str(label) for key, label in table.items()} for name, table in (
+        ("payment_labels", PAYMENT_STATUS_LABELS),
+        ("registration_labels", REGISTRATION_STATUS_LABELS),
+        ("sort_labels", forms.SORT_LABELS), ("checked_in_labels", forms.CHECKED_IN_LABELS),
+        ("needs_labels", forms.NEEDS_LABELS))}
 
 
 @organiser.route("/attendees")
