@@ -1,9 +1,10 @@
 """The attendee list as the database answers it: one page of an event's registrations that
 meet the filters, in the chosen order, with their ticket, order, payment and live check-in,
-and how many meet the filters in all. Four queries whatever the size of the event (the page,
-the count, the page's answers and the event's questions), so it stays fast with thousands of
-registrations: the search compares the stored folded text (app/registration/search.py), and
-the ordering uses stored columns, so only the page's rows leave the database."""
+and how many meet the filters in all. Four queries whatever the size of the event (the count,
+the page, its answers and the event's questions), so it stays fast with thousands of
+registrations: the search compares the stored folded text and the order the stored sort keys
+(app/registration/search.py); the page's 50 ids are chosen from the registrations alone, and
+only those rows are joined to their orders and check-ins and leave the database."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -138,7 +139,7 @@ def attendee_page(event: Event, query: ListQuery, language: str) -> Page:
         .order_by(*_order(query.sort))
         .options(selectinload(Registration.answers))
     ).all()
-    questions = questions_for(event) if any(r.answers for r, *_rest in found) else []
+    questions = questions_for(event)
     return Page(rows=[
         Row(registration, ticket, code or "", payment or "none",
             at, _answers(registration, questions, language))
