@@ -161,11 +161,17 @@ def test_another_events_people_are_not_found(organiser, people, mailbox):
     {"page": "-3"}, {"page": "0"}, {"page": "99999999999999999999"}, {"sort": "DROP TABLE"},
     {"status": "everyone"}, {"payment": "free"}, {"checked_in": "maybe"}, {"item": "٣"},
     {"needs": "1"}, {"q": "x" * 5000}, {"q": "%"}, {"q": "_"}, {"q": "\\"}, {"q": "   "},
-    {"ticket": ["1", "2"]},
+    {"ticket": ["1", "2"]}, "q=%FF%C3%28",
 ])
 def test_a_hand_edited_address_is_ignored_rather_than_an_error(organiser, people, args):
     response = organiser.get(LIST, query_string=args)
     assert response.status_code == 200
+
+
+def test_a_nul_character_is_refused_with_a_message(organiser, people):
+    response = organiser.get(f"{LIST}?q=a%00b")
+    assert response.status_code == 400
+    assert "<h1>" in response.get_data(as_text=True)
 
 
 def test_a_bad_parameter_leaves_the_rest_of_the_filters(organiser, people, conference):
