@@ -1,8 +1,8 @@
 """Every model, imported in one place so Alembic and the app see the same metadata."""
 
 from app.accounts.models import User, door_assignment  # noqa: F401
-from app.checkin.devices import DoorDevice, ScanRecord  # noqa: F401
-from app.checkin.models import CheckIn  # noqa: F401
+from app.checkin.devices import DoorDevice  # noqa: F401
+from app.checkin.models import CheckIn, CheckInConflict, ScanRecord  # noqa: F401
 from app.events.models import Event, Room  # noqa: F401
 from app.feedback.models import FeedbackResponse  # noqa: F401
 from app.installation import Installation  # noqa: F401

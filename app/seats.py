@@ -5,8 +5,8 @@ sign-up in `signups_taken`. Each counter moves only by one conditional UPDATE he
 (`counter + n <= limit`), so two people can never get the last seat, on SQLite (writes are
 serialised) or PostgreSQL (the row lock re-checks the WHERE). Everything runs in the caller's
 transaction. Callers take ticket types in id order and the event last, so concurrent orders
-cannot deadlock. The waiting list, the purge, sign-ups and orders call these functions; nothing
-else writes a counter."""
+cannot deadlock. The waiting list, the purge, sign-ups, orders and the organiser's ticket change
+(app.registration.person) call these functions; nothing else writes a counter."""
 
 from sqlalchemy import func, or_, select, update
 
@@ -74,6 +74,27 @@ def give_back(event_id: int, ticket_type_id: int, count: int = 1) -> None:
     """Seats go back to sale: on the ticket type and on the event."""
     give_back_ticket(ticket_type_id, count)
     _move(Event.seats_taken, Event.id, event_id, -count)
+
+
+class _TicketFull(Exception):
+    """Leaves the savepoint of swap_ticket."""
+
+
+def swap_ticket(from_id: int, to_id: int) -> bool:
+    """One attendee moves to another ticket type of the same event: a seat of `to_id` is taken
+    by the conditional increment and one of `from_id` given back, together or not at all (a
+    savepoint), the two rows in id order like an order's (no deadlock). The event's seat stays
+    taken: the attendee still comes. False, and nothing changed, when `to_id` is full."""
+    try:
+        with db.session.begin_nested():
+            for ticket_type_id in sorted((from_id, to_id)):
+                if ticket_type_id == from_id:
+                    give_back_ticket(from_id)
+                elif not take_ticket(to_id):
+                    raise _TicketFull
+    except _TicketFull:
+        return False
+    return True
 
 
 def set_capacity(row: TicketType | Event, capacity: int | None) -> None:

@@ -3,7 +3,7 @@ registrations through `POST /checkin/<slug>/scan.json`, against gunicorn on Post
 scans per second the door answers, how fast, what one scan costs the server (CPU and SQL
 queries), and how fast *Hitta en person* answers. Issue 10's targets: at most 10 ms of server
 CPU and 5 queries per scan, at least 180 scans/s with 16 clients and no errors, search under
-50 ms at p95, and "Prepare this door" for 5,000 badges under 2 MB and 3 s (not built yet).
+50 ms at p95, and "Prepare this door" for 5,000 badges under 2 MB and 3 s.
 
 Set-up as bench/registration_rush.py (whose HTTP client, CPU count and gunicorn stop it uses):
 a fresh database `door_bench` (dropped and created again each run; override with
@@ -22,9 +22,11 @@ scans (PostgreSQL's own CPU not included), client_cpu_ms_per_scan this script's 
 generator shares the machine's cores with gunicorn and PostgreSQL). queries_per_scan counts
 the statements one scan sends (SAVEPOINTs included), measured in process with the app's test
 client on the same database; queries_per_repeat_scan the same for a badge scanned again
-(`already`). Then 200 searches of name fragments through `/checkin/<slug>/search.json?q=`.
+(`already`). Then 200 searches of name fragments through `/checkin/<slug>/search.json?q=`,
+and five downloads of what "Prepare this door" stores (`sync.json`: size and time).
 Prints `name: value` lines."""
 
+import json
 import os
 import random
 import re
@@ -53,7 +55,7 @@ from sqlalchemy import create_engine, event, func, insert, select  # noqa: E402
 
 from config import database_url  # noqa: E402
 
-REGISTRATIONS, CLIENTS, SCANS, SEARCHES = 5000, 16, 4000, 200
+REGISTRATIONS, CLIENTS, SCANS, SEARCHES, PREPARES = 5000, 16, 4000, 200, 5
 SLUG = "door-bench-2027"
 EMAIL, PASSWORD = "entre@door-bench.example", "door-bench-password-1"
 SECRET_KEY = "door-bench-secret-key-not-for-production"
@@ -225,6 +227,22 @@ def searches(port: int, rng: random.Random) -> tuple[list[float], Counter]:
     return sorted(times), statuses
 
 
+def prepare_door(port: int) -> tuple[list[float], int, int]:
+    """What "Prepare this door" downloads: sync.json of the entrance, PREPARES times; the times,
+    the body's size in bytes and how many registrations it holds."""
+    browser, _csrf = door_device(port)
+    times, size, held = [], 0, 0
+    for _ in range(PREPARES):
+        began = time.perf_counter()
+        response, data = browser.request("GET", f"/checkin/{SLUG}/sync.json",
+                                         extra={"Accept": "application/json"})
+        times.append((time.perf_counter() - began) * 1000)
+        if response.status != 200:
+            raise SystemExit(f"sync.json answered {response.status}")
+        size, held = len(data), len(json.loads(data)["registrations"])
+    return sorted(times), size, held
+
+
 def queries_of_scans(app, first: str, again: str) -> tuple[int, int]:
     """Statements sent by one scan of a new badge and one of a badge already checked in. The
     requests run outside an app context, so each has its own session, as under gunicorn."""
@@ -293,6 +311,7 @@ def run(tmp: Path):
         server_cpu = group_cpu(server.pid) - cpu_before
         client_cpu = time.process_time() - client_before
         search_times, search_statuses = searches(port, rng)
+        prepare_times, prepare_bytes, prepared = prepare_door(port)
     finally:
         stop(server)
     queries_first, queries_again = queries_of_scans(app, spare, scanned[0])
@@ -315,12 +334,17 @@ def run(tmp: Path):
     print(f"searches: {sum(search_statuses.values())}")
     print(f"search_p50_ms: {statistics.median(search_times):.1f}")
     print(f"search_p95_ms: {percentile(search_times, 0.95):.1f}")
-    print("prepare_door: not built")
+    print(f"prepare_door_registrations: {prepared}")
+    print(f"prepare_door_bytes: {prepare_bytes}")
+    print(f"prepare_door_median_ms: {statistics.median(prepare_times):.0f}")
+    print(f"prepare_door_max_ms: {prepare_times[-1]:.0f}")
     problems = []
     if errors:
         problems.append(f"scan answers {dict(statuses)}, client errors {failures[:3]!r}")
     if len(results) != SCANS or checked_in != SCANS + 1:  # the in-process scan adds one
         problems.append(f"{len(results)} scans answered, {checked_in} check-ins, not {SCANS}")
+    if prepared != REGISTRATIONS:
+        problems.append(f"sync.json held {prepared} registrations, not {REGISTRATIONS}")
     if set(search_statuses) != {200}:
         problems.append(f"search answers {dict(search_statuses)}")
     if problems:

@@ -57,6 +57,15 @@ def publish_programme(event, message=""):
     return version
 
 
+def add_workshop(event, title="Workshop om återhämtning", start=time(14, 0), end=time(15, 30),
+                 room=None, seats=2, kind="workshop"):
+    """A programme item that takes sign-ups (publish the programme before anyone signs up)."""
+    item = create_item(event, title=title, kind=kind, description="",
+                       placement=ItemPlacement(DAY, start, end, room), signup=(True, seats))
+    db.session.commit()
+    return item
+
+
 def register(event, ticket, name="Alva Persson", email="alva@example.org", language="sv",
              **extra):
     made = registration.register(

@@ -75,7 +75,10 @@ def logout():
     logout_user()
     session.pop("door_device_id", None)  # a door device's session ends too
     flash(_("You are logged out."), "info")
-    return redirect(url_for("events.index"))
+    response = redirect(url_for("events.index"))
+    # What a door prepared for offline use (registrations, queued scans) leaves with the user.
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

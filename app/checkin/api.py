@@ -3,20 +3,16 @@
 nonce: a repeat from the same device (a retry after a lost answer, an offline door syncing
 twice) is answered from its ScanRecord exactly as the first time and checks no one in twice."""
 
-import hashlib
-
 from flask import Blueprint, abort, jsonify, make_response, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from app.events.services import get_by_slug
 from app.extensions import csrf, db
-from app.registration.models import Registration
 
-from . import devices, lists, services
-from .models import CheckIn
-from .views import STATUS_TEXT, door_counts, door_limit, scan_detail, scanned_by
+from . import checkin_lists, devices, lists, services
+from .answers import door_answer
+from .forms import QueueError, queued_scans
+from .views import door_counts, door_limit
 
 toplevel_bp = Blueprint("checkin_api", __name__, url_prefix="/api/v1/checkin")
 
@@ -39,8 +35,8 @@ def bearer_token() -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
-def api_door(slug: str):
-    """The event and the device of the token: 401 without a known token, 403 when the device
+def api_door(slug: str) -> services.Door:
+    """The door of the token's device at the event: 401 without a known token, 403 when the device
     is revoked, outside its window or for another event."""
     device = devices.by_token(bearer_token())
     if device is None:
@@ -54,7 +50,7 @@ def api_door(slug: str):
         _error(403, str(devices.ANOTHER_EVENT))
     if request.method == "POST":
         devices.seen(device)
-    return event, device
+    return services.Door(event, device=device)
 
 
 def _body() -> dict:
@@ -71,54 +67,57 @@ def _text(body: dict, key: str, limit: int, required: bool = True) -> str:
     return value.strip()
 
 
-def _answer(result: services.ScanResult, event) -> dict:
-    registration, check_in = result.registration, result.check_in
-    answer = {"outcome": result.outcome, "status": str(STATUS_TEXT[result.outcome]),
-              "detail": scan_detail(result, event), "name": None, "ticket_type": None,
-              "organisation": None, "check_in": None, **door_counts(event)}
-    if registration is not None and result.outcome != "other_event":
-        answer.update(name=registration.name, ticket_type=registration.ticket_type.name,
-                      organisation=registration.organisation or None)
-    if check_in is not None:
-        answer["check_in"] = {"id": check_in.id, "at": check_in.checked_in_at.isoformat(),
-                              "by": scanned_by(check_in)}
+def _list(event, body_or_args) -> checkin_lists.CheckInList:
+    key = body_or_args.get("list", "")
+    checkin_list = checkin_lists.by_key(event, key if isinstance(key, str) else None)
+    if checkin_list is None:
+        _error(404, "No check-in list of this event has that key.")
+    return checkin_list
+
+
+def _api_answer(result, door, checkin_list) -> dict:
+    """The door page's answer without its undo link: a scanner app annuls through the API."""
+    answer = door_answer(result, door, checkin_list)
+    answer.pop("annul_url")
     return answer
-
-
-def _record(device, nonce):
-    return db.session.scalar(select(devices.ScanRecord).where(
-        devices.ScanRecord.device_id == device.id, devices.ScanRecord.nonce == nonce))
 
 
 @toplevel_bp.route("/<slug>/redeem", methods=["POST"])
 @csrf.exempt
 @door_limit()
 def redeem(slug):
-    event, device = api_door(slug)
+    door = api_door(slug)
     body = _body()
     code = _text(body, "code", 200)
     nonce = _text(body, "nonce", 64)
     device_time = _text(body, "device_time", 40, required=False)
-    earlier = _record(device, nonce)
-    if earlier is not None:
-        return earlier.answer, earlier.status
-    result = services.scan(event, code, None, device)
-    answer = _answer(result, event)
+    checkin_list = _list(door.event, body)
+    answer, status, _result = services.redeem(
+        door, code, checkin_list, nonce=nonce, device_time=device_time,
+        answer_of=lambda result: _api_answer(result, door, checkin_list))
+    return answer, status
+
+
+@toplevel_bp.route("/<slug>/upload", methods=["POST"])
+@csrf.exempt
+@door_limit()
+def upload(slug):
+    """An offline scanner's queue: the same as the door page's upload.json."""
+    door = api_door(slug)
+    body = _body()
     try:
-        with db.session.begin_nested():
-            db.session.add(devices.ScanRecord(device_id=device.id, nonce=nonce, code=code,
-                                              device_time=device_time,
-                                              status=result.status_code, answer=answer))
-    except IntegrityError:  # the same nonce at the same instant: the first one answers
-        earlier = _record(device, nonce)
-        return earlier.answer, earlier.status
-    return answer, result.status_code
+        scans = queued_scans(body)
+    except QueueError as refusal:
+        _error(400, str(refusal))
+    results = services.upload(door, scans,
+                              lambda key: checkin_lists.by_key(door.event, key))
+    return {"results": results, **door_counts(door.event, _list(door.event, body))}
 
 
 @toplevel_bp.route("/<slug>/search")
 @door_limit()
 def search(slug):
-    event, _device = api_door(slug)
+    event = api_door(slug).event
     query = request.args.get("q", "").strip()[:200]
     found, total = lists.search(event, query)
     return {"query": query, "total": total, "results": [row.as_json() for row in found]}
@@ -128,12 +127,13 @@ def search(slug):
 @csrf.exempt
 @door_limit()
 def annul(slug, check_in_id):
-    event, device = api_door(slug)
+    door = api_door(slug)
+    event = door.event
     reason = _text(_body(), "reason", 200)
     if "\n" in reason or "\r" in reason:
         _error(400, "'reason' must be one line.")
     try:
-        check_in = services.annul(event, check_in_id, None, reason, device)
+        check_in = services.annul(door, check_in_id, reason)
     except services.CheckInError as refusal:
         db.session.rollback()
         _error(refusal.status, str(refusal))
@@ -145,20 +145,11 @@ def annul(slug, check_in_id):
 @toplevel_bp.route("/<slug>/sync")
 @door_limit()
 def sync(slug):
-    """What an offline door needs to decide alone: each confirmed registration by the SHA-256
-    of its badge code (never the code), with name, ticket and whether it is checked in. No
-    email, no answers to questions."""
-    event, _device = api_door(slug)
-    live = select(CheckIn.registration_id).where(CheckIn.event_id == event.id, CheckIn.counts())
-    live_ids = set(db.session.scalars(live))
-    registrations = db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id,
-                                   Registration.status == "confirmed").order_by(Registration.id))
-    return {
-        "event": event.slug, "generated_at": devices.utcnow().isoformat(),
-        "registrations": [{
-            "badge_sha256": hashlib.sha256(r.badge_token.encode("ascii")).hexdigest(),
-            "name": r.name, "ticket_type": r.ticket_type.name, "status": r.status,
-            "checked_in": r.id in live_ids,
-        } for r in registrations],
-    }
+    """What an offline door needs to decide alone on one list (`?list=`): each registration by
+    the SHA-256 of its badge code (never the code), with name, ticket, whether it may come in
+    and whether it has. No email, no answers to questions."""
+    door = api_door(slug)
+    response = jsonify(services.door_data(door.event, _list(door.event, request.args),
+                                          services.wipe_after(door.event, door.device)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

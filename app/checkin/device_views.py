@@ -1,5 +1,6 @@
 """The organiser's door devices of an event (make one, see its link and QR code once, revoke
-it), and the device link that turns a phone's session into the door of that event."""
+it) and the conflicts of offline doors; the device link that turns a phone's session into the
+door of that event, and leaving it."""
 
 import base64
 import io
@@ -22,8 +23,8 @@ from sqlalchemy import select
 from app.events.manage import current_event, organiser_pages
 from app.extensions import db, limiter
 
-from . import devices
-from .forms import DoorDeviceForm
+from . import devices, services
+from .forms import DoorDeviceForm, ResolveConflictForm
 from .views import DEVICE_SESSION
 
 organiser = organiser_pages("checkin", __name__)
@@ -95,3 +96,36 @@ def open_device(token):
     devices.check(device)
     session[DEVICE_SESSION] = device.id
     return redirect(url_for("checkin.scan", slug=device.event.slug), 303)
+
+
+def _conflicts_page(form, status=200):
+    event = current_event()
+    return render_template("checkin/conflicts.html", event=event, form=form,
+                           conflicts=services.conflicts(event)), status
+
+
+@organiser.route("/check-in-conflicts")
+def conflicts():
+    """What offline doors admitted that the server did not count, open ones first."""
+    return _conflicts_page(ResolveConflictForm())
+
+
+@organiser.route("/check-in-conflicts/<int:conflict_id>/resolve", methods=["POST"])
+def resolve_conflict(conflict_id):
+    form = ResolveConflictForm()
+    if not form.validate_on_submit():
+        return _conflicts_page(form, status=400)
+    services.resolve(current_event(), conflict_id, current_user, form.resolution.data)
+    flash(_("The conflict is resolved."), "success")
+    return redirect(url_for("manage.checkin.conflicts"), 303)
+
+
+@toplevel_bp.route("/door/leave", methods=["POST"])
+def leave():
+    """Forget this door on this phone: the device's session ends and the browser deletes what
+    the door stored for offline use (the link opens it again while the device is valid)."""
+    session.pop(DEVICE_SESSION, None)
+    flash(_("This phone is no longer a door. Its stored door data was deleted."), "info")
+    response = redirect(url_for("events.index"), 303)
+    response.headers["Clear-Site-Data"] = '"storage"'
+    return response

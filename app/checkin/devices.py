@@ -14,6 +14,8 @@ from app.db_types import UTCDateTime, utcnow
 from app.errors import Refusal
 from app.extensions import db
 
+from .models import CheckInConflict, ScanRecord
+
 
 class DoorDeviceError(Refusal):
     """A device that may not open the door now (revoked, outside its window, another event)."""
@@ -46,22 +48,6 @@ class DoorDevice(db.Model):
         if now >= self.valid_until:
             return "expired"
         return "active"
-
-
-class ScanRecord(db.Model):
-    """What a device sent under one nonce and what it was told: a repeat of the same nonce (a
-    retry after a lost answer, an offline door syncing twice) gets the same answer again."""
-
-    __table_args__ = (db.UniqueConstraint("device_id", "nonce"),)
-
-    id = db.Column(db.Integer, primary_key=True)
-    device_id = db.Column(db.ForeignKey("door_device.id", ondelete="CASCADE"), nullable=False)
-    nonce = db.Column(db.String(64), nullable=False)
-    code = db.Column(db.String(200), nullable=False)
-    device_time = db.Column(db.String(40), nullable=False, default="")
-    received_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
-    status = db.Column(db.Integer, nullable=False)
-    answer = db.Column(db.JSON, nullable=False)
 
 
 def hash_token(token: str) -> str:
@@ -121,11 +107,14 @@ def seen(device: DoorDevice) -> None:
 
 
 def forget_event(event, now: datetime) -> int:
-    """For the purge of an event's personal data: the scan records (codes and answers naming
-    people) go, and the event's devices are revoked. Returns how many records went."""
-    device_ids = select(DoorDevice.id).where(DoorDevice.event_id == event.id)
+    """For the purge of an event's personal data: the scan records of every door (codes and
+    answers naming people) and the conflicts go, and the event's devices are revoked. Returns
+    how many scan records went."""
+    db.session.execute(  # each conflict is a scan's, and an organiser's note may name people
+        delete(CheckInConflict).where(CheckInConflict.event_id == event.id)
+        .execution_options(synchronize_session=False))
     gone = db.session.execute(
-        delete(ScanRecord).where(ScanRecord.device_id.in_(device_ids))
+        delete(ScanRecord).where(ScanRecord.event_id == event.id)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.execute(

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from app.badges.services import badge_pdf
 
 from . import lists, services
-from .views import bp, door_access
+from .views import bp, door_access, door_list
 
 
 def _wants_json() -> bool:
@@ -45,7 +45,9 @@ def check_in(slug, registration_id):
     registration = lists.door_registration(event, registration_id)
     if registration is None:
         abort(404)
-    result = services.scan(event, registration.badge_token, door.user, door.device)
+    _answer, status, result = services.redeem(
+        door, registration.badge_token, door_list(door), manual=True,
+        answer_of=lambda result: None)
     if _wants_json():
         return jsonify(outcome=result.outcome, name=registration.name), result.status_code
     return _search_page(event, request.form.get("q", "").strip()[:200], result,

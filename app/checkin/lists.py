@@ -20,7 +20,7 @@ from app.registration.models import Registration
 from app.tickets.models import TicketType
 
 from .devices import DoorDevice
-from .models import CheckIn
+from .models import ENTRANCE, CheckIn
 
 MAX_RESULTS = 20
 # A lapsed card hold was never a registration; the door has nothing to say about it.
@@ -28,9 +28,9 @@ SHOWN_STATUSES = ("confirmed", "pending", "cancelled")
 _CONFIRMED_FIRST = case({"confirmed": 0, "pending": 1}, value=Registration.status, else_=2)
 
 
-def live_check_ins():
-    """The select of check-ins that count: the one place that knows what makes one live."""
-    return select(CheckIn).where(CheckIn.counts())
+def live_check_ins(list_key: str = ENTRANCE):
+    """The select of a list's check-ins that count (the entrance's unless told)."""
+    return select(CheckIn).where(CheckIn.counts(), CheckIn.list_key == list_key)
 
 
 def mask_email(email: str) -> str:

@@ -1,8 +1,7 @@
 """The door page. Without JavaScript it is a form that reloads with the result; with
-app/static/js/door.js each scan goes to scan.json and the answer is shown in one round trip.
-Both run the same service, rate limit and access check."""
-
-from dataclasses import dataclass
+app/static/js/door.js each scan goes to scan.json and the answer is shown in one round trip;
+prepared for offline, the page decides alone from sync.json and uploads its queue to
+upload.json. All run the same service, rate limit and access check."""
 
 from flask import (
     Blueprint,
@@ -15,7 +14,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
@@ -24,76 +22,15 @@ from sqlalchemy import select
 from app.events.models import Event
 from app.events.services import get_by_slug
 from app.extensions import db, limiter, login_manager
-from app.i18n import fmt_datetime
 
-from . import devices, services
-from .forms import AnnulForm, ScanForm
+from . import checkin_lists, devices, services
+from .answers import ICONS, STATUS_TEXT, annul_url, door_answer, scan_detail
+from .forms import AnnulForm, ScanForm, queued_scans
+from .services import Door
 
 bp = Blueprint("checkin", __name__, url_prefix="/checkin")
 
-# The headline the door reads, in the user's language, for each outcome.
-STATUS_TEXT = {
-    "checked_in": _l("Checked in"),
-    "already": _l("Already checked in"),
-    "cancelled": _l("Registration cancelled"),
-    "other_event": _l("Badge for another event"),
-    "unknown": _l("Unknown code"),
-    "invalid": _l("Not a badge code"),
-}
-
-
-ICONS = {"checked_in": "✔", "already": "⚠"}
-
-
-def scan_detail(result: services.ScanResult, event: Event) -> str:
-    """The line under the headline: what happened before, or what to do now."""
-    registration, check_in = result.registration, result.check_in
-    if result.outcome == "checked_in":
-        return " · ".join(part for part in (registration.organisation,
-                                            registration.ticket_type.name) if part)
-    if result.outcome == "already":
-        when = _("At %(time)s", time=fmt_datetime(check_in.checked_in_at, event.timezone))
-        if scanned_by(check_in):
-            when += " " + _("by %(name)s", name=scanned_by(check_in))
-        return when + "."
-    if result.outcome == "cancelled":
-        return _("This badge belongs to a cancelled registration. Ask an organiser.")
-    if result.outcome == "other_event":
-        return _("This badge is for %(event)s.", event=registration.event.name)
-    if result.outcome == "unknown":
-        return _("No badge has this code. Check the code, or find the person in the list of "
-                 "registrations.")
-    return _("A badge code has 26 letters and digits. Scan again or type it.")
-
-
-def scanned_by(check_in) -> str | None:
-    """Who made a check-in: the door account, or the door device when no one was logged in."""
-    if check_in.checked_in_by:
-        return check_in.checked_in_by.name
-    return check_in.device.name if check_in.device else None
-
-
-def _annul_url(result: services.ScanResult, door: "Door") -> str | None:
-    """Where the last scan can be undone, for the door account or device that made it or an
-    organiser."""
-    check_in = result.check_in if result else None
-    if result is None or result.outcome != "checked_in" \
-            or not services.may_annul(check_in, door.user, door.device):
-        return None
-    return url_for("checkin.annul", slug=result.registration.event.slug,
-                   check_in_id=check_in.id)
-
-
 DEVICE_SESSION = "door_device_id"
-
-
-@dataclass
-class Door:
-    """Who is at the door of an event: a logged-in person with access, or a door device."""
-
-    event: Event
-    user: object | None = None
-    device: devices.DoorDevice | None = None
 
 
 def door_access(slug: str) -> Door:
@@ -123,6 +60,16 @@ def door_access(slug: str) -> Door:
     if request.method == "POST":
         devices.seen(device)
     return Door(event, device=device)
+
+
+def door_list(door: Door, key: str | None = None) -> checkin_lists.CheckInList:
+    """The check-in list the door works on (`?list=`, the entrance by default); 404 for a key
+    no list of the event has."""
+    checkin_list = checkin_lists.by_key(door.event, request.values.get("list", "")
+                                        if key is None else key)
+    if checkin_list is None:
+        abort(404)
+    return checkin_list
 
 
 @bp.route("/")
@@ -164,57 +111,50 @@ def _wants_json() -> bool:
 @door_limit()
 def scan(slug):
     door = door_access(slug)
-    event = door.event
+    event, checkin_list = door.event, door_list(door)
     form = ScanForm()
     result, status = None, 200
     if form.validate_on_submit():
-        result = services.scan(event, form.code.data, door.user, door.device)
-        status = result.status_code
+        _answer, status, result = services.redeem(door, form.code.data, checkin_list,
+                                                  answer_of=lambda result: None)
     elif form.is_submitted():
         status = 400
     form.code.data = ""
-    checked_in, expected = services.progress(event)
+    checked_in, expected = (result.checked_in, result.expected) \
+        if result and result.checked_in is not None else services.progress(event, checkin_list)
     return render_template(
         "checkin/scan.html", event=event, form=form, result=result,
-        checked_in=checked_in, expected=expected, annul_url=_annul_url(result, door),
-        device=door.device,
+        checked_in=checked_in, expected=expected,
+        annul_url=result and annul_url(result, door), device=door.device,
+        checkin_list=checkin_list, lists=checkin_lists.lists_of(event),
         status=result and STATUS_TEXT[result.outcome],
         icon=result and ICONS.get(result.outcome, "✖"),
-        detail=result and scan_detail(result, event),
+        detail=result and scan_detail(result, event, checkin_list),
     ), status
 
 
-def door_counts(event: Event) -> dict:
-    """The counts every door answer carries (the door page's and the API's)."""
-    checked_in, expected = services.progress(event)
+def door_counts(event: Event, checkin_list=None) -> dict:
+    """The counts a door answer carries when no scan read them."""
+    checked_in, expected = services.progress(event, checkin_list)
     return {"checked_in": checked_in, "expected": expected}
 
 
 @bp.route("/<slug>/scan.json", methods=["POST"])
 @door_limit()
 def scan_json(slug):
-    """One scan for door.js (a handheld scanner types the code and Enter; the page stays)."""
+    """One scan for door.js (a handheld scanner types the code and Enter; the page stays). A
+    nonce makes a retry after a lost answer get the same answer."""
     door = door_access(slug)
-    event = door.event
+    checkin_list = door_list(door)
     form = ScanForm()
     if not form.validate():
         result = services.ScanResult("invalid")
-    else:
-        result = services.scan(event, form.code.data, door.user, door.device)
-    registration, check_in = result.registration, result.check_in
-    answer = {"outcome": result.outcome, "status": str(STATUS_TEXT[result.outcome]),
-              "icon": ICONS.get(result.outcome, "✖"), "detail": scan_detail(result, event),
-              "name": None, "ticket_type": None, "organisation": None, "check_in": None,
-              "annul_url": _annul_url(result, door), **door_counts(event)}
-    if registration is not None and result.outcome != "other_event":
-        answer.update(name=registration.name, ticket_type=registration.ticket_type.name,
-                      organisation=registration.organisation or None)
-    if check_in is not None:
-        answer["check_in"] = {
-            "id": check_in.id, "at": check_in.checked_in_at.isoformat(),
-            "by": scanned_by(check_in),
-        }
-    return answer, result.status_code
+        return door_answer(result, door, checkin_list), result.status_code
+    answer, status, _result = services.redeem(
+        door, form.code.data, checkin_list, nonce=form.nonce.data or None,
+        device_time=form.device_time.data or "",
+        answer_of=lambda result: door_answer(result, door, checkin_list))
+    return answer, status
 
 
 @bp.route("/<slug>/check-ins/<int:check_in_id>/annul", methods=["POST"])
@@ -231,10 +171,40 @@ def annul(slug, check_in_id):
             return {"error": message, **door_counts(event)}, 400
         flash(message, "error")
         return redirect(url_for("checkin.scan", slug=event.slug), 303)
-    check_in = services.annul(event, check_in_id, door.user, form.reason.data,
-                              door.device)
+    check_in = services.annul(door, check_in_id, form.reason.data)
+    checkin_list = checkin_lists.by_key(event, check_in.list_key) or checkin_lists.entrance()
     message = _l("The check-in of %(name)s was undone.", name=check_in.registration.name)
     if _wants_json():
-        return {"outcome": "annulled", "status": str(message), **door_counts(event)}
+        return {"outcome": "annulled", "status": str(message), "list": checkin_list.key,
+                **door_counts(event, checkin_list)}
     flash(message, "success")
-    return redirect(url_for("checkin.scan", slug=event.slug), 303)
+    return redirect(url_for("checkin.scan", slug=event.slug,
+                            list=checkin_list.key or None), 303)
+
+
+@bp.route("/<slug>/lists.json")
+def lists_json(slug):
+    """Where this door can check people in: the entrance and each workshop with sign-ups."""
+    door = door_access(slug)
+    return {"lists": [item.as_json() for item in checkin_lists.lists_of(door.event)]}
+
+
+@bp.route("/<slug>/sync.json")
+def sync_json(slug):
+    """What "Prepare this door" stores on the device for one list (see services.door_data)."""
+    door = door_access(slug)
+    response = current_app.json.response(services.door_data(
+        door.event, door_list(door), services.wipe_after(door.event, door.device)))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<slug>/upload.json", methods=["POST"])
+@door_limit()
+def upload_json(slug):
+    """The queue of scans the door made offline. Sent twice, it changes nothing the second
+    time and is answered the same."""
+    door = door_access(slug)
+    scans = queued_scans(request.get_json(silent=True))
+    results = services.upload(door, scans, lambda key: checkin_lists.by_key(door.event, key))
+    return {"results": results, **door_counts(door.event, door_list(door))}

@@ -68,11 +68,13 @@ def update_details(registration: Registration, *, name: str, organisation: str |
     db.session.flush()
 
 
-def transfer(registration: Registration, *, name: str, email: str) -> Registration:
+def transfer(registration: Registration, *, name: str, email: str, language: str | None = None,
+             by_organiser: bool = False) -> Registration:
     """Give the ticket to someone else. The registration gets the new holder's name and
     address and a new personal link and badge code (the old link and badge stop working); what
     was personal to the old holder (phone, role, sensitive needs and consent, answers) goes.
-    The new holder gets the confirmation with the badge, the old address a short notice.
+    The new holder gets the confirmation with the badge (in `language`, else the old holder's),
+    the old address a short notice saying who passed the ticket on (`by_organiser`).
     Refused for an address already registered for the event."""
     if not can_change(registration):
         raise services.RegistrationError(_l("This registration can no longer be changed."))
@@ -105,6 +107,8 @@ def transfer(registration: Registration, *, name: str, email: str) -> Registrati
     _forget_stars(registration)
     registration.manage_token = link_token()
     registration.badge_token = badge_token()
+    if language:
+        registration.language = language
     try:
         db.session.flush()
     except IntegrityError as error:
@@ -112,7 +116,7 @@ def transfer(registration: Registration, *, name: str, email: str) -> Registrati
         raise services.AlreadyRegistered(
             _l("%(email)s is already registered for the event.", email=email),
             email=email) from error
-    _queue_transfer_notice(registration, old_email, old_language)
+    _queue_transfer_notice(registration, old_email, old_language, by_organiser)
     services.queue_confirmation(registration)
     db.session.flush()
     return registration
@@ -130,10 +134,12 @@ def _forget_stars(registration: Registration) -> None:
     )
 
 
-def _queue_transfer_notice(registration: Registration, old_email: str, language: str) -> None:
+def _queue_transfer_notice(registration: Registration, old_email: str, language: str,
+                           by_organiser: bool = False) -> None:
     event = registration.event
     subject, body = render_email(
-        "registration/email_transferred.txt", language,
+        "registration/email_transferred_by_organiser.txt" if by_organiser
+        else "registration/email_transferred.txt", language,
         lambda: _("Your ticket was passed on: %(event)s", event=event.name),
         registration=registration, event=event,
     )

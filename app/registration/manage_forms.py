@@ -1,5 +1,6 @@
 """Forms of the organiser's registration-form builder, the attendee's own page (changing details
-and answers, passing the ticket on) and the purge of personal data."""
+and answers, passing the ticket on), the organiser's page of one attendee and the purge of
+personal data."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -93,6 +94,35 @@ class TransferForm(FlaskForm):
                        validators=[DataRequired(), valid_email(), Length(max=254), single_line()])
     confirm = BooleanField(
         _l("Yes, give my ticket to this person. My link and my badge stop working."),
+        validators=[DataRequired()])
+
+
+# --- the organiser's page of one attendee (several forms on one page: each has a prefix, so
+# their field ids differ) ---------------------------------------------------------------------
+
+class ResendForm(FlaskForm):
+    """The newest mail to the attendee when the page was made: a second press sends nothing."""
+
+    seen = HiddenField()
+
+
+class OrganiserCancelForm(FlaskForm):
+    confirm = BooleanField(_l("Yes, cancel this registration"), validators=[DataRequired()])
+
+
+class ChangeTicketForm(FlaskForm):
+    ticket_type = SelectField(_l("Ticket type"), coerce=int, validators=[DataRequired()])
+
+
+class OrganiserTransferForm(FlaskForm):
+    name = StringField(_l("The new attendee’s full name"),
+                       validators=[DataRequired(), Length(max=200), single_line()])
+    email = EmailField(_l("The new attendee’s email"),
+                       validators=[DataRequired(), valid_email(), Length(max=254), single_line()])
+    language = SelectField(_l("Language of their emails"),
+                           choices=[("sv", "Svenska"), ("en", "English")])
+    confirm = BooleanField(
+        _l("Yes, give the ticket to this person. The old personal link and badge stop working."),
         validators=[DataRequired()])
 
 

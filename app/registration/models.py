@@ -61,11 +61,12 @@ class Registration(db.Model):
     )
     check_ins = db.relationship("CheckIn", back_populates="registration",
                                 order_by="CheckIn.checked_in_at")
-    # The live check-in, if any: an annulled one no longer counts as having come in.
+    # The live check-in at the entrance, if any: an annulled one no longer counts as having
+    # come in (a workshop's check-ins are on their own lists).
     check_in = db.relationship(
         "CheckIn", uselist=False, viewonly=True,
         primaryjoin="and_(CheckIn.registration_id == Registration.id, "
-                    "CheckIn.annulled_at.is_(None))",
+                    "CheckIn.annulled_at.is_(None), CheckIn.list_key == '')",
     )
 
     @property

@@ -8,8 +8,8 @@ email, organisation or order through the ORM (mapper events below).
 A search is then plain SQL on the stored column, one `LIKE '%word%'` per word, the same on
 SQLite and PostgreSQL: the database compares text the application has already folded, so no
 collation, extension or function of either database is involved. The door
-(app/checkin/lists.py) and the organiser's attendee list (app/attendees) both search this
-way. A bulk INSERT (the benches) runs no mapper events and fills the columns in itself
+(app/checkin/lists.py) and the organiser's attendee list (attendee_list.py) both search
+this way. A bulk INSERT (the benches) runs no mapper events and fills the columns in itself
 (`searchable`); migration 0016 filled them in for the rows that existed before."""
 
 import unicodedata

@@ -397,9 +397,9 @@ def my_programme_ical(token):
 
 @organiser.route("/registrations")
 def registrations():
-    """The list of registrations became the attendee list (app/attendees), which can search,
-    filter and page through thousands; old links and bookmarks land there."""
-    return redirect(url_for("manage.attendees.index"), 301)
+    """The list of registrations became the attendee list (attendee_list.py), which can
+    search, filter and page through thousands; old links and bookmarks land there."""
+    return redirect(url_for("manage.attendee.index"), 301)
 
 
 # --- the attendee's own page: details, answers, passing the ticket on ---------------------------

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from app.checkin.services import scan
+from app.checkin.services import Door, scan
 from app.registration import services
 from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import register
@@ -31,7 +31,7 @@ def attendees(conference, make_user, mailbox, db):
                                   email="eva.berg.med.en.lang.adress@region-orebro-lan.example"))],
         payment_method="invoice",
         billing=services.Billing(name="Region Örebro län", address="Box 1\n701 16 Örebro"))
-    scan(event, asa.badge_token, None)
+    scan(Door(event), asa.badge_token)
     db.session.commit()
     make_user("arrangor@example.org", role="organiser")
     return {"asa": asa}

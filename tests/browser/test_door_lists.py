@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from app.checkin.models import CheckIn
-from app.checkin.services import scan
+from app.checkin.services import Door, scan
 from tests.browser.conftest import assert_accessible, log_in
 from tests.factories import register
 
@@ -45,7 +45,7 @@ def test_door_finds_a_person_and_checks_them_in(page, conference, make_user, mai
     expect(page.locator("main")).to_contain_text("Nils Karlsson")
     expect(page.locator(".door-progress")).to_have_text("Incheckade: 1 av 2")
     assert_accessible(page)
-    scan(event, nils.badge_token, None)
+    scan(Door(event), nils.badge_token)
     db.session.commit()
     page.clock.run_for(16_000)
     expect(page.locator(".door-progress")).to_have_text("Incheckade: 2 av 2")

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.checkin import devices
-from app.checkin.models import CheckIn
+from app.checkin.models import CheckIn, CheckInConflict
 from app.db_types import utcnow
 from app.extensions import limiter
 from tests.factories import build_conference, register
@@ -171,11 +171,15 @@ def test_the_purge_forgets_what_devices_sent_and_ends_the_devices(organiser, api
     """A scan record keeps the code and the answer with the person's name: needed during the
     event to answer a repeated nonce, not after it."""
     redeem(api, attendee.badge_token)
+    queued = {"code": attendee.badge_token, "nonce": "offline", "offline_outcome": "checked_in"}
+    assert api.post(f"{API}/upload", json={"scans": [queued]}).get_json()["results"][0][
+        "conflict"]
     purge = organiser.post("/manage/e/varkonferensen-2027/purge",
                            data={"confirm_slug": "varkonferensen-2027"})
     assert purge.status_code == 303
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(devices.ScanRecord)) == 0
+    assert db.session.scalar(select(func.count()).select_from(CheckInConflict)) == 0
     assert db.session.get(devices.DoorDevice, device[0].id).revoked_at is not None
     assert db.session.scalar(select(CheckIn.device_id)) == device[0].id  # who scanned stays
 

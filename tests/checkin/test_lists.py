@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.checkin.models import CheckIn
-from app.checkin.services import scan
+from app.checkin.services import Door, scan
 from app.extensions import db as _db
 from app.registration import services as registration_services
 from tests.conftest import login
@@ -149,7 +149,7 @@ def test_missing_list_by_surname_without_the_checked_in_and_cancelled(door, peop
                                                                       db, mailbox):
     register(conference["event"], conference["ticket"], name="Anders Ahlström",
              email="anders@example.org")
-    scan(conference["event"], people["eva"].badge_token, None)
+    scan(Door(conference["event"]), people["eva"].badge_token)
     registration_services.cancel(people["nils"])
     db.session.commit()
     html = door.get(f"/checkin/{SLUG}/missing").get_data(as_text=True)
@@ -164,9 +164,9 @@ def test_counts_per_door_and_quarter_hour(app, door, people, conference, make_us
     event = conference["event"]
     kim = make_user("kim@example.org", role="door", events=[event], name="Kim Kassa")
     dora = db.session.scalar(select(type(kim)).where(type(kim).name == "Dora Door"))
-    scan(event, people["asa"].badge_token, dora)
-    scan(event, people["nils"].badge_token, dora)
-    scan(event, people["eva"].badge_token, kim)
+    scan(Door(event, user=dora), people["asa"].badge_token)
+    scan(Door(event, user=dora), people["nils"].badge_token)
+    scan(Door(event, user=kim), people["eva"].badge_token)
     # At 08:05, 08:14 and 08:31 by the event's clock: two in the first quarter, one at half past.
     at = [event.to_utc(DAY, time(8, 5)), event.to_utc(DAY, time(8, 14)),
           event.to_utc(DAY, time(8, 31))]

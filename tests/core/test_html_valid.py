@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
-from app.checkin.services import scan
+from app.checkin.services import Door, scan
 from app.feedback.services import request_feedback
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import build_message
@@ -150,7 +150,7 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
     invoicing.mark_paid(db.session.get(Order, invoice.id))
     door = make_user("dorr@example.org", role="door", events=[event])
     signups.sign_up(alva, workshop)
-    scan(event, nils.badge_token, door)
+    scan(Door(event, user=door), nils.badge_token)
     request_feedback(event)
     [slot] = conference["speaker"].slots
     send_invitation(slot)
@@ -239,6 +239,16 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
                f"/checkin/{SLUG}/registrations/{alva.id}/check-in", {"q": "alva"},
                form_page=f"/checkin/{SLUG}/search?q=alva")
     pages.get(door, "door-missing", f"/checkin/{SLUG}/missing")
+    workshop_door = f"/checkin/{SLUG}?list=item:{c['workshop'].id}"
+    pages.get(door, "door-workshop", workshop_door)
+    pages.post(door, "door-workshop-refused", workshop_door, {"code": c["nils"].badge_token},
+               status=409)
+    # An offline door let Nils in again: a conflict for the organiser.
+    [token, *_] = CSRF_FIELD.findall(door.get(workshop_door).get_data(as_text=True))
+    queued = {"code": c["nils"].badge_token, "nonce": "offline-1", "list": "",
+              "offline_outcome": "checked_in", "device_time": ""}
+    assert door.post(f"/checkin/{SLUG}/upload.json", headers={"X-CSRFToken": token},
+                     json={"scans": [queued]}).status_code == 200
     pages.get(door, "forbidden", "/manage/", status=403)
 
     # The organiser's pages.
@@ -272,7 +282,6 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
               f"{MANAGE}/attendees?q=alva&ticket={c['ticket'].id}&status=confirmed"
               f"&payment=none&checked_in=no&item={c['workshop'].id}&needs=none&sort=surname")
     pages.get(o, "attendees-none", f"{MANAGE}/attendees?q=finns+inte")
-    pages.get(o, "attendee", f"{MANAGE}/attendees/{alva.id}")
     pages.get(o, "orders", f"{MANAGE}/orders")
     pages.get(o, "order-detail", f"{MANAGE}/orders/{c['invoice'].id}")
     pages.get(o, "order-detail-unpaid", f"{MANAGE}/orders/{c['unpaid'].id}")
@@ -284,8 +293,20 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "speakers-manage", f"{MANAGE}/speakers")
     pages.get(o, "feedback-results", f"{MANAGE}/feedback")
     pages.get(o, "signups", f"{MANAGE}/items/{c['workshop'].id}/signups")
+    person = f"{MANAGE}/attendees/{alva.id}"
+    pages.get(o, "attendee-person", person)
+    pages.get(o, "attendee-person-order", f"{MANAGE}/attendees/{c['invoice'].registrations[0].id}")
+    pages.post(o, "attendee-person-transfer-errors", f"{person}/transfer",
+               {"transfer-email": "x"}, status=400, form_page=person)
+    pages.post(o, "attendee-person-refused", f"{person}/ticket",
+               {"ticket-ticket_type": c["paid"].id}, status=409, form_page=person)
     pages.get(o, "purge", f"{MANAGE}/purge")
     pages.get(o, "door-devices", f"{MANAGE}/door-devices")
+    conflicts = pages.get(o, "check-in-conflicts", f"{MANAGE}/check-in-conflicts")
+    [conflict_id] = re.findall(r'id="conflict-(\d+)"', conflicts)
+    pages.post(o, "check-in-conflict-empty",
+               f"{MANAGE}/check-in-conflicts/{conflict_id}/resolve", {"resolution": ""},
+               status=400, form_page=f"{MANAGE}/check-in-conflicts")
     pages.post(o, "door-device-new", f"{MANAGE}/door-devices",
                {"name": "Entré norr", "valid_from": f"{DAY.isoformat()}T07:00",
                 "valid_until": f"{DAY.isoformat()}T18:00"})

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import func, inspect, select
 
-from app.checkin.services import scan
+from app.checkin.services import Door, scan
 from app.feedback.models import FeedbackResponse
 from app.feedback.services import give_feedback
 from tests.factories import register
@@ -22,7 +22,7 @@ def attendees(conference, make_user, mailbox):
     nils = register(event, ticket, name="Nils Karlsson", email="nils@example.org")
     fatima = register(event, ticket, name="Fatima Hassan", email="fatima@example.org")
     for person in (alva, nils):
-        assert scan(event, person.badge_token, door).outcome == "checked_in"
+        assert scan(Door(event, user=door), person.badge_token).outcome == "checked_in"
     mailbox.wait_for(3)
     mailbox.clear()
     return {"alva": alva, "nils": nils, "fatima": fatima}

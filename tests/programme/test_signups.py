@@ -14,10 +14,11 @@ from app.extensions import db as _db
 from app.notices import services as notices
 from app.programme import signups
 from app.programme.models import ProgrammeItem, SessionSignup
-from app.programme.services import ItemPlacement, cancel_item, create_item
+from app.programme.services import cancel_item
 from app.registration import services as registration_services
 from app.registration.models import PersonalProgrammeEntry, Registration
 from app.registration.personal import unstar
+from tests import factories
 from tests.concurrency import run_at_once
 from tests.factories import DAY, build_conference, register
 
@@ -33,11 +34,7 @@ def english(client):
 
 def add_workshop(event, title="Workshop om återhämtning", start=time(14, 0), end=time(15, 30),
                  room=None, seats=SEATS, kind="workshop"):
-    item = create_item(event, title=title, kind=kind, description="",
-                       placement=ItemPlacement(DAY, start, end, room),
-                       signup=(True, seats))
-    _db.session.commit()
-    return item
+    return factories.add_workshop(event, title, start, end, room, seats, kind)
 
 
 def publish(event):

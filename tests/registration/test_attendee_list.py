@@ -8,11 +8,10 @@ from datetime import time
 
 import pytest
 
-from app.attendees import services as attendee_services
-from app.checkin.services import scan
+from app.checkin.services import Door, scan
 from app.programme import signups
 from app.programme.services import ItemPlacement, create_item
-from app.registration import services
+from app.registration import attendee_list, services
 from tests.conftest import login
 from tests.factories import DAY, build_conference, card_order, publish_programme, register
 from tests.queries import recorded_queries
@@ -49,7 +48,7 @@ def people(conference, mailbox, db):
     bo = register(event, free, name="Bo Ek", email="bo@example.org")
     services.cancel(bo)
     signups.sign_up(asa, workshop)
-    scan(event, asa.badge_token, None)
+    scan(Door(event), asa.badge_token)
     db.session.commit()
     return {"asa": asa, "nils": nils, "eva": eva, "kim": kim, "bo": bo, "workshop": workshop}
 
@@ -117,7 +116,7 @@ def test_sorted_by_name_surname_date_and_ticket(organiser, people, conference, m
 def test_pages_keep_the_filters_and_every_person_appears_once(organiser, people, monkeypatch):
     everyone = listed(organiser, q="example", sort="surname")
     assert len(everyone) == 5
-    monkeypatch.setattr(attendee_services, "PAGE_SIZE", 2)
+    monkeypatch.setattr(attendee_list, "PAGE_SIZE", 2)
     seen, link, pages = [], f"{LIST}?q=example&sort=surname", 0
     while link:
         html = organiser.get(link).get_data(as_text=True)

@@ -1,14 +1,23 @@
-"""The attendee list as the database answers it: one page of an event's registrations that
-meet the filters, in the chosen order, with their ticket, order, payment and live check-in,
-and how many meet the filters in all. Four queries whatever the size of the event (the count,
-the page, its answers and the event's questions), so it stays fast with thousands of
-registrations: the search compares the stored folded text and the order the stored sort keys
-(app/registration/search.py); the page's 50 ids are chosen from the registrations alone, and
-only those rows are joined to their orders and check-ins and leave the database."""
+"""The organiser's attendee list as the database answers it: the list's GET parameters read
+into a `ListQuery`, and one page of an event's registrations that meet its filters, in the
+chosen order, with their ticket, order, payment and live check-in, and how many meet the
+filters in all.
 
-from dataclasses import dataclass
+Every parameter is optional. A value the form does not offer (a ticket type of another
+event, an unknown sort, a page that is not a number) is ignored, so a link edited by hand
+shows the list without that filter, and the form shows which filters apply; nothing a
+browser sends makes an error.
+
+Four queries whatever the size of the event (the count, the page, its answers and the
+event's questions), so it stays fast with thousands of registrations: the search compares
+the stored folded text and the order the stored sort keys (app/registration/search.py); the
+page's 50 ids are chosen from the registrations alone, and only those rows are joined to
+their orders and check-ins and leave the database."""
+
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -16,17 +25,86 @@ from app.checkin.lists import live_check_ins
 from app.checkin.models import CheckIn
 from app.events.models import Event
 from app.extensions import db
-from app.orders.models import Order
+from app.orders.models import PAYMENT_STATUSES, Order
 from app.programme.models import ProgrammeItem, SessionSignup
 from app.programme.signups import signup_items
-from app.registration import search
-from app.registration.models import Registration
-from app.registration.questions import display_value
-from app.registration.services import questions_for
 from app.tickets.models import TicketType
 from app.tickets.services import ticket_types_for
 
-from .forms import ListQuery
+from . import search
+from .models import Registration
+from .questions import display_value
+from .services import questions_for
+
+MAX_QUERY = 200
+MAX_PAGE = 100_000
+STATUSES = ("confirmed", "pending", "cancelled", "expired")
+CHECKED_IN = ("yes", "no")
+NEEDS = ("any", "dietary", "accessibility", "none")
+# name: by first name; surname: by last name; newest and oldest: by when they registered;
+# ticket: by ticket type in the organiser's order, then surname.
+SORTS = ("name", "surname", "newest", "oldest", "ticket")
+DEFAULT_SORT = "name"
+SORT_LABELS = {"name": _l("Name"), "surname": _l("Surname"), "newest": _l("Newest first"),
+               "oldest": _l("Oldest first"), "ticket": _l("Ticket type")}
+CHECKED_IN_LABELS = {"yes": _l("Checked in"), "no": _l("Not checked in")}
+NEEDS_LABELS = {"any": _l("Some need given"), "dietary": _l("Dietary needs given"),
+                "accessibility": _l("Accessibility needs given"), "none": _l("No needs given")}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    q: str = ""
+    ticket: int | None = None
+    status: str = ""
+    payment: str = ""
+    checked_in: str = ""
+    item: int | None = None
+    needs: str = ""
+    sort: str = DEFAULT_SORT
+    page: int = 1
+
+    @property
+    def filtered(self) -> bool:
+        """Whether anything narrows the list (sorting and paging do not)."""
+        return any((self.q, self.ticket, self.status, self.payment, self.checked_in,
+                    self.item, self.needs))
+
+    def args(self, **changes) -> dict:
+        """The query as URL parameters, leaving out what is as by default, for url_for: the
+        links of the pages and sorts keep every filter."""
+        values = asdict(replace(self, **changes))
+        defaults = asdict(ListQuery())
+        return {key: value for key, value in values.items() if value != defaults[key]}
+
+
+def _int(text: str | None) -> int | None:
+    text = (text or "").strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) < 10 else None
+
+
+def _one_of(text: str | None, allowed) -> str:
+    return text if text in allowed else ""
+
+
+def read_query(args, ticket_ids, item_ids) -> ListQuery:
+    """The list's parameters from `args` (request.args). `ticket_ids` and `item_ids` are what
+    the event offers to filter by: its ticket types and its items that take sign-ups."""
+    ticket, item, page = _int(args.get("ticket")), _int(args.get("item")), _int(args.get("page"))
+    return ListQuery(
+        q=" ".join(args.get("q", "").split())[:MAX_QUERY],
+        ticket=ticket if ticket in ticket_ids else None,
+        status=_one_of(args.get("status"), STATUSES),
+        payment=_one_of(args.get("payment"), PAYMENT_STATUSES),
+        checked_in=_one_of(args.get("checked_in"), CHECKED_IN),
+        item=item if item in item_ids else None,
+        needs=_one_of(args.get("needs"), NEEDS),
+        sort=_one_of(args.get("sort"), SORTS) or DEFAULT_SORT,
+        page=min(max(page or 1, 1), MAX_PAGE),
+    )
+
+
+# --- the page ----------------------------------------------------------------------------
 
 PAGE_SIZE = 50
 
@@ -151,11 +229,3 @@ def _answers(registration: Registration, questions, language: str) -> list[tuple
     values = {answer.question_id: answer.value for answer in registration.answers}
     return [(question.label_in(language), display_value(question, values[question.id], language))
             for question in questions if question.id in values]
-
-
-def person(event: Event, registration_id: int) -> Registration | None:
-    """One of the event's registrations; None for another event's or an unknown id."""
-    registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.event_id != event.id:
-        return None
-    return registration
