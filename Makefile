@@ -48,13 +48,19 @@ ffmpeg:
 # The QR decoder the door page loads where the browser has no BarcodeDetector (Safari on
 # iPhone, Firefox). Production has no node_modules, so the copy in app/static/vendor is
 # committed; after changing barcode-detector's version in package.json, run this and commit.
+# idb (a small promise wrapper of IndexedDB) keeps a prepared door's badges and queued scans;
+# its UMD build also loads in the service worker (importScripts).
 VENDOR := app/static/vendor/barcode-detector
+IDB := app/static/vendor/idb
 vendor: node_modules/.installed
 	mkdir -p $(VENDOR)
 	cp node_modules/barcode-detector/dist/es/ponyfill.js node_modules/barcode-detector/dist/es/zxing-exported.js $(VENDOR)/
 	cp node_modules/barcode-detector/LICENSE $(VENDOR)/LICENSE
 	cp node_modules/zxing-wasm/dist/reader/zxing_reader.wasm $(VENDOR)/
 	cp node_modules/zxing-wasm/LICENSE $(VENDOR)/LICENSE.zxing-wasm
+	mkdir -p $(IDB)
+	cp node_modules/idb/build/umd.js $(IDB)/idb.js
+	cp node_modules/idb/LICENSE $(IDB)/LICENSE
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations
@@ -81,7 +87,7 @@ test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translatio
 	fi
 
 bench: $(VENV)/.installed translations
-	@for script in bench/door.py bench/programme.py bench/registration_rush.py bench/door_scan.py bench/attendees.py; do \
+	@for script in bench/door.py bench/programme.py bench/dashboard.py bench/registration_rush.py bench/door_scan.py bench/exports.py bench/attendees.py; do \
 	  echo "# $$script"; $(PY) $$script || exit 1; done
 
 worker: $(VENV)/.installed translations

@@ -23,6 +23,7 @@ MIN_SECRET_KEY_BYTES = 32
 AREAS = (
     "accounts",
     "events",
+    "teams",
     "programme",
     "speakers",
     "tickets",
@@ -34,6 +35,8 @@ AREAS = (
     "feedback",
     "notices",
     "mail",
+    "audit",
+    "exports",
 )
 # Further view modules that add routes to their area's blueprints.
 MORE_VIEWS = (

@@ -11,6 +11,7 @@ from app.database import unit_of_work
 from app.events.models import Event
 from app.extensions import db
 from app.speakers.services import remind_unanswered
+from app.teams.models import TEAM_ROLES
 from app.waitlist import services as waitlist
 
 
@@ -23,16 +24,19 @@ def init_app(app: Flask) -> None:
     @click.option("--email", prompt=True)
     @click.option("--name", prompt=True)
     @click.option("--role", type=click.Choice(["admin", "organiser", "door"]), default="organiser")
-    @click.option("--event", "event_slugs", multiple=True, help="Event slug (door staff).")
+    @click.option("--event", "event_slugs", multiple=True,
+                  help="Event slug: puts the account in its team (repeat for more).")
+    @click.option("--team-role", type=click.Choice(TEAM_ROLES), default=None,
+                  help="Role in those teams (door for a door account, organiser otherwise).")
     @click.password_option()
-    def create(email, name, role, event_slugs, password):
+    def create(email, name, role, event_slugs, team_role, password):
         """Create an account."""
         with unit_of_work():
             events = db.session.scalars(select(Event).where(Event.slug.in_(event_slugs))).all()
             if len(events) != len(set(event_slugs)):
                 raise click.ClickException("unknown event slug")
             try:
-                create_user(email, name, password, role, events)
+                create_user(email, name, password, role, events, team_role)
             except AccountError as error:
                 raise click.ClickException(str(error)) from error
         click.echo(f"created {role} {email}")

@@ -168,7 +168,8 @@ def load_demo() -> Event:
         db.session.add(order)
     organiser_password = secrets.token_urlsafe(9)
     door_password = secrets.token_urlsafe(9)
-    organiser = create_user(ORGANISER_EMAIL, "Arrangör (demo)", organiser_password, role="admin")
+    organiser = create_user(ORGANISER_EMAIL, "Arrangör (demo)", organiser_password, role="admin",
+                            events=[event], team_role="owner")
     create_user(DOOR_EMAIL, "Entrévärd (demo)", door_password, role="door", events=[event])
     db.session.flush()
     # Version 1: the public pages show the published programme only (nobody is notified of

@@ -5,7 +5,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from babel.dates import format_date
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
 
@@ -73,11 +73,16 @@ def fmt_decimal(value: float, pattern: str = "0.0") -> str:
     return format_decimal(value, format=pattern, locale=current_language())
 
 
+def fmt_percent(value: float) -> str:
+    """A share as a whole percentage: "30 %" in Swedish, "30%" in English."""
+    return format_percent(value, locale=current_language())
+
+
 def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language)
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=money.format,
-        decimal=fmt_decimal,
+        decimal=fmt_decimal, percent=fmt_percent,
     )
 
     @app.context_processor

@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and the app see the same metadata."""
 
-from app.accounts.models import User, door_assignment  # noqa: F401
+from app.accounts.models import User  # noqa: F401
+from app.audit.models import AuditEntry  # noqa: F401
 from app.checkin.devices import DoorDevice  # noqa: F401
 from app.checkin.models import CheckIn, CheckInConflict, ScanRecord  # noqa: F401
 from app.events.models import Event, Room  # noqa: F401
@@ -19,5 +20,6 @@ from app.registration.models import (  # noqa: F401
     Registration,
 )
 from app.speakers.models import Speaker, SpeakerSlot  # noqa: F401
+from app.teams.models import TeamInvitation, TeamMember  # noqa: F401
 from app.tickets.models import TicketType  # noqa: F401
 from app.waitlist.models import WaitingListEntry  # noqa: F401

@@ -1,8 +1,8 @@
 """Money as text, one way. Amounts are integer öre (hundredths of the currency's unit)
 everywhere in Samla; this module turns them into what people read (`format`: "1 200 kr" in
 Swedish, "SEK 1,200" in English), what a form field shows again (`for_field`), what a
-spreadsheet reads as a number (`for_csv`), and turns what people type back into öre
-(`parse`)."""
+spreadsheet reads as a number (`for_csv` in a CSV, `for_spreadsheet` in an XLSX cell), and
+turns what people type back into öre (`parse`)."""
 
 import re
 from decimal import Decimal
@@ -40,6 +40,11 @@ def _plain(ore: int, decimals: bool) -> str:
 def for_csv(ore: int) -> str:
     """"2218,00": a number to Excel with Swedish settings (the bookkeeping CSV)."""
     return _plain(ore, decimals=True)
+
+
+def for_spreadsheet(ore: int) -> Decimal:
+    """Kronor as a number, for a spreadsheet cell that holds a number (XLSX): 950.50."""
+    return Decimal(ore) / 100
 
 
 def for_field(ore: int) -> str:

@@ -10,7 +10,12 @@ create_app).
 - order_confirmed(order): orders tell registration to queue the confirmations.
 - registrations_cancelled(order, registrations): registration tells payments, which refund or
   credit by the event's rule. Sent after the cancellation is committed, since a refund calls
-  Stripe with no transaction open."""
+  Stripe with no transaction open.
+- team_changed(event, user, action, detail): teams tell the audit log who changed an event's
+  team: `user` did `action` ("team.invited", "team.invitation_withdrawn", "team.member_added",
+  "team.role_changed", "team.member_removed"), `detail` a dict (member or email, role,
+  old_role). Sent in the change's own transaction.
+"""
 
 from blinker import Namespace
 
@@ -22,3 +27,4 @@ programme_item_cancelled = _signals.signal("programme-item-cancelled")
 capacity_raised = _signals.signal("capacity-raised")
 order_confirmed = _signals.signal("order-confirmed")
 registrations_cancelled = _signals.signal("registrations-cancelled")
+team_changed = _signals.signal("team-changed")

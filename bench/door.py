@@ -30,7 +30,7 @@ def main():
 
         flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"))
         from app.accounts.services import create_user
-        from app.badges.services import badge_pdf, qr_png
+        from app.badges.services import badge_pdf, qr_modules
         from app.registration.models import Registration
         from tests.factories import build_conference, register
 
@@ -44,13 +44,13 @@ def main():
         registrations = db.session.query(Registration).all()
         tokens = [r.badge_token for r in registrations]
 
-        qr_png.cache_clear()
+        qr_modules.cache_clear()
         single = []
         for registration in registrations[:100]:
             start = time.perf_counter()
             badge_pdf([registration])
             single.append((time.perf_counter() - start) * 1000)
-        qr_png.cache_clear()
+        qr_modules.cache_clear()
         start = time.perf_counter()
         whole = badge_pdf(registrations)
         batch_s = time.perf_counter() - start

@@ -1,6 +1,7 @@
-"""Programme figures: how fast the public programme page and the organiser's event page answer
-for a three-day conference with 8 rooms, 200 items, 120 speakers and 5,000 registrations, and
-how many SQL queries one request costs; then the publish figures of bench/publish.py
+"""Programme figures: how fast the public programme page and the organiser's programme page
+(/manage/e/<slug>/programme, printed as manage_page_*) answer for a three-day conference with
+8 rooms, 200 items, 120 speakers and 5,000 registrations, and how many SQL queries one request
+costs; then the publish figures of bench/publish.py
 (publish_commit_s, notices_delivered_s), so one script prints all four of issue 3's figures.
 
 The conference is written with bulk inserts (no emails, registrations straight into the table).
@@ -200,7 +201,7 @@ def main():
         response = organiser.post("/login", data={"email": "arrangor@bench.example",
                                                   "password": PASSWORD})
         assert response.status_code == 302, response.status_code
-        manage = measure(app, organiser, f"/manage/e/{SLUG}/", "Talk 185")
+        manage = measure(app, organiser, f"/manage/e/{SLUG}/programme", "Talk 185")
         with app.app_context():
             db.engine.dispose()
 

@@ -218,8 +218,12 @@ def client(app):
 def make_user(db):
     from app.accounts.services import create_user
 
-    def make(email="arrangor@example.org", role="organiser", events=(), name=None):
-        user = create_user(email, name or email.split("@")[0].title(), PASSWORD, role, events)
+    def make(email="arrangor@example.org", role="organiser", events=(), name=None,
+             team_role=None):
+        """An account; `events` puts it in their teams as `team_role` (door staff for a door
+        account, organiser otherwise)."""
+        user = create_user(email, name or email.split("@")[0].title(), PASSWORD, role, events,
+                           team_role)
         db.session.commit()
         return user
 

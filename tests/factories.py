@@ -109,3 +109,78 @@ def card_order(conference, email="kort@example.org", name="Kim Kort", language="
         return order
     finally:
         config.update(saved)
+
+
+def bulk_registrations(event, ticket, count, *, until, days=60, start=0):
+    """`count` registrations for `ticket`, written straight into the tables as a busy event has
+    them after weeks of sales (no emails; the seats taken through app/seats.py), made evenly
+    over the `days` days before `until`, each in an order of its own. By number n: every 20th
+    cancelled; on a priced ticket paid by card (n % 4 == 0 or 3), an invoice paid (1) or unpaid
+    (2, and overdue when n % 8 == 2); every third confirmed one checked in, and every fifth of
+    the others checked in and annulled; every fourth asked for feedback and every eighth
+    answered; and one in 50 more people on the waiting list. `start` keeps the addresses of a
+    second batch apart."""
+    from datetime import timedelta
+
+    from sqlalchemy import insert
+
+    from app import seats
+    from app.checkin.models import CheckIn
+    from app.orders.models import Order
+    from app.orders.services import new_order_code
+    from app.registration.models import Registration
+    from app.tokens import badge_token, link_token
+    from app.waitlist.models import WaitingListEntry
+
+    price = ticket.price_ore
+    orders, registrations = [], []
+    for i in range(start, start + count):
+        at = until - timedelta(days=days) + timedelta(days=days) * (i - start) / count
+        cancelled = i % 20 == 19
+        method = "free" if not price else ("card", "invoice", "invoice", "card")[i % 4]
+        paid = {0: "paid", 1: "paid", 2: "to_invoice", 3: "paid"}[i % 4] if price else "none"
+        invoiced = method == "invoice"
+        orders.append(dict(
+            event_id=event.id, code=new_order_code(), buyer_name=f"Deltagare {i}",
+            buyer_email=f"b{i}@bulk.example", status="cancelled" if cancelled else "confirmed",
+            payment_method=method, payment_status=paid, total_ore=price,
+            manage_token=link_token(), created_at=at, confirmed_at=at,
+            paid_at=at if paid == "paid" else None,
+            invoice_number=100_000 + i if invoiced else None,
+            invoiced_at=at if invoiced else None,
+            invoice_due_on=(event.today(at) - timedelta(days=1) if i % 8 == 2 else until.date()
+                            + timedelta(days=365)) if invoiced else None))
+        registrations.append(dict(
+            event_id=event.id, ticket_type_id=ticket.id, name=f"Deltagare {i}",
+            email=f"b{i}@bulk.example", organisation="NSPH", price_ore=price,
+            status="cancelled" if cancelled else "confirmed", manage_token=link_token(),
+            badge_token=badge_token(), created_at=at, cancelled_at=at if cancelled else None,
+            feedback_requested_at=at if i % 4 == 0 else None,
+            feedback_given_at=at if i % 8 == 0 else None))
+    order_ids = db.session.scalars(
+        insert(Order).returning(Order.id, sort_by_parameter_order=True), orders).all()
+    for row, order_id in zip(registrations, order_ids, strict=True):
+        row["order_id"] = order_id
+    ids = db.session.scalars(
+        insert(Registration).returning(Registration.id, sort_by_parameter_order=True),
+        registrations).all()
+    check_ins = []
+    for i, (row, registration_id) in enumerate(zip(registrations, ids, strict=True),
+                                               start=start):
+        if row["status"] != "confirmed":
+            continue
+        if i % 3 == 0 or i % 5 == 0:
+            check_ins.append(dict(registration_id=registration_id, event_id=event.id,
+                                  checked_in_at=until,
+                                  annulled_at=None if i % 3 == 0 else until))
+    if check_ins:
+        db.session.execute(insert(CheckIn), check_ins)
+    waiting = [dict(event_id=event.id, ticket_type_id=ticket.id, name=f"Väntande {i}",
+                    email=f"w{i}@bulk.example", token=link_token())
+               for i in range(start, start + count // 50)]
+    if waiting:
+        db.session.execute(insert(WaitingListEntry), waiting)
+    taken = sum(1 for row in registrations if row["status"] == "confirmed")
+    assert seats.take_ticket(ticket.id, taken) and seats.take_event(event.id, taken)
+    db.session.commit()
+    return ids

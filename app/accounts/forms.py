@@ -5,10 +5,11 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from app.validators import single_line, valid_email
 
+# The account's own role; what a person may do at an event comes from its team.
 ROLE_LABELS = (
-    ("organiser", _l("Organiser")),
-    ("door", _l("Door staff")),
-    ("admin", _l("Administrator")),
+    ("organiser", _l("Organiser: may create events")),
+    ("door", _l("Team member: only the events whose team they are in")),
+    ("admin", _l("Administrator: every event")),
 )
 
 
@@ -25,7 +26,7 @@ class UserForm(FlaskForm):
         _l("Password (at least 10 characters)"), validators=[DataRequired(), Length(min=10)]
     )
     role = SelectField(_l("Role"), choices=ROLE_LABELS)
-    events = SelectMultipleField(_l("Events this person may check in at"), coerce=int)
+    events = SelectMultipleField(_l("Door staff at these events"), coerce=int)
 
 
 class ChangePasswordForm(FlaskForm):

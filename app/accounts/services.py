@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
+from app.teams.models import TeamMember
 
 from .models import ROLES, User
 
@@ -67,7 +68,10 @@ def change_password(user: User, current: str, new: str) -> None:
     end_sessions(user)
 
 
-def create_user(email: str, name: str, password: str, role: str = "organiser", events=()) -> User:
+def create_user(email: str, name: str, password: str, role: str = "organiser", events=(),
+                team_role: str | None = None) -> User:
+    """An account; `events` puts it in those events' teams with `team_role` (by default door
+    staff for a door account, organiser otherwise)."""
     if role not in ROLES:
         raise AccountError(f"unknown role {role!r}")
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -78,6 +82,7 @@ def create_user(email: str, name: str, password: str, role: str = "organiser", e
         email=email.strip().lower(), name=name.strip(), password_hash=hash_password(password),
         role=role,
     )
-    user.door_events = list(events)
+    team_role = team_role or ("door" if role == "door" else "organiser")
+    user.memberships = [TeamMember(event=event, role=team_role) for event in events]
     db.session.add(user)
     return user

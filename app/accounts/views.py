@@ -13,10 +13,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.events.models import Event
 from app.extensions import db, limiter, login_manager
+from app.teams.access import ROLE_LABELS
+from app.teams.models import TeamMember
 
 from . import services
 from .access import admin_required
@@ -33,18 +35,20 @@ login_manager.login_message = None
 def load_user(session_id: str):
     """The session holds "<user id>:<session version>" (User.get_id); a session made before
     the user logged out or changed their password has an older version and is refused. The
-    door events come in the same query: every door request asks for them."""
+    person's teams and their events come in the same query: every organiser page and door
+    request asks which role they have at its event."""
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
         return None
-    user = db.session.get(User, int(user_id), options=[joinedload(User.door_events)])
+    user = db.session.get(User, int(user_id), options=[
+        joinedload(User.memberships).joinedload(TeamMember.event)])
     if user is None or user.session_version != int(version):
         return None
     return user
 
 
 def _landing_for(user: User) -> str:
-    if user.is_organiser:
+    if user.has_organiser_pages:
         return url_for("events.dashboard")
     return url_for("checkin.choose_event")
 
@@ -113,7 +117,7 @@ def users():
         try:
             services.create_user(
                 form.email.data, form.name.data, form.password.data, form.role.data,
-                [e for e in events if e],
+                [e for e in events if e], team_role="door",
             )
         except services.AccountError:
             form.email.errors.append(_("There is already an account with this email address."))
@@ -121,8 +125,10 @@ def users():
             flash(_("The account was created."), "success")
             return redirect(url_for("accounts.users"))
     status = 400 if form.errors else 200
-    accounts = db.session.scalars(select(User).order_by(User.name)).all()
-    return render_template("accounts/users.html", form=form, users=accounts), status
+    accounts = db.session.scalars(select(User).order_by(User.name).options(
+        selectinload(User.memberships).joinedload(TeamMember.event))).all()
+    return render_template("accounts/users.html", form=form, users=accounts,
+                           role_labels=ROLE_LABELS), status
 
 
 @bp.app_context_processor

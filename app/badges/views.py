@@ -1,16 +1,11 @@
 from flask import Blueprint, Response, abort, current_app
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from app.events.manage import current_event, organiser_pages
-from app.extensions import db, limiter
-from app.registration.models import Registration
+from app.extensions import limiter
 from app.registration.views import order_attendee_or_404, order_or_404, registration_or_404
 
 from .services import badge_pdf
 
 bp = Blueprint("badges", __name__)
-organiser = organiser_pages("badges", __name__)
 
 
 def _pdf(data: bytes, filename: str) -> Response:
@@ -39,17 +34,3 @@ def order_badge(token, registration_id):
     if not registration.is_active:
         abort(404)
     return _pdf(badge_pdf([registration]), "namnbricka.pdf")
-
-
-@organiser.route("/badges.pdf")
-def event_badges():
-    event = current_event()
-    registrations = db.session.scalars(
-        select(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed")
-        .options(selectinload(Registration.ticket_type), selectinload(Registration.event))
-        .order_by(Registration.name)
-    ).all()
-    if not registrations:
-        abort(404)
-    return _pdf(badge_pdf(registrations), f"namnbrickor-{event.slug}.pdf")

@@ -63,7 +63,7 @@ def annul_url(result: services.ScanResult, door: services.Door) -> str | None:
     organiser."""
     check_in = result.check_in
     if result.outcome != "checked_in" \
-            or not services.may_annul(check_in, door.user, door.device):
+            or not services.may_annul(check_in, door):
         return None
     return url_for("checkin.annul", slug=door.event.slug, check_in_id=check_in.id)
 

@@ -22,12 +22,13 @@ from sqlalchemy import select
 
 from app.events.manage import current_event, organiser_pages
 from app.extensions import db, limiter
+from app.teams.access import EDITORS
 
 from . import devices, services
 from .forms import DoorDeviceForm, ResolveConflictForm
 from .views import DEVICE_SESSION
 
-organiser = organiser_pages("checkin", __name__)
+organiser = organiser_pages("checkin", __name__, roles=EDITORS)
 toplevel_bp = Blueprint("door", __name__)
 
 

@@ -62,6 +62,11 @@ class CheckIn(db.Model):
         """The condition of a check-in that counts: one that was not undone."""
         return cls.annulled_at.is_(None)
 
+    @classmethod
+    def arrived(cls):
+        """A check-in at the event's entrance that counts: the person has come."""
+        return cls.counts() & (cls.list_key == ENTRANCE)
+
 
 class ScanRecord(db.Model):
     """One scan at a door. A nonce (sent by door.js, an offline queue or a scanner app) makes a

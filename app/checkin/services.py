@@ -19,6 +19,7 @@ from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration
+from app.teams.access import may_edit
 from app.tickets.models import TicketType
 from app.tokens import BADGE_TOKEN_RE, normalise_badge_input
 
@@ -54,6 +55,7 @@ class Door:
     event: Event
     user: object | None = None
     device: DoorDevice | None = None
+    team_role: str | None = None  # the person's role at the event ("admin" for administrators)
 
 
 @dataclass
@@ -198,6 +200,15 @@ class QueuedScan:
     offline_outcome: str
 
 
+def queue_answer(scan_record: ScanRecord) -> dict:
+    """What an upload says of one queued scan: the same whether the server handles it now or
+    did before, in an earlier upload or online (a scan that timed out and was queued)."""
+    return {"nonce": scan_record.nonce, "outcome": scan_record.outcome,
+            "status_code": scan_record.status,
+            "conflict": scan_record.offline_outcome == "checked_in"
+            and scan_record.outcome != "checked_in"}
+
+
 def upload(door: Door, scans: list[QueuedScan],
            lists: Callable[[str], CheckInList | None]) -> list[dict]:
     """The queue of an offline door, scan by scan in the order they were made. A nonce sent
@@ -208,8 +219,8 @@ def upload(door: Door, scans: list[QueuedScan],
     answers = []
     now = utcnow()
     for queued in scans:
-        if queued.nonce in earlier and earlier[queued.nonce].answer is not None:
-            answers.append(earlier[queued.nonce].answer)
+        if queued.nonce in earlier:
+            answers.append(queue_answer(earlier[queued.nonce]))
             continue
         checkin_list = lists(queued.list_key)
         if checkin_list is None:
@@ -218,16 +229,16 @@ def upload(door: Door, scans: list[QueuedScan],
             continue
         result = scan(door, queued.code, checkin_list,
                       at=device_clock(queued.device_time, now), offline=True)
-        conflict = queued.offline_outcome == "checked_in" and result.outcome != "checked_in"
-        answer = {"nonce": queued.nonce, "outcome": result.outcome,
-                  "status_code": result.status_code, "conflict": conflict}
+        answer = queue_answer(ScanRecord(nonce=queued.nonce, outcome=result.outcome,
+                                         status=result.status_code,
+                                         offline_outcome=queued.offline_outcome))
         record_id = record(door, result, queued.code, checkin_list, nonce=queued.nonce,
                            device_time=queued.device_time,
                            offline_outcome=queued.offline_outcome, answer=answer)
         if record_id is None:  # the same nonce in flight from a second upload: it answers
-            answers.append(_earlier(door, [queued.nonce])[queued.nonce].answer)
+            answers.append(queue_answer(_earlier(door, [queued.nonce])[queued.nonce]))
             continue
-        if conflict:
+        if answer["conflict"]:
             db.session.add(CheckInConflict(
                 event_id=door.event.id, scan_id=record_id, outcome=result.outcome,
                 registration_id=result.registration.id
@@ -293,12 +304,12 @@ def wipe_after(event: Event, device: DoorDevice | None = None) -> datetime:
     return min(end, device.valid_until) if device is not None else end
 
 
-def may_annul(check_in: CheckIn, user, device=None) -> bool:
-    """The door account or device that made the scan may take it back; an organiser may take
-    back any."""
-    if device is not None:
-        return check_in.device_id == device.id
-    return user.is_organiser or check_in.checked_in_by_id == user.id
+def may_annul(check_in: CheckIn, door: Door) -> bool:
+    """The door account or device that made the scan may take it back; an owner or organiser
+    of the event (or an administrator) may take back any."""
+    if door.device is not None:
+        return check_in.device_id == door.device.id
+    return may_edit(door.team_role) or check_in.checked_in_by_id == door.user.id
 
 
 def annul(door: Door, check_in_id: int, reason: str) -> CheckIn:
@@ -308,7 +319,7 @@ def annul(door: Door, check_in_id: int, reason: str) -> CheckIn:
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.event_id != door.event.id:
         raise CheckInError(_l("There is no such check-in at this event."), 404)
-    if not may_annul(check_in, door.user, door.device):
+    if not may_annul(check_in, door):
         raise CheckInError(_l("Only the door account that scanned the badge, or an organiser, "
                               "can undo this check-in."), 403)
     annulled = db.session.execute(

@@ -17,11 +17,12 @@ from flask import (
 from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from app.events.models import Event
 from app.events.services import get_by_slug
 from app.extensions import db, limiter, login_manager
+from app.teams import services as teams
+from app.teams.access import may_check_in
 
 from . import checkin_lists, devices, services
 from .answers import ICONS, STATUS_TEXT, annul_url, door_answer, scan_detail
@@ -34,24 +35,27 @@ DEVICE_SESSION = "door_device_id"
 
 
 def door_access(slug: str) -> Door:
-    """The one check of every door page and JSON read: a logged-in account that may check in
-    at the event, or else the door device whose link opened this session, if it is still
-    valid for this event (a revoked or expired device is refused at its next request)."""
+    """The one check of every door page and JSON read: a logged-in account whose role in the
+    event's team may check in (door staff, organiser, owner; an administrator anywhere), or
+    else the door device whose link opened this session, if it is still valid for this event
+    (a revoked or expired device is refused at its next request)."""
     device_id = session.get(DEVICE_SESSION)
     if not current_user.is_authenticated and device_id is None:
         abort(login_manager.unauthorized())
     if current_user.is_authenticated:
-        # A door account's own events come loaded with the account: no query.
-        for event in current_user.door_events:
-            if event.slug == slug:
-                return Door(event, user=current_user._get_current_object())
+        # The account's teams and their events come loaded with it: no query.
+        for membership in current_user.memberships:
+            if membership.event.slug == slug and may_check_in(membership.role):
+                return Door(membership.event, user=current_user._get_current_object(),
+                            team_role=membership.role)
     event = get_by_slug(slug)
     if event is None:
         abort(404)
     if current_user.is_authenticated:
-        if not current_user.may_check_in(event):
+        role = current_user.team_role(event)
+        if not may_check_in(role):
             abort(403)
-        return Door(event, user=current_user._get_current_object())
+        return Door(event, user=current_user._get_current_object(), team_role=role)
     device = db.session.get(devices.DoorDevice, device_id)
     if device is None:
         session.pop(DEVICE_SESSION, None)
@@ -75,11 +79,8 @@ def door_list(door: Door, key: str | None = None) -> checkin_lists.CheckInList:
 @bp.route("/")
 @login_required
 def choose_event():
-    if current_user.is_organiser:
-        events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
-    else:
-        events = sorted(current_user.door_events, key=lambda e: e.starts_on, reverse=True)
-    return render_template("checkin/choose.html", events=events)
+    """The events whose door the person may work."""
+    return render_template("checkin/choose.html", events=teams.door_events(current_user))
 
 
 def _door_account() -> str:
@@ -107,6 +108,16 @@ def _wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
+@bp.route("/service-worker.js")
+def service_worker():
+    """The offline door's service worker (app/static/js/door_sw.js). Served here rather than
+    under /static so that, with Service-Worker-Allowed, its scope is the whole site: the door
+    page (/checkin/<slug>) and a door device's link (/door/<token>). It holds no secret."""
+    response = current_app.send_static_file("js/door_sw.js")
+    response.headers["Service-Worker-Allowed"] = request.script_root + "/"
+    return response
+
+
 @bp.route("/<slug>", methods=["GET", "POST"])
 @door_limit()
 def scan(slug):
@@ -130,6 +141,8 @@ def scan(slug):
         status=result and STATUS_TEXT[result.outcome],
         icon=result and ICONS.get(result.outcome, "✖"),
         detail=result and scan_detail(result, event, checkin_list),
+        offline_statuses={outcome: text for outcome, text in STATUS_TEXT.items()
+                          if outcome != "other_event"},
     ), status
 
 

@@ -1,15 +1,18 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.accounts.access import organiser_required
+from app.accounts.access import organiser_pages_required, organiser_required
+from app.dashboard.chart import registrations_chart
+from app.dashboard.services import event_figures, list_figures
 from app.extensions import db
 from app.notices.services import notice_rows, publication_status, version_summaries
 from app.programme.services import conflicts_among, items_for
-from app.registration.models import Registration
-from app.registration.services import registration_counts
-from app.tickets.services import public_offer, ticket_types_for
+from app.teams import services as teams
+from app.teams.access import EDITORS, ROLE_LABELS, team_roles
+from app.teams.models import FINANCE, OWNER
+from app.tickets.services import public_offer
 
 from . import services
 from .forms import EventForm, RoomForm
@@ -17,14 +20,14 @@ from .manage import current_event, organiser_pages
 from .models import Event, Room
 
 bp = Blueprint("events", __name__)
-organiser = organiser_pages("events", __name__)
+organiser = organiser_pages("events", __name__, roles=EDITORS)
 
 
 def event_or_404(slug: str) -> Event:
-    """Published events for everyone; organisers also see their drafts."""
-    organiser = current_user.is_authenticated and current_user.is_organiser
-    event = services.get_by_slug(slug, published_only=not organiser)
-    if event is None:
+    """Published events for everyone; a draft only for its team and administrators."""
+    event = services.get_by_slug(slug)
+    if event is None or not (event.published or (
+            current_user.is_authenticated and current_user.team_role(event) is not None)):
         abort(404)
     return event
 
@@ -45,17 +48,14 @@ def show(slug):
 
 
 @bp.route("/manage/")
-@organiser_required
+@organiser_pages_required
 def dashboard():
-    counts = dict(
-        db.session.execute(
-            select(Registration.event_id, func.count())
-            .where(Registration.status == "confirmed")
-            .group_by(Registration.event_id)
-        ).all()
-    )
-    events = db.session.scalars(select(Event).order_by(Event.starts_on.desc())).all()
-    return render_template("events/dashboard.html", events=events, counts=counts)
+    """The events whose team the person is in (every event for an administrator), newest
+    first, each with its key figures (counted for all at once) and the person's role."""
+    events = teams.manageable_events(current_user)
+    roles = {event.id: ROLE_LABELS[current_user.team_role(event)] for event in events}
+    return render_template("events/dashboard.html", events=events,
+                           figures=list_figures(events), roles=roles)
 
 
 @bp.route("/manage/events/new", methods=["GET", "POST"])
@@ -67,6 +67,8 @@ def create():
         form.populate_obj(event)
         event.slug = services.unique_slug(event.name, event.starts_on)
         db.session.add(event)
+        db.session.flush()
+        teams.add_member(event, current_user._get_current_object(), OWNER)
         flash(_("The event was created. Add rooms, programme items and tickets."), "success")
         return redirect(url_for("manage.events.manage", slug=event.slug))
     return render_template("events/form.html", form=form, event=None), 400 if form.errors else 200
@@ -83,26 +85,37 @@ def edit():
     return render_template("events/form.html", form=form, event=event), 400 if form.errors else 200
 
 
-def _render_manage(event: Event, room_form: RoomForm | None = None, status: int = 200):
+@organiser.route("/")
+@team_roles(*EDITORS, read_only_for=(FINANCE,))
+def manage():
+    """The event's home: its state at a glance, and the way to every page about it."""
+    event = current_event()
+    figures = event_figures(event)
+    return render_template(
+        "events/manage.html", event=event, figures=figures,
+        chart=registrations_chart(figures.days, figures.seats.capacity),
+    )
+
+
+def _render_programme(event: Event, room_form: RoomForm | None = None, status: int = 200):
     items = items_for(event, include_cancelled=True)
     changes = notice_rows(event)
     page = render_template(
-        "events/manage.html",
+        "events/programme.html",
         event=event,
         room_form=room_form or RoomForm(),
         items=items,
         clashes=conflicts_among(items),
-        ticket_types=ticket_types_for(event),
-        counts=registration_counts(event),
         versions=version_summaries(event, changes),
         publication=publication_status(event, items, changes),
     )
     return page, status
 
 
-@organiser.route("/")
-def manage():
-    return _render_manage(current_event())
+@organiser.route("/programme")
+def programme():
+    """The programme being drafted, the rooms and the published versions."""
+    return _render_programme(current_event())
 
 
 @organiser.route("/rooms", methods=["POST"])
@@ -110,9 +123,9 @@ def add_room():
     event = current_event()
     form = RoomForm()
     if not form.validate_on_submit():
-        return _render_manage(event, form, 400)
+        return _render_programme(event, form, 400)
     room = Room(event=event, position=len(event.rooms))
     form.populate_obj(room)
     db.session.add(room)
     flash(_("The room %(name)s was added.", name=room.name), "success")
-    return redirect(url_for("manage.events.manage") + "#rooms")
+    return redirect(url_for("manage.events.programme") + "#rooms")

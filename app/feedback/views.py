@@ -4,12 +4,13 @@ from flask_babel import gettext as _
 from app.events.manage import current_event, organiser_pages
 from app.extensions import limiter
 from app.registration.views import registration_or_404
+from app.teams.access import EDITORS
 
 from . import services
 from .forms import FeedbackForm, RequestFeedbackForm
 
 bp = Blueprint("feedback", __name__)
-organiser = organiser_pages("feedback", __name__)
+organiser = organiser_pages("feedback", __name__, roles=EDITORS)
 
 
 @bp.route("/r/<token>/feedback", methods=["GET", "POST"])

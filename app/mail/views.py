@@ -6,10 +6,12 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from app.accounts.access import organiser_required
+from app.accounts.access import organiser_pages_required
 from app.extensions import db
+from app.teams.access import may_edit
 
 from . import outbox
 from .models import OutgoingEmail
@@ -70,26 +72,37 @@ def dev_attachment(name, index):
     )
 
 
+def _own_messages(query):
+    """An administrator sees every message; anyone else those of the events whose owner or
+    organiser they are (the outbox holds attendees' addresses)."""
+    if current_user.is_admin:
+        return query
+    events = [m.event_id for m in current_user.memberships if may_edit(m.role)]
+    return query.where(OutgoingEmail.event_id.in_(events))
+
+
 @bp.route("/manage/outbox")
-@organiser_required
+@organiser_pages_required
 def manage():
     counts = dict(
-        db.session.execute(
+        db.session.execute(_own_messages(
             select(OutgoingEmail.status, func.count()).group_by(OutgoingEmail.status)
-        ).all()
+        )).all()
     )
-    problems = db.session.scalars(
+    problems = db.session.scalars(_own_messages(
         select(OutgoingEmail)
         .where(OutgoingEmail.status.in_(("pending", "failed")), OutgoingEmail.attempts > 0)
         .order_by(OutgoingEmail.id.desc()).limit(200)
-    ).all()
+    )).all()
     return render_template("mail/outbox.html", counts=counts, problems=problems)
 
 
 @bp.route("/manage/outbox/<int:email_id>/retry", methods=["POST"])
-@organiser_required
+@organiser_pages_required
 def retry(email_id):
-    if not outbox.retry_failed(email_id):
+    mine = db.session.scalar(_own_messages(select(OutgoingEmail.id).where(
+        OutgoingEmail.id == email_id)))
+    if mine is None or not outbox.retry_failed(email_id):
         abort(404)
     flash(_("The message will be sent again."), "success")
     return redirect(url_for("mail.manage"))

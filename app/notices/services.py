@@ -23,6 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import signals
+from app.audit.services import record
 from app.db_types import utcnow
 from app.extensions import db
 from app.mail.models import OutgoingEmail
@@ -395,8 +396,9 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
         if claimed != len(notices):  # another publish got some of them first
             db.session.rollback()
             return None
+    record(event, user, "programme.published", {"version": version.number,
+                                                "changes": len(notices)})
     if first:
-        db.session.flush()
         return version
     # After the claim, so this version's changes count: the same SEQUENCE as the feeds show.
     versions = sequences(event)

@@ -13,10 +13,11 @@ from wtforms.validators import Length, Optional
 from app.events.manage import current_event, organiser_pages
 from app.extensions import db
 from app.mail.models import OutgoingEmail
+from app.teams.access import EDITORS
 
 from . import services
 
-organiser = organiser_pages("notices", __name__)
+organiser = organiser_pages("notices", __name__, roles=EDITORS)
 
 
 class PublishForm(FlaskForm):
@@ -40,7 +41,7 @@ def publish():
             queued = len(_emails(version))
             flash(_("Version %(number)d published; %(count)d notices queued.",
                     number=version.number, count=queued), "success")
-        return redirect(url_for("manage.events.manage") + "#notices")
+        return redirect(url_for("manage.events.programme") + "#notices")
     return render_template(
         "notices/publish.html", event=event, form=form,
         preview=services.preview(event, form.message.data or ""),

@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
@@ -184,11 +185,13 @@ def invoices():
     )
 
 
-@organiser.route("/invoices.csv")
+@organiser.route("/invoices.csv", methods=["POST"])
 def invoices_csv():
+    """A POST (its form's button): the export names buyers and is logged, and a GET writes
+    nothing."""
     event = current_event()
     return Response(
-        invoicing.invoices_csv(event), content_type="text/csv; charset=utf-8",
+        invoicing.invoices_csv(event, current_user), content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{event.slug}-invoices.csv"',
                  "Cache-Control": "private, no-store"},
     )

@@ -21,6 +21,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import money, signals
+from app.audit.services import record
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.extensions import db
@@ -567,6 +568,8 @@ def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
         db.session.rollback()
         raise RefundConflict(_l("The refunds of this order changed while you were looking. "
                                 "Check the amounts and try again."))
+    record(order.event, user, "order.refunded",
+           {"order": order.code, "amount_ore": amount_ore, "currency": order.currency})
     if order.payment_method == "card":
         db.session.flush()
         settle = _refund_later(refund, order)

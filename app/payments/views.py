@@ -25,13 +25,14 @@ from app.events.manage import current_event, organiser_pages
 from app.extensions import csrf, db, limiter
 from app.orders.models import Order
 from app.orders.services import order_by_token
+from app.teams.access import MONEY
 
 from . import gateway, services
 from .forms import RefundForm
 
 log = logging.getLogger(__name__)
 bp = Blueprint("payments", __name__)
-organiser = organiser_pages("payments", __name__)
+organiser = organiser_pages("payments", __name__, roles=MONEY)
 
 
 @bp.route("/o/<token>/pay", methods=["GET", "POST"])

@@ -76,7 +76,7 @@ def programme_import():
     created = importing.store(event, plan)
     flash(_("%(count)d programme items were imported; %(skipped)d already in the programme "
             "were skipped.", count=len(created), skipped=len(plan.skipped)), "success")
-    return redirect(url_for("manage.events.manage") + "#programme")
+    return redirect(url_for("manage.events.programme") + "#programme")
 
 
 def _import_page(event, form, plan, status):

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
 from app import signals
+from app.audit.services import record
 from app.errors import Refusal
 from app.events.models import Event, Room
 from app.extensions import db
@@ -302,9 +303,12 @@ def update_item(item: ProgrammeItem, *, title, kind, description, placement: Ite
     return moved
 
 
-def cancel_item(item: ProgrammeItem) -> bool:
+def cancel_item(item: ProgrammeItem, user=None) -> bool:
+    """Cancel the item in the draft (the people affected hear of it when it is published) and
+    log who did it."""
     if item.cancelled:
         return False
     item.cancelled = True
     signals.programme_item_cancelled.send(item)
+    record(item.event, user, "programme.item_cancelled", {"item": item.title})
     return True

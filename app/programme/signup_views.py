@@ -1,11 +1,7 @@
 """Workshop sign-ups: the attendee's buttons on their registration page, and the organiser's
-list of who signed up for an item (also as CSV)."""
-
-import csv
-import io
+list of who signed up for an item (its CSV and PDF are exports: app/exports)."""
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -16,14 +12,12 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from werkzeug.utils import secure_filename
 
 from app.errors import render_error
 from app.events.manage import current_event
 from app.events.models import Event
 from app.extensions import db, limiter
 from app.registration.services import by_token
-from app.spreadsheets import cell
 
 from . import signups
 from .models import ProgrammeItem
@@ -110,22 +104,3 @@ def item_signups(item_id):
         "programme/signups.html", event=event, item=item, signups=signups.signups_of(item),
         limit=signups.limit_of(item),
     )
-
-
-@organiser.route("/items/<int:item_id>/signups.csv")
-def item_signups_csv(item_id):
-    """Comma-separated, UTF-8 with a byte order mark so Excel reads å, ä, ö."""
-    event = current_event()
-    item = _item_or_404(event, item_id)
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
-    writer.writerow([_("Name"), _("Email"), _("Organisation"), _("Signed up")])
-    for signup in signups.signups_of(item):
-        person = signup.registration
-        writer.writerow([cell(person.name), cell(person.email), cell(person.organisation),
-                         event.local(signup.created_at).strftime("%Y-%m-%d %H:%M")])
-    filename = secure_filename(f"{event.slug}-{item.id}-signups.csv") or "signups.csv"
-    response = Response(buffer.getvalue().encode("utf-8-sig"),
-                        content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response

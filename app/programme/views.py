@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.events.manage import current_event, organiser_pages
 from app.events.views import event_or_404
@@ -20,6 +21,7 @@ from app.extensions import db
 from app.i18n import current_language, fmt_date
 from app.notices.services import recent_versions, record_new, record_speakers, speaker_names
 from app.speakers import services as speaker_services
+from app.teams.access import EDITORS
 
 from . import services
 from .forms import CancelItemForm, ItemForm
@@ -27,7 +29,7 @@ from .models import KINDS, ProgrammeItem
 from .published import published_programme
 
 bp = Blueprint("programme", __name__)
-organiser = organiser_pages("programme", __name__)
+organiser = organiser_pages("programme", __name__, roles=EDITORS)
 
 
 @bp.route("/e/<slug>/programme")
@@ -148,7 +150,7 @@ def create():
             _placement_error(form, error)
         else:
             flash(_("The programme item was added."), "success")
-            return redirect(url_for("manage.events.manage") + "#programme")
+            return redirect(url_for("manage.events.programme") + "#programme")
     return render_template("programme/form.html", event=event, form=form, item=None), (
         400 if form.errors else 200
     )
@@ -189,7 +191,7 @@ def edit(item_id):
                         "affected."), "success")
             else:
                 flash(_("The programme item was saved."), "success")
-            return redirect(url_for("manage.events.manage") + "#programme")
+            return redirect(url_for("manage.events.programme") + "#programme")
     return render_template(
         "programme/form.html", event=event, form=form, item=item, cancel_form=CancelItemForm()
     ), 400 if form.errors else 200
@@ -206,9 +208,9 @@ def cancel(item_id):
             "programme/form.html", event=event, form=_item_form(event, item), item=item,
             cancel_form=form,
         ), 400
-    if services.cancel_item(item):
+    if services.cancel_item(item, current_user):
         flash(_("The item is cancelled. The change is saved; publish to notify the people "
                 "affected."), "success")
     else:
         flash(_("The item was already cancelled."), "info")
-    return redirect(url_for("manage.events.manage") + "#programme")
+    return redirect(url_for("manage.events.programme") + "#programme")

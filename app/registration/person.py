@@ -16,6 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import money, seats
+from app.audit import services as audit
+from app.checkin import checkin_lists
 from app.checkin.models import CheckIn
 from app.events.models import Event
 from app.extensions import db
@@ -70,6 +72,7 @@ class Person:
     signups: list[ProgrammeItem]
     mails: list[OutgoingEmail]
     check_ins: list[CheckIn]
+    places: dict[str, str]  # where each check-in list lets people in, by its key
     waiting: list[WaitingListEntry]
     tickets: list[TicketChoice]
 
@@ -91,7 +94,8 @@ def in_event(event: Event, registration_id: int) -> Registration | None:
             # Who scanned and undid, without the door events an account loads with it.
             selectinload(Registration.check_ins).options(
                 joinedload(CheckIn.checked_in_by).lazyload("*"),
-                joinedload(CheckIn.annulled_by).lazyload("*"), joinedload(CheckIn.device)),
+                joinedload(CheckIn.annulled_by).lazyload("*"), joinedload(CheckIn.device),
+                joinedload(CheckIn.annulled_by_device)),
         )
     )
 
@@ -118,6 +122,7 @@ def person(event: Event, registration: Registration, language: str) -> Person:
         overdue=order is not None and invoicing.is_overdue(order),
         signups=_signups(registration), mails=mails_to(event, registration.email),
         check_ins=list(registration.check_ins),
+        places={place.key: str(place.name) for place in checkin_lists.lists_of(event)},
         waiting=_waiting(event, registration.email),
         tickets=[TicketChoice(t, t.seats_left) for t in tickets.ticket_types_for(event)],
     )
@@ -193,11 +198,12 @@ def resend_confirmation(registration: Registration, seen_mail_id: int) -> bool:
     return True
 
 
-def cancel(registration: Registration) -> bool:
+def cancel(registration: Registration, user=None) -> bool:
     """Cancel by the same rule as the attendee (app.registration.services.cancel): the seat
     goes back at once, to the waiting list first, workshop seats too, and a paid seat is
     refunded or credited by the event's rule (the registrations_cancelled signal). The
-    attendee is told by email. False when it was already cancelled (a double submit).
+    attendee is told by email, and the audit log says who did it. False when it was already
+    cancelled (a double submit).
     Commits, as services.cancel does."""
     if registration.status == "pending":
         _only_confirmed(registration, _l("It cannot be cancelled here."))
@@ -213,6 +219,8 @@ def cancel(registration: Registration) -> bool:
     )
     queue_email(to=registration.email, subject=subject, body=body, kind="cancellation",
                 event_id=event.id)
+    audit.record(event, user, "registration.cancelled",
+                 {"registration": registration.id, "name": registration.name})
     db.session.flush()
     return True
 

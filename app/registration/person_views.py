@@ -5,6 +5,7 @@ page with what happened; a refusal shows the page again with its reason and a 4x
 
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app import money
 from app.badges.services import badge_pdf, spaced
@@ -14,6 +15,7 @@ from app.extensions import db
 from app.i18n import current_language
 from app.orders.services import refund_window_open
 from app.payments import invoicing
+from app.teams.access import EDITORS
 from app.tickets import services as tickets
 
 from . import person as people
@@ -25,7 +27,7 @@ from .manage_forms import (
 )
 from .models import Registration
 
-organiser = organiser_pages("attendee", __name__)
+organiser = organiser_pages("attendee", __name__, roles=EDITORS)
 MAX_ID = 2**31 - 1  # what an id column holds (app.security.DatabaseId)
 
 
@@ -147,7 +149,7 @@ def cancel(registration_id):
         flash(_("Tick the box to confirm that you want to cancel."), "error")
         return _page(registration, 400, cancel=form)
     try:
-        cancelled = people.cancel(registration)
+        cancelled = people.cancel(registration, current_user)
     except Refusal as error:
         return _refused(registration_id, error)
     if cancelled:

@@ -47,6 +47,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, delete, func, select, update
 
 from app import seats
+from app.audit.services import record
 from app.checkin import devices as door_devices
 from app.checkin.models import CheckIn
 from app.db_types import utcnow
@@ -167,9 +168,10 @@ def _anonymise_orders(event: Event) -> int:
     return count
 
 
-def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
+def purge(event: Event, now: datetime | None = None, user=None) -> dict[str, int]:
     """Delete the event's sensitive and no longer needed personal data (see the module's
-    docstring for exactly what goes and what stays), in the caller's transaction. Returns how many
+    docstring for exactly what goes and what stays), in the caller's transaction, and log who
+    did it (`user`; None when Samla does it by itself) in the audit log. Returns how many
     rows of each kind were changed."""
     now = now or utcnow()
     registration_ids = select(Registration.id).where(Registration.event_id == event.id)
@@ -219,7 +221,7 @@ def purge(event: Event, now: datetime | None = None) -> dict[str, int]:
         ).rowcount
         counts["scan_records"] = door_devices.forget_event(event, now)
         event.personal_data_purged_at = now
-        db.session.flush()
+        record(event, user, "event.purged", {"purged": counts}, now=now)
     except Exception:
         db.session.rollback()
         raise

@@ -3,6 +3,7 @@ the needs summary for the caterer and the venue, and the purge of personal data.
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from app.events.manage import current_event
 from app.tickets import services as tickets
@@ -155,7 +156,7 @@ def purge():
     if form.is_submitted():
         status = 400
         if form.validate() and form.confirm_slug.data.strip() == event.slug:
-            counts = privacy.purge(event)
+            counts = privacy.purge(event, user=current_user)
             flash(_("The event's personal data was deleted: sensitive details of %(sensitive)d "
                     "attendees, %(answers)d answers, %(waiting)d waiting-list entries and "
                     "%(stars)d programme choices; %(anonymised)d cancelled registrations and "

@@ -22,6 +22,7 @@ from app.orders import services as orders
 from app.orders.models import Order
 from app.programme import services as programme_services
 from app.programme.published import published_programme
+from app.teams.access import EDITORS
 from app.tickets import services as tickets
 from app.waitlist import services as waitlist
 
@@ -39,7 +40,7 @@ from .models import Registration
 from .questions import answer_value, display_value
 
 bp = Blueprint("registration", __name__)
-organiser = organiser_pages("registration", __name__)
+organiser = organiser_pages("registration", __name__, roles=EDITORS)
 
 
 def _chosen_tickets(event, offer) -> list | None:

@@ -16,13 +16,14 @@ from app.db_types import utcnow
 from app.events.manage import current_event, organiser_pages
 from app.events.views import event_or_404
 from app.extensions import db, limiter
+from app.teams.access import EDITORS
 
 from . import photos, services
 from .forms import AnswerForm, PhotoForm, ProfileForm, SpeakerForm
 from .models import SpeakerSlot
 
 bp = Blueprint("speakers", __name__)
-organiser = organiser_pages("speakers", __name__)
+organiser = organiser_pages("speakers", __name__, roles=EDITORS)
 PHOTO_UPLOAD = "speakers.upload_photo"
 PHOTO_MAX_AGE = 24 * 3600
 
@@ -160,10 +161,10 @@ def own_photo(token):
 
 @bp.route("/speakers/<int:speaker_id>/photo.jpg")
 def photo(speaker_id):
-    organiser = current_user.is_authenticated and current_user.is_organiser
-    speaker = services.public_photo(speaker_id, include_drafts=organiser)
-    if speaker is None:
-        abort(404)
+    speaker = services.public_photo(speaker_id, include_drafts=current_user.is_authenticated)
+    if speaker is None or not (speaker.event.published
+                               or current_user.team_role(speaker.event) is not None):
+        abort(404)  # a draft's photos only for its team and administrators
     response = Response(speaker.photo, mimetype="image/jpeg")
     if not speaker.event.published:  # an organiser looking at a draft: keep it out of caches
         response.headers["Cache-Control"] = "private, no-store"

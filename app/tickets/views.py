@@ -7,12 +7,13 @@ from app import money
 from app.db_types import utcnow
 from app.events.manage import current_event, organiser_pages
 from app.extensions import db
+from app.teams.access import EDITORS
 
 from . import services as tickets
 from .forms import RegistrationSettingsForm, TicketActionForm, TicketTypeForm
 from .models import TicketType
 
-organiser = organiser_pages("tickets", __name__)
+organiser = organiser_pages("tickets", __name__, roles=EDITORS)
 
 
 def _ticket_type_or_404(event, ticket_type_id: int) -> TicketType:

@@ -13,6 +13,7 @@ from app.extensions import db, limiter
 from app.i18n import current_language
 from app.orders import services as orders
 from app.registration import services
+from app.teams.access import EDITORS
 from app.tickets import services as tickets
 
 from . import services as waitlist
@@ -20,7 +21,7 @@ from .forms import ActionForm, JoinForm, LeaveForm
 from .models import WaitingListEntry
 
 bp = Blueprint("waitlist", __name__)
-organiser = organiser_pages("waitlist", __name__)
+organiser = organiser_pages("waitlist", __name__, roles=EDITORS)
 
 
 def offer_gone():

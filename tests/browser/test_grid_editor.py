@@ -18,7 +18,7 @@ def reload(db, item_id):
 
 def test_organiser_moves_items_with_the_keyboard_and_the_mouse(
         page, attendee_who_starred_the_talk, conference, db, mailbox):
-    page.goto(f"/manage/e/{SLUG}/")
+    page.goto(f"/manage/e/{SLUG}/programme")
     page.get_by_role("link", name="Schema").click()
     expect(page.get_by_role("heading", name="Schema")).to_be_visible()
     talk, lunch = conference["talk"], conference["lunch"]

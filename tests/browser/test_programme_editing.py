@@ -11,6 +11,8 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
         page, attendee_who_starred_the_talk, conference, mailbox):
     page.goto(f"/manage/e/{SLUG}/")
     assert_accessible(page)
+    page.get_by_role("link", name="Programmet", exact=True).click()
+    assert_accessible(page)
 
     page.get_by_role("link", name="Ny programpunkt").click()
     assert_accessible(page)
@@ -41,7 +43,7 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
     page.goto(f"/e/{SLUG}/programme")
     expect(page.locator("main")).to_contain_text("10:00")
     expect(page.locator("main")).not_to_contain_text("Brukarens röst")
-    page.goto(f"/manage/e/{SLUG}/")
+    page.goto(f"/manage/e/{SLUG}/programme")
     page.get_by_role("link", name="Förhandsgranska och publicera").click()
     expect(page.locator("main")).to_contain_text("Alva Persson")
     assert_accessible(page)

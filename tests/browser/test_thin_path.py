@@ -71,7 +71,7 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
     expect(page.get_by_role("heading", level=1)).to_have_text("Tack för ditt svar!")
 
     # The organiser reads the answer.
-    make_user("arrangor@example.org", role="organiser")
+    make_user("arrangor@example.org", role="organiser", events=[conference["event"]])
     log_in(page)
     page.goto(f"/manage/e/{SLUG}/feedback")
     expect(page.locator("main")).to_contain_text("Mer tid med peer supportrarna, tack.")

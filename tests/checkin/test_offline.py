@@ -181,3 +181,16 @@ def test_logging_out_and_leaving_a_door_wipe_the_stored_door_data(app, doors, co
     left = phone.post("/door/leave")
     assert left.status_code == 303 and left.headers["Clear-Site-Data"] == '"storage"'
     assert phone.get(f"/checkin/{SLUG}").status_code in (302, 401)
+
+
+def test_a_scan_sent_online_then_queued_is_answered_in_the_queues_shape(doors, people, db):
+    """door.js queues a scan whose answer did not come back in time; the server had it."""
+    code = people["alva"].badge_token
+    online = doors[0].post(f"/checkin/{SLUG}/scan.json",
+                           data={"code": code, "nonce": "t-1"},
+                           headers={"Accept": "application/json"})
+    assert online.status_code == 200
+    answer = doors[0].post(UPLOAD, json={"scans": [queued(code, "t-1")]}).get_json()
+    assert answer["results"] == [{"nonce": "t-1", "outcome": "checked_in", "status_code": 200,
+                                  "conflict": False}]
+    assert count(db, CheckIn) == 1 and count(db, ScanRecord) == 1

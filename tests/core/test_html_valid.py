@@ -17,6 +17,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, update
 
+from app.accounts.services import find_user
 from app.checkin.services import Door, scan
 from app.feedback.services import request_feedback
 from app.mail.models import OutgoingEmail
@@ -30,6 +31,7 @@ from app.registration import services
 from app.registration.personal import star
 from app.registration.questions import save_question
 from app.speakers.services import send_invitation, set_photo
+from app.teams import services as teams
 from app.waitlist import services as waitlist
 from config import BASE_DIR
 from tests.conftest import login
@@ -171,7 +173,7 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
 
 
 def test_every_page_is_valid_html_and_reading_it_writes_nothing(
-        app, client, organiser, busy_conference, tmp_path, monkeypatch):
+        app, client, organiser, busy_conference, tmp_path, monkeypatch, db):
     pages = Pages(tmp_path / "pages")
     c = busy_conference
     alva, speaker = c["alva"], c["speaker"]
@@ -256,6 +258,7 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "dashboard", "/manage/")
     pages.get(o, "event-new", "/manage/events/new")
     pages.get(o, "event-manage", f"{MANAGE}/")
+    pages.get(o, "event-programme", f"{MANAGE}/programme")
     pages.get(o, "event-edit", f"{MANAGE}/edit")
     pages.post(o, "event-edit-errors", f"{MANAGE}/edit", {"name": ""}, status=400)
     pages.get(o, "item-new", f"{MANAGE}/items/new")
@@ -301,6 +304,13 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.post(o, "attendee-person-refused", f"{person}/ticket",
                {"ticket-ticket_type": c["paid"].id}, status=409, form_page=person)
     pages.get(o, "purge", f"{MANAGE}/purge")
+    pages.get(o, "exports", f"{MANAGE}/exports")
+    pages.post(o, "exports-errors", f"{MANAGE}/exports/attendees",
+               {"file_format": "xlsx", "who": "confirmed"}, status=400,
+               form_page=f"{MANAGE}/exports")
+    pages.post(o, "exports-badges-errors", f"{MANAGE}/exports/badges", {"layout": "a9"},
+               status=400, form_page=f"{MANAGE}/exports")
+    pages.get(o, "audit", f"{MANAGE}/audit")
     pages.get(o, "door-devices", f"{MANAGE}/door-devices")
     conflicts = pages.get(o, "check-in-conflicts", f"{MANAGE}/check-in-conflicts")
     [conflict_id] = re.findall(r'id="conflict-(\d+)"', conflicts)
@@ -310,6 +320,19 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.post(o, "door-device-new", f"{MANAGE}/door-devices",
                {"name": "Entré norr", "valid_from": f"{DAY.isoformat()}T07:00",
                 "valid_until": f"{DAY.isoformat()}T18:00"})
+    pages.get(o, "team", f"{MANAGE}/team")
+    pages.post(o, "team-invite-errors", f"{MANAGE}/team/invite",
+               {"email": "inte en adress", "role": "door"}, status=400,
+               form_page=f"{MANAGE}/team")
+    teams.invite(c["event"], "nina@example.org", "finance", find_user("arrangor@example.org"),
+                 "sv")
+    db.session.commit()
+    pages.get(o, "team-invited", f"{MANAGE}/team")
+    [link] = re.findall(r"/team-invitation/\S+", db.session.scalars(
+        select(OutgoingEmail.body_text).where(OutgoingEmail.kind == "team-invitation")).one())
+    pages.get(visitor, "team-invitation", link)
+    pages.post(visitor, "team-invitation-errors", link,
+               {"name": "", "password": "kort", "confirm_password": "lång"}, status=400)
     pages.get(o, "users", "/admin/users")
     pages.get(o, "outbox", "/manage/outbox")
     pages.get(o, "dev-mail", "/dev/mail")

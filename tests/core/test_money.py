@@ -1,6 +1,7 @@
 """Money as text, one way (app/money.py): what people read in either language, what a form
 shows again, what the bookkeeping CSV holds, and what people type."""
 
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,11 @@ def test_the_bookkeeping_csv_and_the_form_field_formats():
     assert money.for_field(95000) == "950"
     assert money.for_field(125050) == "1250,50"
     assert money.for_field(0) == "0"
+
+
+def test_an_xlsx_cell_gets_kronor_as_a_number():
+    assert money.for_spreadsheet(95050) == Decimal("950.50")
+    assert money.for_spreadsheet(95000) == 950 and money.for_spreadsheet(-5) == Decimal("-0.05")
 
 
 @pytest.mark.parametrize("text, ore", [

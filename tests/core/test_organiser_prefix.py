@@ -6,12 +6,14 @@ import inspect
 import pytest
 from flask import g, url_for
 
+from app.events.manage import page_access
+from app.teams.access import PageAccess
 from tests.conftest import login
 
 SLUG = "varkonferensen-2027"
-PAGES = ["/", "/edit", "/grid", "/tickets", "/questions", "/attendees", "/orders",
+PAGES = ["/", "/programme", "/edit", "/grid", "/tickets", "/questions", "/attendees", "/orders",
          "/invoices", "/waiting-list", "/speakers", "/feedback", "/publish", "/purge",
-         "/programme.csv"]
+         "/programme.csv", "/exports", "/audit"]
 
 
 def organiser_rules(app):
@@ -24,6 +26,14 @@ def test_every_organiser_page_of_an_event_belongs_to_the_manage_blueprint(app):
     assert [r.rule for r in rules if not r.endpoint.startswith("manage.")] == []
     # One level below manage, named after the area: manage.<area>.<view>.
     assert [r.endpoint for r in rules if r.endpoint.count(".") != 2] == []
+
+
+def test_every_organiser_page_declares_which_team_roles_may_use_it(app):
+    """Its blueprint's rule (organiser_pages(..., roles=...)) or its view's own."""
+    rules = {rule.endpoint: page_access(rule.endpoint) for rule in organiser_rules(app)}
+    assert all(isinstance(rule, PageAccess) for rule in rules.values())
+    assert rules["manage.payments.orders"].roles == ("owner", "organiser", "finance")
+    assert rules["manage.events.manage"].read_only_for == ("finance",)
 
 
 def test_no_organiser_view_loads_the_event_itself(app):
@@ -56,8 +66,8 @@ def test_door_staff_may_not_open_organiser_pages(app, make_user, conference):
     assert door.get("/manage/e/no-such-event/").status_code == 403
 
 
-def test_an_organiser_opens_them_all(app, make_user, conference):
-    make_user("olga@example.org", role="organiser")
+def test_an_organiser_in_the_team_opens_them_all(app, make_user, conference):
+    make_user("olga@example.org", role="organiser", events=[conference["event"]])
     organiser = login(app.test_client(), "olga@example.org")
     for page in PAGES:
         assert organiser.get(f"/manage/e/{SLUG}{page}").status_code == 200, page

@@ -1,6 +1,7 @@
-"""Every CSV export is opened in a spreadsheet, which runs a cell starting with = + - @, a tab
-or a carriage return as a formula. Whatever people typed, no cell of needs.csv, invoices.csv,
-programme.csv or signups.csv starts like that: app/spreadsheets.py puts an apostrophe first."""
+"""Every CSV and XLSX export is opened in a spreadsheet, which runs a cell starting with = + -
+@, a tab or a carriage return as a formula. Whatever people typed, no cell of needs.csv,
+invoices.csv, programme.csv, the sign-up lists or the attendee list starts like that:
+app/spreadsheets.py puts an apostrophe first (tests/exports reads the attendee list back)."""
 
 import csv
 import io
@@ -12,7 +13,7 @@ import pytest
 from app.programme import signups
 from app.programme.services import ItemPlacement, create_item
 from app.registration import services
-from app.spreadsheets import FORMULA_STARTS, cell, typed
+from app.spreadsheets import FORMULA_STARTS, cell, typed, xlsx_value
 from tests.factories import DAY, publish_programme, register
 from tests.payments.test_invoices import invoice_order
 
@@ -63,7 +64,7 @@ def test_invoices_csv(organiser, conference, db):
     (order.billing_name, order.billing_org_number, order.billing_address, order.billing_email,
      order.invoice_reference, order.peppol_id) = TYPED
     db.session.commit()
-    values = cells(organiser.get(f"/manage/e/{SLUG}/invoices.csv"), delimiter=";")
+    values = cells(organiser.post(f"/manage/e/{SLUG}/invoices.csv"), delimiter=";")
     assert_defused(values, TYPED)
 
 
@@ -90,7 +91,9 @@ def test_signups_csv(organiser, conference, db):
         person.name, person.organisation = value, TYPED[-1 - n]
         assert signups.sign_up(person, workshop)
     db.session.commit()
-    values = cells(organiser.get(f"/manage/e/{SLUG}/items/{workshop.id}/signups.csv"))
+    values = cells(organiser.post(f"/manage/e/{SLUG}/exports/signups",
+                                  data={"item": str(workshop.id), "signup_format": "csv"}),
+                   delimiter=";")
     assert_defused(values, TYPED)
 
 
@@ -98,7 +101,23 @@ def test_every_module_that_writes_csv_uses_the_one_guard():
     app_dir = Path(__file__).resolve().parents[2] / "app"
     writers = [path for path in sorted(app_dir.rglob("*.py"))
                if "csv.writer(" in path.read_text() or "csv.DictWriter(" in path.read_text()]
-    assert len(writers) == 4  # needs, invoices, programme and sign-ups
+    assert len(writers) == 4  # needs, invoices, programme, and the exports (people, sign-ups)
     unguarded = [str(path.relative_to(app_dir)) for path in writers
                  if "from app.spreadsheets import cell" not in path.read_text()]
     assert unguarded == []
+
+
+def test_every_module_that_writes_xlsx_uses_the_one_guard():
+    app_dir = Path(__file__).resolve().parents[2] / "app"
+    writers = [path for path in sorted(app_dir.rglob("*.py"))
+               if "from openpyxl" in path.read_text() or "import openpyxl" in path.read_text()]
+    assert [str(path.relative_to(app_dir)) for path in writers] == ["exports/services.py"]
+    assert all("xlsx_value" in path.read_text() for path in writers)
+
+
+@pytest.mark.parametrize("value, stored", [
+    ("=SUM(A1)", "'=SUM(A1)"), ("Åsa", "Åsa"), ("a\x00b\x1fc", "abc"), ("-\x0b1", "'-1"),
+    (950, 950), (None, None), (True, True),
+])
+def test_an_xlsx_cell_keeps_numbers_and_defuses_text(value, stored):
+    assert xlsx_value(value) == stored

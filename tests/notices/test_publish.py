@@ -161,7 +161,7 @@ def test_a_double_submitted_publish_form_sends_once(organiser, conference, peopl
     assert first.status_code == second.status_code == 302
     assert count(db, ProgrammeVersion) == 2  # the first version and this one
     assert notice_emails(db) == 2
-    page = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    page = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert "Version 2 publicerad; 2 meddelanden köade." in page
 
 
@@ -236,7 +236,7 @@ def test_the_preview_shows_who_and_what_without_sending(organiser, conference, p
     assert "Publicera version 2" in html
     assert mailbox.messages == []
     assert notice_emails(db) == 0 and count(db, ProgrammeVersion) == 1
-    manage = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    manage = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert "Opublicerade ändringar: 1" in manage
 
 
@@ -244,7 +244,7 @@ def test_the_versions_table_counts_what_was_sent(organiser, conference, people, 
     move(db, conference["lunch"].id, time(12, 30), time(13, 30))
     organiser.post(f"/manage/e/{SLUG}/publish", data={"message": "Lunchen flyttas"})
     mailbox.wait_for(2)
-    html = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    html = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert 'id="version-2"' in html and "Lunchen flyttas" in html
     row = html[html.index('id="version-2"'):].split("</tr>")[0]
     cells = [cell.split("</td>")[0] for cell in row.split("<td>")[1:]]

@@ -57,7 +57,7 @@ def by_recipient(messages):
 
 def version_row(organiser, number=1):
     """The (changes, sent, waiting, failed) counts on the organiser's event page for a version."""
-    html = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    html = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     match = re.search(
         rf'<tr id="version-{number}">\s*<td>{number}</td>\s*<td>[^<]*</td>\s*<td>[^<]*</td>'
         r"\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>\s*<td>(\d+)</td>", html)

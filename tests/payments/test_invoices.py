@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from app.audit.models import AuditEntry
 from app.db_types import utcnow
 from app.orders.models import Order
 from app.payments.models import Refund
@@ -90,10 +91,14 @@ def test_invoices_csv_opens_in_swedish_excel_with_vat_per_rate(organiser, confer
     services.place_order(conference["event"], "Fri", "fri@example.org", "sv",
                          [(conference["ticket"], services.Attendee("Fri", "fri@example.org"))])
 
-    response = organiser.get(f"/manage/e/{SLUG}/invoices.csv")
+    response = organiser.post(f"/manage/e/{SLUG}/invoices.csv")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert f'filename="{SLUG}-invoices.csv"' in response.headers["Content-Disposition"]
+    # It names buyers: the export is in the event's audit log, with who made it.
+    [logged] = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "export.invoices")).all()
+    assert logged.actor.endswith("<arrangor@example.org>") and logged.detail["format"] == "CSV"
     rows = csv_rows(response)
     assert [row["invoice_number"] for row in rows] == [str(mixed.invoice_number),
                                                         str(plain.invoice_number)]
@@ -116,14 +121,14 @@ def test_invoices_csv_opens_in_swedish_excel_with_vat_per_rate(organiser, confer
     assert rows[1]["total"] == "950,00" and rows[1]["vat_25"] == "190,00"
 
     organiser.post(f"/manage/e/{SLUG}/orders/{mixed.id}/mark-paid")
-    paid_row = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))[0]
+    paid_row = csv_rows(organiser.post(f"/manage/e/{SLUG}/invoices.csv"))[0]
     today = datetime.now(UTC).astimezone().date()
     assert paid_row["status"] == "paid"
     assert abs(date.fromisoformat(paid_row["paid_date"]) - today) <= timedelta(days=1)
 
 
 def test_an_event_without_invoices_has_a_csv_with_only_the_header(organiser, conference):
-    response = organiser.get(f"/manage/e/{SLUG}/invoices.csv")
+    response = organiser.post(f"/manage/e/{SLUG}/invoices.csv")
     assert response.status_code == 200 and csv_rows(response) == []
     header = response.data.decode("utf-8-sig").splitlines()[0]
     assert header.startswith("invoice_number;invoice_date;due_date;")
@@ -178,7 +183,7 @@ def test_an_invoice_of_another_event_is_not_found_here(organiser, conference, db
     assert response.status_code == 404
     assert reload(db, order).payment_status == "to_invoice"
     assert organiser.get(f"/manage/e/{SLUG}/orders/{order.id}/invoice.pdf").status_code == 404
-    assert csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv")) == []
+    assert csv_rows(organiser.post(f"/manage/e/{SLUG}/invoices.csv")) == []
     assert order.code not in organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)
 
 
@@ -220,13 +225,13 @@ def test_overdue_invoices_and_missing_seller_details_are_pointed_out(organiser, 
 
 def test_invoices_are_for_organisers_only(app, client, make_user, conference, db, mailbox):
     order = invoice_order(conference)
-    urls = [f"/manage/e/{SLUG}/invoices", f"/manage/e/{SLUG}/invoices.csv"]
-    for url in urls:
-        anonymous = client.get(url)
+    urls = [("get", f"/manage/e/{SLUG}/invoices"), ("post", f"/manage/e/{SLUG}/invoices.csv")]
+    for method, url in urls:
+        anonymous = getattr(client, method)(url)
         assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     door = door_client(app, make_user, conference)
-    for url in urls:
-        response = door.get(url)
+    for method, url in urls:
+        response = getattr(door, method)(url)
         assert response.status_code == 403 and order.billing_name not in response.get_data(
             as_text=True)
     assert door.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid").status_code == 403
@@ -236,7 +241,7 @@ def test_invoices_are_for_organisers_only(app, client, make_user, conference, db
 
 def test_unknown_event_has_no_invoices(organiser):
     assert organiser.get("/manage/e/finns-inte/invoices").status_code == 404
-    assert organiser.get("/manage/e/finns-inte/invoices.csv").status_code == 404
+    assert organiser.post("/manage/e/finns-inte/invoices.csv").status_code == 404
 
 
 # --- cancelling an invoice order ---------------------------------------------------------------
@@ -274,7 +279,7 @@ def test_an_unpaid_invoice_cancelled_by_the_last_refund_day_is_credited(
     row = invoice_row(page, order)
     assert "Invoice credited" in row and "Credited SEK\u00a01,900" in row
     assert "/mark-paid" not in row
-    [csv_row] = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))
+    [csv_row] = csv_rows(organiser.post(f"/manage/e/{SLUG}/invoices.csv"))
     assert csv_row["status"] == "credited" and csv_row["credited"] == "1900,00"
     assert csv_row["total"] == "1900,00" and csv_row["order_status"] == "cancelled"
     detail = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
@@ -309,7 +314,7 @@ def test_one_colleague_cancelling_in_time_credits_their_seat_and_the_rest_is_due
     assert "Awaiting payment (1)" in page
     row = invoice_row(page, order)
     assert "Credited SEK\u00a0950" in row and "still to be paid" not in row
-    [csv_row] = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))
+    [csv_row] = csv_rows(organiser.post(f"/manage/e/{SLUG}/invoices.csv"))
     assert csv_row["status"] == "unpaid" and csv_row["credited"] == "950,00"
 
     # The rest is paid: the receipt shows what was credited and what was paid.
@@ -342,7 +347,7 @@ def test_cancelling_after_the_last_refund_day_leaves_the_invoice_due_and_flags_i
     row = invoice_row(organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True), order)
     assert "Order cancelled" in row and "SEK\u00a01,900 is still to be paid" in row
     assert f"/manage/e/{SLUG}/orders/{order.id}/mark-paid" in row
-    [csv_row] = csv_rows(organiser.get(f"/manage/e/{SLUG}/invoices.csv"))
+    [csv_row] = csv_rows(organiser.post(f"/manage/e/{SLUG}/invoices.csv"))
     assert csv_row["status"] == "unpaid" and csv_row["credited"] == "0,00"
     # The attendee pays anyway.
     assert organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid").status_code == 303

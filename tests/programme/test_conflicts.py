@@ -186,11 +186,11 @@ def test_a_confirmed_clash_does_not_ask_again_on_an_unrelated_edit(organiser, co
 
 
 def test_the_event_page_marks_both_clashing_items(organiser, conference, db):
-    page = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    page = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert "badge-conflict" not in page
     assert new_item(organiser, room=conference["hall"].id, confirm_overlap="y").status_code \
         == 302
-    page = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    page = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     rows = re.findall(r"<tr[^>]*>.*?</tr>", page, flags=re.S)
     marked = [row for row in rows if ">Krock</span>" in row]
     assert len(marked) == 2

@@ -424,7 +424,7 @@ def test_pages_link_to_the_exports(conference, client, organiser):
     assert f'href="/e/{slug}/schedule.json"' in public
     assert "Lägg till i kalendern (iCalendar)" in public
     assert f'id="item-{conference["talk"].id}"' in public  # the target of each item's URL
-    manage = organiser.get(f"/manage/e/{slug}/").get_data(as_text=True)
+    manage = organiser.get(f"/manage/e/{slug}/programme").get_data(as_text=True)
     assert f'href="/manage/e/{slug}/programme.csv"' in manage
     english = client.get("/language/en?next=/")
     assert english.status_code == 302

@@ -110,7 +110,7 @@ def test_unknown_day_is_not_found_and_no_day_means_the_first(organiser, conferen
 
 
 def test_the_event_page_links_to_the_grid(organiser, conference):
-    html = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    html = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert f'href="/manage/e/{SLUG}/grid"' in html
 
 

@@ -237,12 +237,12 @@ def test_preview_shows_rows_and_stores_nothing_until_confirmed(db, conference, o
 
     done = upload(organiser, event.slug, data, confirm=True, digest=importing.digest(data))
     assert done.status_code == 302
-    assert done.headers["Location"].endswith(f"/manage/e/{event.slug}/#programme")
+    assert done.headers["Location"].endswith(f"/manage/e/{event.slug}/programme#programme")
     db.session.expire_all()
     assert count(db, ProgrammeItem, event) == 3
     new = db.session.scalar(select(Speaker).where(Speaker.name == "Ny Talare"))
     assert new.event_id == event.id and new.email == ""
-    manage = organiser.get(f"/manage/e/{event.slug}/").get_data(as_text=True)
+    manage = organiser.get(f"/manage/e/{event.slug}/programme").get_data(as_text=True)
     assert URL.format(slug=event.slug) in manage
 
 

@@ -56,7 +56,7 @@ def test_organiser_creates_an_event_with_a_room(summer_course, organiser):
     assert [d.isoformat() for d in event.days] == ["2027-06-14", "2027-06-15", "2027-06-16"]
     assert (room.name, room.capacity, room.accessibility_notes) == (
         "Aulan", 120, "Hörslinga finns.")
-    page = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    page = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert "Aulan" in page and "120 platser" in page
 
 

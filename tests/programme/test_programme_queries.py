@@ -1,4 +1,4 @@
-"""The public programme and the organiser's event page cost a fixed number of SQL queries,
+"""The public programme and the organiser's programme page cost a fixed number of SQL queries,
 however many items, rooms, speakers and slots the programme has."""
 
 from datetime import time as clock
@@ -10,11 +10,11 @@ from tests.factories import DAY, publish_programme
 from tests.queries import queries_for
 
 PUBLIC = "/e/varkonferensen-2027/programme"
-MANAGE = "/manage/e/varkonferensen-2027/"
+MANAGE = "/manage/e/varkonferensen-2027/programme"
 # What one request costs today (SQLite counts its BEGIN too); a lazy load per item or per
 # speaker in either page goes far past these. The public page reads the published snapshot
 # (one query) and the speakers' own profiles (one), not the items, rooms, slots and speakers.
-PUBLIC_BOUND, MANAGE_BOUND = 7, 16
+PUBLIC_BOUND, MANAGE_BOUND = 7, 12
 
 
 def add_items(db, conference, count, speakers, first=0):

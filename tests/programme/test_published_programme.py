@@ -22,7 +22,7 @@ from tests.programme.test_exports import load_schema, problems
 SLUG = "varkonferensen-2027"
 PROGRAMME, SPEAKERS = f"/e/{SLUG}/programme", f"/e/{SLUG}/speakers"
 CALENDAR, SCHEDULE = f"/e/{SLUG}/programme.ics", f"/e/{SLUG}/schedule.json"
-MANAGE, PUBLISH = f"/manage/e/{SLUG}/", f"/manage/e/{SLUG}/publish"
+MANAGE, PUBLISH = f"/manage/e/{SLUG}/programme", f"/manage/e/{SLUG}/publish"
 
 
 @pytest.fixture(scope="module")

@@ -350,31 +350,37 @@ def test_the_organiser_sees_who_signed_up_and_downloads_the_list(
     assert "deltagare0@example.org" in html
     assert "2 of 2 seats taken" in html
 
-    response = organiser.get(url + ".csv")
+    # The page's CSV button: an export, logged (tests/exports has the PDF and every column).
+    assert f'name="item" value="{workshop.id}"' in html
+    response = organiser.post(f"/manage/e/{SLUG}/exports/signups",
+                              data={"item": str(workshop.id), "signup_format": "csv"})
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/csv")
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
-    assert rows[0] == ["Name", "Email", "Organisation", "Signed up"]
-    assert [row[:2] for row in rows[1:]] == [
-        ["Alva Persson", "alva@example.org"],
-        ["'=HYPERLINK(\"http://evil.example\")", "deltagare0@example.org"]]
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][3:6] == ["Name", "Email", "Organisation"]
+    # By surname: a name of one word is all surname, and "=" sorts before letters.
+    assert [row[3:5] for row in rows[1:]] == [
+        ["'=HYPERLINK(\"http://evil.example\")", "deltagare0@example.org"],
+        ["Alva Persson", "alva@example.org"]]
 
     # The event page and the grid show the count against the limit.
-    manage = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    manage = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     assert "2/2 signed up" in manage and f'href="{url}"' in manage
     assert "2/2 signed up" in organiser.get(f"/manage/e/{SLUG}/grid").get_data(as_text=True)
 
     # Names and emails are for organisers only.
     assert client.get(url).status_code == 302  # to the login page
-    assert client.get(url + ".csv").status_code == 302
+    export = (f"/manage/e/{SLUG}/exports/signups",
+              {"item": str(workshop.id), "signup_format": "csv"})
+    assert client.post(export[0], data=export[1]).status_code == 302
     make_user("dorr@example.org", role="door")
     from tests.conftest import login
 
     door = login(client, "dorr@example.org")
     assert door.get(url).status_code == 403
-    assert door.get(url + ".csv").status_code == 403
+    assert door.post(export[0], data=export[1]).status_code == 403
     assert organiser.get(f"/manage/e/{SLUG}/items/999999/signups").status_code == 404
 
 
@@ -420,7 +426,7 @@ def test_moving_a_workshop_to_a_room_too_small_is_refused_and_explained(
                 confirm_overlap="y").status_code == 302
     db.session.rollback()
     assert db.session.get(ProgrammeItem, item.id).room_id == small.id
-    manage = organiser.get(f"/manage/e/{SLUG}/").get_data(as_text=True)
+    manage = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
     rows = [row for row in re.findall(r"<tr[^>]*>.*?</tr>", manage, flags=re.S)
             if "Workshop om återhämtning" in row]
     assert len(rows) == 1 and ">Clash</span>" in rows[0]

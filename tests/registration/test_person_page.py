@@ -8,6 +8,7 @@ from datetime import time, timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
 from app.checkin.services import Door, annul, scan
 from app.mail.models import OutgoingEmail
 from app.payments.models import Refund
@@ -128,7 +129,7 @@ def test_the_page_shows_everything_about_one_attendee(app, organiser, conference
         "Fri entré: Waiting", "Din anmälan: Vårkonferensen", "delivered to the mail server",
     ):
         assert shown in html, shown
-    assert html.count("<li>Checked in ") == 2  # the undone check-in and the one that counts
+    assert html.count("<li>Entrance: Checked in ") == 2  # the undone one and the one that counts
     # Someone else's mail and needs are not on it.
     assert "nils@example.org" not in html
     # Reading it wrote nothing.
@@ -261,6 +262,10 @@ def test_the_organiser_cancels_and_the_invoice_is_credited(organiser, conference
     assert "The registration of Åke Anställd was already cancelled." in page
     assert len(mails(db, "ake@region.example", "cancellation")) == 1
     assert len(db.session.scalars(select(Refund)).all()) == 1
+    # The audit log says who cancelled, once.
+    [entry] = db.session.scalars(select(AuditEntry).where(
+        AuditEntry.action == "registration.cancelled")).all()
+    assert entry.actor.startswith("Olga Organiser") and entry.detail["registration"] == ake.id
 
 
 def test_an_unpaid_card_registration_is_not_cancelled_here(organiser, conference, db):

@@ -2,6 +2,7 @@
 sales windows and access codes, the event's overall capacity, refund rule, invoice and seller
 details; and what the public is offered from that."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -375,9 +376,12 @@ def test_dashboard_links_to_tickets_and_shows_seats(organiser, conference, db):
     page = in_english(organiser).get(f"/manage/e/{event.slug}/").get_data(as_text=True)
     assert url(conference, "tickets") in page
     assert url(conference, "registration-settings") in page
-    assert "Whole event: 1 of 80 taken, 79 left" in page
+    # Ticket type, confirmed (of its seats), left, waiting.
+    words = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Whole event 1 of 80 79 0" in words
     # Ordinarie has 100 seats of its own, but only 79 are left in the event.
-    assert "0 of 100 taken · 79 left" in page
+    assert "Ordinarie 0 of 100 79 0" in words
+    assert "Fri entré 1 79 0" in words
 
 
 def test_register_page_shows_the_code_ticket_only_with_the_code(organiser, client, conference,

@@ -6,7 +6,7 @@ from app.extensions import db as _db
 from app.speakers.services import add_speaker, assign, send_invitation
 
 PROGRAMME = "/e/varkonferensen-2027/programme"
-MANAGE = "/manage/e/varkonferensen-2027/"
+MANAGE = "/manage/e/varkonferensen-2027/programme"
 
 
 @pytest.fixture

@@ -2,6 +2,9 @@
 // camera in scanner.js, or a person typing) goes to scan.json with fetch, and the answer is
 // shown at once, large, with an optional beep and vibration. The undo form goes the same way.
 // Without JavaScript the page is a plain form that reloads with the result.
+// Each scan carries a nonce, the device's time and the list, so that sending it again (the
+// offline queue of door_offline.js, after a lost answer) is answered as the first time. When
+// the door was prepared for offline and Samla cannot be reached, door_offline.js decides.
 (function () {
   "use strict";
   var form = document.querySelector("[data-scan-form]");
@@ -15,6 +18,7 @@
   }
   var csrf = form.querySelector("input[name=csrf_token]");
   var latest = 0;
+  var SERVER_WAIT_MS = 5000;
 
   function text(name) {
     var node = texts.content.querySelector("[data-text=" + name + "]");
@@ -97,6 +101,7 @@
     if (data.name) { box.appendChild(el("p", "scan-name", data.name)); }
     box.appendChild(el("p", "scan-status", (data.icon ? data.icon + " " : "") + data.status));
     if (data.detail) { box.appendChild(el("p", "", data.detail)); }
+    if (data.note) { box.appendChild(el("p", "scan-note", data.note)); }
     answerBox.appendChild(box);
     if (data.annul_url) { answerBox.appendChild(undoForm(data.annul_url)); }
     showCounts(data);
@@ -107,11 +112,44 @@
     beep("offline"); buzz("offline");
   }
 
-  function post(url, body) {
+  // A failure to reach Samla (no answer, a gateway's 502-504, or no answer within `wait` ms)
+  // rejects with error.network set; any other answer is read as JSON.
+  function post(url, body, wait) {
     var headers = { "Accept": "application/json" };
     if (csrf) { headers["X-CSRFToken"] = csrf.value; }
-    return fetch(url, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
-      .then(function (response) { return response.json(); });
+    var options = { method: "POST", body: body, headers: headers, credentials: "same-origin" };
+    var timer = null;
+    if (wait && window.AbortController) {
+      var controller = new AbortController();
+      options.signal = controller.signal;
+      timer = window.setTimeout(function () { controller.abort(); }, wait);
+    }
+    function unreachable() {
+      var error = new Error("unreachable");
+      error.network = true;
+      throw error;
+    }
+    return fetch(url, options).then(function (response) {
+      window.clearTimeout(timer);
+      if (response.status >= 502 && response.status <= 504) { unreachable(); }
+      return response.json();
+    }, function () { window.clearTimeout(timer); unreachable(); });
+  }
+
+  function nonce() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var bytes = new Uint8Array(16);
+    window.crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); })
+      .join("");
+  }
+
+  // Decided on this device (door_offline.js): shown like Samla's answer, marked as offline.
+  function decideHere(offline, scan, mine) {
+    return offline.decide(scan).then(function (data) {
+      beep(data.outcome); buzz(data.outcome);
+      if (mine === latest) { show(data, "scan-" + data.outcome); }
+    });
   }
 
   form.addEventListener("submit", function (event) {
@@ -123,11 +161,27 @@
     if (!code.trim()) { return; }
     // Badges scanned in quick succession are all sent; the screen shows the latest answer.
     var mine = ++latest;
+    var scan = { code: code, nonce: nonce(), device_time: new Date().toISOString(),
+                 list: form.dataset.list || "" };
+    var here = window.samlaDoorOffline;
+    if (here && here.decidesHere()) {
+      decideHere(here, scan, mine).catch(offline);
+      return;
+    }
     var body = new FormData();
-    body.append("code", code);
-    post(form.dataset.jsonUrl, body).then(function (data) {
+    Object.keys(scan).forEach(function (key) { body.append(key, scan[key]); });
+    // A prepared door waits a few seconds for Samla, then decides itself.
+    var wait = here && here.prepared() ? SERVER_WAIT_MS : 0;
+    post(form.dataset.scanUrl || form.dataset.jsonUrl, body, wait).then(function (data) {
+      if (here) { here.learn(scan, data); }
       beep(data.outcome); buzz(data.outcome);
       if (mine === latest) { show(data, "scan-" + data.outcome); }
+    }).catch(function (error) {
+      if (error && error.network && here && here.prepared()) {
+        here.unreachable();
+        return decideHere(here, scan, mine);
+      }
+      throw error;
     }).catch(offline);
   });
 
@@ -160,5 +214,6 @@
   // The undo form the page came with (after a scan without JavaScript) goes the same way.
   var first = answerBox.querySelector(".annul-form");
   if (first) { first.addEventListener("submit", annul); }
+  window.samlaDoor = { showCounts: showCounts };
   form.dataset.doorReady = "1";
 })();
