@@ -33,7 +33,7 @@ def attendees(conference, make_user, mailbox, db):
         billing=services.Billing(name="Region Örebro län", address="Box 1\n701 16 Örebro"))
     scan(Door(event), asa.badge_token)
     db.session.commit()
-    make_user("arrangor@example.org", role="organiser")
+    make_user("arrangor@example.org", role="admin")
     return {"asa": asa}
 
 
