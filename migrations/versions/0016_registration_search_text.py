@@ -2,7 +2,7 @@
 ordered by stored sort keys of the name and surname, instead of folding every row in Python
 
 Revision ID: 0016
-Revises: 0018
+Revises: 0019
 Create Date: 2026-12-03 09:00:00.000000
 
 """
@@ -16,7 +16,7 @@ from app.registration.search import name_key_of, search_text_of, surname_key_of
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0018'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
