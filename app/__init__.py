@@ -46,6 +46,7 @@ MORE_VIEWS = (
     "app.programme.signup_views",
     "app.registration.question_views",
     "app.registration.person_views",
+    "app.registration.attendee_list_views",
     "app.payments.organiser_views",
     "app.checkin.list_views",
     "app.checkin.device_views",

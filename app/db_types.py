@@ -2,7 +2,8 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeDecorator
 
 
@@ -27,3 +28,9 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Text the application made comparable itself (sort keys, app/registration/search.py), ordered
+# by code point on every database: SQLite does so anyway, PostgreSQL's database default might
+# follow a locale that skips punctuation.
+SortKey = Text().with_variant(postgresql.TEXT(collation="C"), "postgresql")

@@ -94,6 +94,7 @@ def build(app, rng: random.Random) -> list[str]:
     from app.events.models import Event
     from app.extensions import db
     from app.registration.models import Registration
+    from app.registration.search import searchable
     from app.tickets.models import TicketType
     from app.tokens import badge_token, link_token
 
@@ -108,10 +109,11 @@ def build(app, rng: random.Random) -> list[str]:
         db.session.flush()
         create_user(EMAIL, "Elin Entré", PASSWORD, "door", [event])
         db.session.execute(insert(Registration), [
-            dict(event_id=event.id, ticket_type_id=ticket.id,
-                 name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", email=f"d{i}@door.example",
-                 organisation=rng.choice(ORGANISATIONS), language="sv" if i % 4 else "en",
-                 manage_token=link_token(), badge_token=badge_token())
+            searchable(dict(
+                event_id=event.id, ticket_type_id=ticket.id,
+                name=f"{rng.choice(FIRST)} {rng.choice(LAST)}", email=f"d{i}@door.example",
+                organisation=rng.choice(ORGANISATIONS), language="sv" if i % 4 else "en",
+                manage_token=link_token(), badge_token=badge_token()))
             for i in range(REGISTRATIONS)
         ])
         db.session.commit()

@@ -79,6 +79,7 @@ def build(rng: random.Random):
     from app.events.models import Event, Room
     from app.programme.models import ProgrammeItem
     from app.registration.models import Registration
+    from app.registration.search import searchable
     from app.speakers.models import Speaker, SpeakerSlot
     from app.tickets.models import TicketType
     from app.tokens import badge_token, link_token
@@ -134,9 +135,10 @@ def build(rng: random.Random):
     db.session.execute(insert(SpeakerSlot), slots)
 
     db.session.execute(insert(Registration), [
-        dict(event_id=event.id, ticket_type_id=ticket.id, name=f"Deltagare {i}",
-             email=f"d{i}@bench.example", organisation="NSPH", language="sv" if i % 4 else "en",
-             manage_token=link_token(), badge_token=badge_token())
+        searchable(dict(event_id=event.id, ticket_type_id=ticket.id, name=f"Deltagare {i}",
+                        email=f"d{i}@bench.example", organisation="NSPH",
+                        language="sv" if i % 4 else "en", manage_token=link_token(),
+                        badge_token=badge_token()))
         for i in range(REGISTRATIONS)
     ])
     db.session.commit()

@@ -129,6 +129,7 @@ def bulk_registrations(event, ticket, count, *, until, days=60, start=0):
     from app.orders.models import Order
     from app.orders.services import new_order_code
     from app.registration.models import Registration
+    from app.registration.search import searchable
     from app.tokens import badge_token, link_token
     from app.waitlist.models import WaitingListEntry
 
@@ -159,8 +160,9 @@ def bulk_registrations(event, ticket, count, *, until, days=60, start=0):
             feedback_given_at=at if i % 8 == 0 else None))
     order_ids = db.session.scalars(
         insert(Order).returning(Order.id, sort_by_parameter_order=True), orders).all()
-    for row, order_id in zip(registrations, order_ids, strict=True):
-        row["order_id"] = order_id
+    for n, (row, order_id) in enumerate(zip(registrations, order_ids, strict=True)):
+        # A bulk INSERT runs no mapper events: the search columns are filled in here.
+        registrations[n] = searchable({**row, "order_id": order_id}, orders[n]["code"])
     ids = db.session.scalars(
         insert(Registration).returning(Registration.id, sort_by_parameter_order=True),
         registrations).all()

@@ -5,7 +5,7 @@ is a Registration with its own name, email, badge and answers. Seats are counted
 type and the event by atomic UPDATEs: a seat is taken while a card payment is pending (a hold),
 once confirmed, and while a waiting-list offer for it is open."""
 
-from app.db_types import UTCDateTime, utcnow
+from app.db_types import SortKey, UTCDateTime, utcnow
 from app.extensions import db
 
 
@@ -45,6 +45,12 @@ class Registration(db.Model):
     cancelled_at = db.Column(UTCDateTime)
     feedback_requested_at = db.Column(UTCDateTime)
     feedback_given_at = db.Column(UTCDateTime)
+    # Name, email, organisation and order code folded (lower case, no accents): what searches
+    # compare. And the name and the surname-then-name as sort keys in the Swedish alphabet (å,
+    # ä, ö after z). Written only by app/registration/search.py, on every insert and change.
+    search_text = db.Column(db.Text, nullable=False, default="", server_default="")
+    name_key = db.Column(SortKey, nullable=False, default="", server_default="")
+    surname_key = db.Column(SortKey, nullable=False, default="", server_default="")
 
     event = db.relationship("Event")
     ticket_type = db.relationship("TicketType")

@@ -165,7 +165,7 @@ def purge():
                     sensitive=counts["sensitive"], answers=counts["answers"],
                     waiting=counts["waiting_list"], stars=counts["stars"],
                     anonymised=counts["anonymised"], orders=counts["orders"]), "success")
-            return redirect(url_for("manage.registration.registrations"), 303)
+            return redirect(url_for("manage.attendee.index"), 303)
         if form.confirm_slug.data and not form.confirm_slug.errors:
             form.confirm_slug.errors = [_("Type %(slug)s exactly.", slug=event.slug)]
     return render_template("registration/questions_purge.html", event=event, form=form,

@@ -13,10 +13,8 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from app.events.manage import current_event, organiser_pages
+from app.events.manage import organiser_pages
 from app.events.views import event_or_404
 from app.extensions import db, limiter
 from app.i18n import current_language
@@ -28,7 +26,7 @@ from app.teams.access import EDITORS
 from app.tickets import services as tickets
 from app.waitlist import services as waitlist
 
-from . import attendee, checkout, personal, privacy, services
+from . import attendee, checkout, personal, services
 from .forms import (
     CancelAttendeeForm,
     CancelForm,
@@ -400,28 +398,9 @@ def my_programme_ical(token):
 
 @organiser.route("/registrations")
 def registrations():
-    """Everyone registered, with their answers and (organisers only: this page is theirs) their
-    dietary and accessibility needs; above, the needs as counts for the caterer and venue."""
-    event = current_event()
-    rows = db.session.scalars(
-        select(Registration).where(Registration.event_id == event.id)
-        .options(selectinload(Registration.ticket_type), selectinload(Registration.check_in),
-                 selectinload(Registration.answers))
-        .order_by(Registration.created_at.desc())
-    ).all()
-    language = current_language()
-    event_questions = services.questions_for(event)
-    answers = {}
-    for registration in rows:
-        values = {answer.question_id: answer.value for answer in registration.answers}
-        answers[registration.id] = [
-            (question.label_in(language), display_value(question, values[question.id], language))
-            for question in event_questions if question.id in values
-        ]
-    return render_template(
-        "registration/list.html", event=event, registrations=rows, answers=answers,
-        questions=event_questions, needs=privacy.needs_summary(event),
-    )
+    """The list of registrations became the attendee list (attendee_list.py), which can
+    search, filter and page through thousands; old links and bookmarks land there."""
+    return redirect(url_for("manage.attendee.index"), 301)
 
 
 # --- the attendee's own page: details, answers, passing the ticket on ---------------------------

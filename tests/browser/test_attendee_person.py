@@ -50,7 +50,7 @@ def colleague(conference, make_user, mailbox, db):
 def test_the_attendee_page_on_a_phone_and_a_desktop(page, colleague, db, width):
     page.set_viewport_size({"width": width, "height": 900})
     log_in(page)
-    page.goto(f"/manage/e/{SLUG}/registrations")
+    page.goto(f"/manage/e/{SLUG}/attendees")
     page.get_by_role("link", name="Åke Anställd-Wennerström").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Åke Anställd-Wennerström")
     main = page.locator("main")

@@ -64,7 +64,7 @@ def test_the_organisers_registration_pages_pass_axe(page, conference, make_user,
                  f"/manage/e/{SLUG}/registration-settings", f"/manage/e/{SLUG}/questions",
                  f"/manage/e/{SLUG}/orders", f"/manage/e/{SLUG}/orders/{order.id}",
                  f"/manage/e/{SLUG}/invoices", f"/manage/e/{SLUG}/waiting-list",
-                 f"/manage/e/{SLUG}/registrations"):
+                 f"/manage/e/{SLUG}/attendees"):
         response = page.goto(path)
         assert response.status == 200, path
         assert_accessible(page)

@@ -285,7 +285,11 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "question-new", f"{MANAGE}/questions/new")
     pages.get(o, "question-edit", f"{MANAGE}/questions/{c['question'].id}")
     pages.get(o, "question-delete", f"{MANAGE}/questions/{c['question'].id}/delete")
-    pages.get(o, "registrations", f"{MANAGE}/registrations")
+    pages.get(o, "attendees", f"{MANAGE}/attendees")
+    pages.get(o, "attendees-filtered",
+              f"{MANAGE}/attendees?q=alva&ticket={c['ticket'].id}&status=confirmed"
+              f"&payment=none&checked_in=no&item={c['workshop'].id}&needs=none&sort=surname")
+    pages.get(o, "attendees-none", f"{MANAGE}/attendees?q=finns+inte")
     pages.get(o, "orders", f"{MANAGE}/orders")
     pages.get(o, "order-detail", f"{MANAGE}/orders/{c['invoice'].id}")
     pages.get(o, "order-detail-unpaid", f"{MANAGE}/orders/{c['unpaid'].id}")

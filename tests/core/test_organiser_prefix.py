@@ -11,7 +11,7 @@ from app.teams.access import PageAccess
 from tests.conftest import login
 
 SLUG = "varkonferensen-2027"
-PAGES = ["/", "/programme", "/edit", "/grid", "/tickets", "/questions", "/registrations", "/orders",
+PAGES = ["/", "/programme", "/edit", "/grid", "/tickets", "/questions", "/attendees", "/orders",
          "/invoices", "/waiting-list", "/speakers", "/feedback", "/publish", "/purge",
          "/programme.csv", "/exports", "/audit"]
 

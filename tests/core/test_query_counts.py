@@ -10,7 +10,7 @@ def test_registration_list_and_speakers_page_do_not_grow_with_rows(app, organise
     from app.speakers.services import add_speaker, assign
 
     event = conference["event"]
-    paths = ("/manage/e/varkonferensen-2027/registrations",
+    paths = ("/manage/e/varkonferensen-2027/attendees",
              "/manage/e/varkonferensen-2027/speakers")
     register(event, conference["ticket"], email="a0@example.org")
     few = [queries_for(organiser, path) for path in paths]

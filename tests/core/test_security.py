@@ -48,7 +48,7 @@ def test_personal_and_organiser_pages_are_never_cached(client, organiser, door, 
         response = client.get(path)
         assert response.status_code in (200, 404), path
         assert response.headers["Cache-Control"] == NO_STORE, path
-    for path in ("/manage/", f"/manage/e/{slug}/", f"/manage/e/{slug}/registrations",
+    for path in ("/manage/", f"/manage/e/{slug}/", f"/manage/e/{slug}/attendees",
                  "/admin/users", "/dev/mail", "/checkin/"):
         response = organiser.get(path)
         assert response.status_code == 200, path

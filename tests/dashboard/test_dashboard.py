@@ -160,7 +160,7 @@ def test_the_event_home_shows_the_event_at_a_glance(organiser, busy_event):
 
     # And the way on to every page about the event.
     html = page.get_data(as_text=True)
-    for path in ("programme", "tickets", "registrations", "orders", "invoices", "waiting-list",
+    for path in ("programme", "tickets", "attendees", "orders", "invoices", "waiting-list",
                  "feedback", f"items/{busy_event['workshop'].id}/signups"):
         assert f'href="/manage/e/{SLUG}/{path}"' in html, path
 

@@ -295,6 +295,6 @@ def test_registrations_are_listed_with_answers_for_the_organiser(organiser, clie
     lunch, work = add_questions(conference["event"], db)
     register(client, conference["ticket"], **{f"q{lunch.id}": "Ja", f"q{work.id}": "Kurator"})
     organiser.get("/language/en")
-    html = organiser.get("/manage/e/varkonferensen-2027/registrations").get_data(as_text=True)
-    assert "Lunch?:</strong> Yes" in html and "Work:</strong> Kurator" in html
+    html = organiser.get("/manage/e/varkonferensen-2027/attendees").get_data(as_text=True)
+    assert "<dt>Lunch?</dt><dd>Yes</dd>" in html and "<dt>Work</dt><dd>Kurator</dd>" in html
     assert db.session.scalar(select(Registration)).name in html

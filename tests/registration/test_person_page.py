@@ -470,11 +470,11 @@ def test_an_unpaid_card_registration_is_left_as_it_is(organiser, conference, db,
     assert (waiting.email, waiting.ticket_type_id) == ("kort@example.org", conference["paid"].id)
 
 
-def test_the_registrations_list_and_the_order_link_to_the_page(organiser, conference, db):
+def test_the_attendee_list_and_the_order_link_to_the_page(organiser, conference, db):
     order = invoice_order(conference)
     db.session.commit()
     _eva, ake = order.registrations
-    assert f'href="{page_of(ake)}"' in organiser.get(f"{MANAGE}/registrations").get_data(
+    assert f'href="{page_of(ake)}"' in organiser.get(f"{MANAGE}/attendees").get_data(
         as_text=True)
     assert f'href="{page_of(ake)}"' in organiser.get(f"{MANAGE}/orders/{order.id}").get_data(
         as_text=True)

@@ -110,11 +110,11 @@ def test_attendee_answers_the_questions_when_registering(organiser, conference, 
                       multiple.id: ["Torsdag", "Lördag"], yesno.id: True}
 
     organiser.get("/language/en")
-    listing = organiser.get("/manage/e/varkonferensen-2027/registrations").get_data(as_text=True)
+    listing = organiser.get("/manage/e/varkonferensen-2027/attendees").get_data(as_text=True)
     assert "Alva Persson" in listing
-    assert "Which workshop?:</strong> Peer supervision" in listing
-    assert "Which days?:</strong> Thursday, Lördag" in listing
-    assert "May we photograph you?:</strong> Yes" in listing
+    assert "<dt>Which workshop?</dt><dd>Peer supervision</dd>" in listing
+    assert "<dt>Which days?</dt><dd>Thursday, Lördag</dd>" in listing
+    assert "<dt>May we photograph you?</dt><dd>Yes</dd>" in listing
 
 
 def test_a_required_question_left_empty_is_refused_and_nothing_stored(organiser, conference,

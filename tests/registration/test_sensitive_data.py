@@ -16,7 +16,7 @@ from app.waitlist.models import WaitingListEntry
 from tests.conftest import login
 from tests.factories import build_conference
 
-LIST = "/manage/e/varkonferensen-2027/registrations"
+LIST = "/manage/e/varkonferensen-2027/attendees"
 NEEDS = "/manage/e/varkonferensen-2027/needs.csv"
 PURGE = "/manage/e/varkonferensen-2027/purge"
 

@@ -34,7 +34,7 @@ MATRIX = [
     ("GET", "/manage/e/A/grid",                      (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/items/new",                 (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/tickets",                   (200, 200, 403, 403, 200, 200, 404)),
-    ("GET", "/manage/e/A/registrations",             (200, 200, 403, 403, 200, 200, 404)),
+    ("GET", "/manage/e/A/attendees",                 (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/attendees/{attendee}",      (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/needs.csv",                 (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/waiting-list",              (200, 200, 403, 403, 200, 200, 404)),
