@@ -1,5 +1,6 @@
-"""Command-line tasks: accounts, the demo conference, speaker reminders and waiting-list offers.
-Each command is one unit of work (app.database.unit_of_work)."""
+"""Command-line tasks: accounts, the demo conference, speaker reminders, waiting-list offers and
+the purge of personal data whose retention ran out. Each command is one unit of work
+(app.database.unit_of_work), the purge one per event."""
 
 import click
 from flask import Flask, current_app
@@ -10,6 +11,7 @@ from app.accounts.services import AccountError, create_user
 from app.database import unit_of_work
 from app.events.models import Event
 from app.extensions import db
+from app.registration import retention
 from app.speakers.services import remind_unanswered
 from app.teams.models import TEAM_ROLES
 from app.waitlist import services as waitlist
@@ -89,3 +91,15 @@ def init_app(app: Flask) -> None:
         with unit_of_work():
             lapsed = waitlist.expire_offers()
         click.echo(f"expired offers: {lapsed}")
+
+    @app.cli.command("purge-expired")
+    def purge_expired():
+        """Delete the personal data of events whose retention period ran out: the sensitive
+        answers, then the rest, each stage once (run it daily from cron, or let the beat)."""
+        run = retention.purge_expired(unit=unit_of_work)
+        for slug, stage in run.done:
+            click.echo(f"{slug}: {stage}")
+        click.echo(f"purged: {len(run.done)}")
+        if run.failed:
+            raise click.ClickException(
+                "failed: " + ", ".join(f"{slug} ({error})" for slug, error in run.failed))

@@ -34,6 +34,7 @@ ACTIONS = {
     "order.refunded": _l("Refunded an order"),
     "registration.cancelled": _l("Cancelled a registration"),
     "event.purged": _l("Deleted personal data"),
+    "event.sensitive_purged": _l("Deleted sensitive answers"),
     "team.invited": _l("Invited someone to the team"),
     "team.invitation_withdrawn": _l("Withdrew an invitation to the team"),
     "team.member_added": _l("Added a member to the team"),
@@ -68,6 +69,10 @@ DETAILS = {
     "mail": _l("emails"),
     "annul_reasons": _l("reasons for undone check-ins"),
     "scan_records": _l("door device records"),
+    "sensitive_answers": _l("answers to sensitive questions"),
+    "phones": _l("phone numbers"),
+    # A purge Samla ran by itself when the event's retention period ran out.
+    "retention_days": _l("Days after the event"),
 }
 
 

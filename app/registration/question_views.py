@@ -29,7 +29,7 @@ def _question_form(event, question=None) -> QuestionForm:
             label=question.label, label_en=question.label_en, help_text=question.help_text,
             help_text_en=question.help_text_en, kind=question.kind, required=question.required,
             options=questions.format_options(question.options),
-            ticket_types=list(question.ticket_type_ids or []))
+            ticket_types=list(question.ticket_type_ids or []), sensitive=question.sensitive)
     form.ticket_types.choices = [(t.id, t.name) for t in tickets.ticket_types_for(event)]
     return form
 
@@ -58,6 +58,7 @@ def _save(event, question, form):
             help_text=form.help_text.data or "", help_text_en=form.help_text_en.data or "",
             kind=form.kind.data, options_text=form.options.data or "",
             required=form.required.data, ticket_type_ids=form.ticket_types.data or [],
+            sensitive=form.sensitive.data,
         )
     except questions.QuestionError as error:
         target = form.options if "option" in str(error).lower() else None
@@ -162,7 +163,8 @@ def purge():
                     "%(stars)d programme choices; %(anonymised)d cancelled registrations and "
                     "%(orders)d unpaid orders were anonymised. Invoiced and paid orders are "
                     "kept.",
-                    sensitive=counts["sensitive"], answers=counts["answers"],
+                    sensitive=counts["sensitive"],
+                    answers=counts["answers"] + counts["sensitive_answers"],
                     waiting=counts["waiting_list"], stars=counts["stars"],
                     anonymised=counts["anonymised"], orders=counts["orders"]), "success")
             return redirect(url_for("manage.registration.registrations"), 303)

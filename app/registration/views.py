@@ -437,7 +437,7 @@ def _render_manage(registration: Registration, cancel_form, status: int = 200):
         (question.label_in(language),
          display_value(question, values[question.id], language) if question.id in values
          else None)
-        for question in services.questions_for(event, registration.ticket_type_id)
+        for question in services.asked_questions(event, registration.ticket_type_id)
     ]
     order = registration.order
     # The order page shows every attendee in it and cancels them all: only for its buyer.
@@ -483,7 +483,7 @@ def edit(token):
     if registration.check_in is not None:
         return _checked_in_refusal(registration)
     event = registration.event
-    questions = services.questions_for(event, registration.ticket_type_id)
+    questions = services.asked_questions(event, registration.ticket_type_id)
     form = details_form(registration, questions, current_language(),
                         formdata=request.form if request.method == "POST" else None)
     status = 200
