@@ -35,6 +35,7 @@ ACTIONS = {
     "registration.cancelled": _l("Cancelled a registration"),
     "event.purged": _l("Deleted personal data"),
     "event.sensitive_purged": _l("Deleted sensitive answers"),
+    "attendee.data_exported": _l("The attendee exported their data"),
     "team.invited": _l("Invited someone to the team"),
     "team.invitation_withdrawn": _l("Withdrew an invitation to the team"),
     "team.member_added": _l("Added a member to the team"),
@@ -140,6 +141,16 @@ def log_page(event, number: int = 1) -> LogPage:
 
 def action_label(entry: AuditEntry) -> str:
     return str(ACTIONS.get(entry.action, entry.action))
+
+
+def actor_label(entry: AuditEntry) -> str:
+    """Who did it: the account as it was then; an attendee acting through their own link
+    (actions "attendee.*", no account, and no name kept in the log); or Samla by itself."""
+    if entry.actor:
+        return entry.actor
+    if entry.action.startswith("attendee."):
+        return _("The attendee, through their own link")
+    return _("Samla (automatically)")
 
 
 def _text(value) -> str:

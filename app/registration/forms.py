@@ -138,3 +138,7 @@ class CancelAttendeeForm(FlaskForm):
 
 class StarForm(FlaskForm):
     """Only the CSRF token: the action (add or remove) is the value of the pressed button."""
+
+
+class DataExportForm(FlaskForm):
+    """Only the CSRF token: the attendee asks for a copy of their data."""
