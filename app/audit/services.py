@@ -36,6 +36,7 @@ ACTIONS = {
     "event.purged": _l("Deleted personal data"),
     "event.sensitive_purged": _l("Deleted sensitive answers"),
     "attendee.data_exported": _l("The attendee exported their data"),
+    "statement.updated": _l("Changed the accessibility statement"),
     "team.invited": _l("Invited someone to the team"),
     "team.invitation_withdrawn": _l("Withdrew an invitation to the team"),
     "team.member_added": _l("Added a member to the team"),
@@ -74,6 +75,9 @@ DETAILS = {
     "phones": _l("phone numbers"),
     # A purge Samla ran by itself when the event's retention period ran out.
     "retention_days": _l("Days after the event"),
+    # A change of the accessibility statement.
+    "compliance": _l("Compliance"),
+    "reviewed_on": _l("Reviewed"),
 }
 
 
