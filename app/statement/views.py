@@ -29,5 +29,6 @@ def edit():
                       current_user._get_current_object())
         flash(_("The accessibility statement was saved."), "success")
         return redirect(url_for("statement.show"), 303)
-    return render_template("statement/edit.html", form=form, saved=services.stored() is not None,
-                           ), 400 if form.errors else 200
+    status = 400 if form.errors else 200
+    return render_template("statement/edit.html", form=form,
+                           saved=services.stored() is not None), status
