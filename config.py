@@ -101,6 +101,8 @@ class Config:
 
     # Speakers who leave an invitation unanswered this many days get one reminder.
     SPEAKER_REMINDER_DAYS = int(os.environ.get("SPEAKER_REMINDER_DAYS", "5"))
+    # An overdue invoice is reminded of the day after its due date, then every this many days.
+    INVOICE_REMINDER_DAYS = int(os.environ.get("INVOICE_REMINDER_DAYS", "7"))
 
 
 class TestConfig(Config):

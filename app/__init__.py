@@ -37,6 +37,7 @@ AREAS = (
     "mail",
     "audit",
     "exports",
+    "messages",
     "statement",
 )
 # Further view modules that add routes to their area's blueprints.

@@ -1,6 +1,6 @@
-"""Command-line tasks: accounts, the demo conference, speaker reminders, waiting-list offers and
-the purge of personal data whose retention ran out. Each command is one unit of work
-(app.database.unit_of_work), the purge one per event."""
+"""Command-line tasks: accounts, the demo conference, speaker and invoice reminders,
+waiting-list offers and the purge of personal data whose retention ran out. Each command is one
+unit of work (app.database.unit_of_work), the purge one per event."""
 
 import click
 from flask import Flask, current_app
@@ -11,6 +11,7 @@ from app.accounts.services import AccountError, create_user
 from app.database import unit_of_work
 from app.events.models import Event
 from app.extensions import db
+from app.payments import reminders
 from app.registration import retention
 from app.speakers.services import remind_unanswered
 from app.teams.models import TEAM_ROLES
@@ -91,6 +92,22 @@ def init_app(app: Flask) -> None:
         with unit_of_work():
             lapsed = waitlist.expire_offers()
         click.echo(f"expired offers: {lapsed}")
+
+    @app.cli.command("remind-invoices")
+    @click.option("--event", "event_slug", help="Only this event (slug); all events by default.")
+    @click.option("--days", type=click.IntRange(min=1), default=None,
+                  help="Days between reminders (INVOICE_REMINDER_DAYS by default).")
+    def remind_invoices(event_slug, days):
+        """Remind buyers of overdue invoices: at most once per invoice every N days (for cron,
+        once a day; running it again the same day sends nothing)."""
+        with unit_of_work():
+            event = None
+            if event_slug:
+                event = db.session.scalar(select(Event).where(Event.slug == event_slug))
+                if event is None:
+                    raise click.ClickException("unknown event slug")
+            reminded = reminders.remind_overdue(event, days=days)
+        click.echo(f"reminded: {reminded.count}")
 
     @app.cli.command("purge-expired")
     def purge_expired():

@@ -8,6 +8,7 @@ from app.events.models import Event, Room  # noqa: F401
 from app.feedback.models import FeedbackResponse  # noqa: F401
 from app.installation import Installation  # noqa: F401
 from app.mail.models import EmailAttachment, OutgoingEmail  # noqa: F401
+from app.messages.models import Message, MessageRecipient  # noqa: F401
 from app.notices.models import Notice, ProgrammeVersion  # noqa: F401
 from app.orders.models import Counter, Order  # noqa: F401
 from app.payments.models import Refund, StripeEvent  # noqa: F401

@@ -12,6 +12,7 @@ from flask import Flask
 
 from app.database import unit_of_work
 from app.mail import outbox
+from app.payments import reminders
 from app.payments import services as payments
 from app.registration import retention
 from app.speakers import services as speakers
@@ -36,6 +37,13 @@ def expire_payment_holds() -> int:
 @shared_task(name="samla.retry_pending_refunds")
 def retry_pending_refunds() -> int:
     return payments.retry_pending_refunds()
+
+
+@shared_task(name="samla.remind_invoices")
+def remind_invoices() -> int:
+    """Idempotent: an invoice reminded today is not reminded again until its next day."""
+    with unit_of_work():
+        return reminders.remind_overdue().count
 
 
 @shared_task(name="samla.remind_speakers")
@@ -76,6 +84,9 @@ def celery_init_app(app: Flask) -> Celery:
             # Once a day, in the morning in Sweden (Celery's clock is UTC).
             "remind-speakers": {"task": "samla.remind_speakers",
                                 "schedule": crontab(hour=7, minute=0)},
+            # Overdue invoices, once a day in the morning in Sweden.
+            "remind-invoices": {"task": "samla.remind_invoices",
+                                "schedule": crontab(hour=7, minute=30)},
             # Waiting-list offers that ran out pass their seat on within a few minutes.
             "expire-waiting-list-offers": {"task": "samla.expire_waiting_list_offers",
                                            "schedule": 300.0},

@@ -51,3 +51,58 @@ def single_line():
             raise ValidationError(SINGLE_LINE_MESSAGE)
 
     return check
+
+
+# Control and invisible characters a text of several lines may not hold: line breaks and tabs
+# are the only control characters kept.
+_KEPT_IN_TEXT = frozenset("\n\t")
+PLAIN_TEXT_MESSAGE = _l("Remove the control characters or invisible characters from the text "
+                        "(line breaks are fine).")
+
+
+def normalise_lines(text):
+    """Line breaks as \\n, whatever the browser sent (\\r\\n or \\r)."""
+    if not isinstance(text, str):
+        return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def is_plain_text(text: str) -> bool:
+    """False for text with a control character other than a line break or a tab, or a format
+    character (zero-width, direction marks; the joiners inside words are kept), or a Unicode
+    line or paragraph separator: what people write in a letter never holds them, and they hide
+    or reorder what a reader sees. Line breaks are \\n here (normalise_lines first)."""
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cc" and char not in _KEPT_IN_TEXT:
+            return False
+        if category in ("Cf", "Zl", "Zp") and char not in _JOINERS:
+            return False
+    return True
+
+
+def plain_text():
+    """For a text of several lines sent on to people (a message to attendees): refuses
+    control and invisible characters, keeps line breaks and tabs."""
+
+    def check(form, field):
+        if isinstance(field.data, str) and not is_plain_text(field.data):
+            raise ValidationError(PLAIN_TEXT_MESSAGE)
+
+    return check
+
+
+def _refused(char: str, multi_line: bool) -> bool:
+    category = unicodedata.category(char)
+    if multi_line and char in _KEPT_IN_TEXT:
+        return False
+    return category in _BREAKING and char not in _JOINERS
+
+
+def shown_refused(text, multi_line: bool = False):
+    """The text with each character the checks above refuse replaced by U+FFFD (�), to show a
+    refused value again in its form: the person sees where the invisible characters were, and
+    a page never carries a control character (which HTML forbids)."""
+    if not isinstance(text, str):
+        return text
+    return "".join("\ufffd" if _refused(char, multi_line) else char for char in text)

@@ -42,6 +42,8 @@ ACTIONS = {
     "team.member_added": _l("Added a member to the team"),
     "team.role_changed": _l("Changed a team member's role"),
     "team.member_removed": _l("Removed a member from the team"),
+    "message.sent": _l("Sent a message to attendees"),
+    "invoices.reminded": _l("Sent reminders of overdue invoices"),
 }
 
 DETAILS = {
@@ -60,6 +62,15 @@ DETAILS = {
     "amount": _l("Amount"),
     "registration": _l("Registration"),
     "purged": _l("Deleted or anonymised"),
+    "message": _l("Message"),
+    "audience": _l("To"),
+    "recipients": _l("Recipients"),
+    "languages": _l("Versions"),
+    "sv": _l("Swedish"),
+    "en": _l("English"),
+    "reminders": _l("Reminders"),
+    "invoices": _l("Invoices"),
+    "automatic": _l("Automatic"),
     # What a purge counts (app/registration/privacy.py).
     "sensitive": _l("sensitive details"),
     "answers": _l("answers"),

@@ -51,6 +51,10 @@ class Order(db.Model):
     invoice_number = db.Column(db.Integer, unique=True)
     invoiced_at = db.Column(UTCDateTime)
     invoice_due_on = db.Column(db.Date)
+    # Reminders of an overdue invoice (app/payments/reminders.py): how many were sent, and when
+    # the last one was; the count is also what a reminder run claims the invoice by.
+    reminder_count = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    last_reminded_at = db.Column(UTCDateTime)
 
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     confirmed_at = db.Column(UTCDateTime)

@@ -19,6 +19,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from app import money
+from app.mail.outbox import attachment_renderer
+from app.orders.models import Order
 
 from . import invoicing
 
@@ -314,3 +316,11 @@ def attachments_for(order) -> list[tuple[str, str, bytes]]:
     if order.payment_method == "card" and invoicing.has_receipt(order):
         return [(receipt_filename(order), "application/pdf", receipt_pdf(order))]
     return []
+
+
+@attachment_renderer("invoice")
+def _invoice_attachment(order_id: str, session) -> bytes | None:
+    """The invoice attached to a reminder, drawn when the email is sent; none if the order is
+    gone or no longer an invoice."""
+    order = session.get(Order, int(order_id))
+    return invoice_pdf(order) if order is not None and invoicing.has_invoice(order) else None

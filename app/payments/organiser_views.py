@@ -21,7 +21,7 @@ from app.extensions import limiter
 from app.orders.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
 from app.orders.services import order_by_token
 
-from . import documents, invoicing, services
+from . import documents, invoicing, reminders, services
 from .forms import RefundForm
 from .views import bp, organiser
 
@@ -182,7 +182,26 @@ def invoices():
         issued={o.id: invoicing.invoice_date(o) for o in orders},
         overdue={o.id for o in unpaid if invoicing.is_overdue(o)},
         missing=invoicing.missing_seller_details(event), mark_paid_form=MarkPaidForm(formdata=None),
+        reminder_days=reminders.reminder_days(),
+        next_reminder={o.id: reminders.next_reminder_on(o) for o in unpaid},
+        due_reminders=sum(reminders.is_due(o) for o in unpaid),
     )
+
+
+@organiser.route("/invoices/remind", methods=["POST"])
+def remind_invoices():
+    """Remind the buyers of the overdue invoices that are due a reminder (at most one per
+    invoice every INVOICE_REMINDER_DAYS days, however often the button is pressed)."""
+    event = current_event()
+    if not MarkPaidForm().validate_on_submit():
+        abort(400)
+    reminded = reminders.remind_overdue(event, current_user)
+    if reminded.count:
+        flash(_("Reminders sent: %(count)d.", count=reminded.count), "success")
+    else:
+        flash(_("No reminders were due: no invoice is overdue, or each overdue one was reminded "
+                "less than %(days)d days ago.", days=reminders.reminder_days()), "info")
+    return redirect(url_for("manage.payments.invoices"), 303)
 
 
 @organiser.route("/invoices.csv", methods=["POST"])

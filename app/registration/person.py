@@ -17,6 +17,7 @@ from sqlalchemy.orm import defer, joinedload, selectinload
 
 from app import money, seats
 from app.audit import services as audit
+from app.checkin import checkin_lists
 from app.checkin.models import CheckIn
 from app.events.models import Event
 from app.extensions import db
@@ -71,6 +72,7 @@ class Person:
     signups: list[ProgrammeItem]
     mails: list[OutgoingEmail]
     check_ins: list[CheckIn]
+    places: dict[str, str]  # where each check-in list lets people in, by its key
     waiting: list[WaitingListEntry]
     tickets: list[TicketChoice]
 
@@ -92,7 +94,8 @@ def in_event(event: Event, registration_id: int) -> Registration | None:
             # Who scanned and undid, without the door events an account loads with it.
             selectinload(Registration.check_ins).options(
                 joinedload(CheckIn.checked_in_by).lazyload("*"),
-                joinedload(CheckIn.annulled_by).lazyload("*"), joinedload(CheckIn.device)),
+                joinedload(CheckIn.annulled_by).lazyload("*"), joinedload(CheckIn.device),
+                joinedload(CheckIn.annulled_by_device)),
         )
     )
 
@@ -119,6 +122,7 @@ def person(event: Event, registration: Registration, language: str) -> Person:
         overdue=order is not None and invoicing.is_overdue(order),
         signups=_signups(registration), mails=mails_to(event, registration.email),
         check_ins=list(registration.check_ins),
+        places={place.key: str(place.name) for place in checkin_lists.lists_of(event)},
         waiting=_waiting(event, registration.email),
         tickets=[TicketChoice(t, t.seats_left) for t in tickets.ticket_types_for(event)],
     )

@@ -112,3 +112,12 @@ def test_a_workshop_check_in_is_not_an_entrance_check_in(door, workshop, people)
     found = door.get(f"/checkin/{SLUG}/search.json?q=alva").get_json()
     assert found["total"] == 1 and found["results"][0]["status"] == "not_yet"
     assert door.get(f"/checkin/{SLUG}/counts.json").get_json()["checked_in"] == 0
+
+
+def test_the_organiser_sees_where_and_how_a_person_came_in(door, organiser, workshop, people):
+    alva = people["alva"]
+    scan(door, alva.badge_token, f"item:{workshop.id}")
+    door.post(f"/checkin/{SLUG}/registrations/{alva.id}/check-in", headers=JSON)
+    page = organiser.get(f"/manage/e/{SLUG}/attendees/{alva.id}").get_data(as_text=True)
+    assert "<li>Workshop om återhämtning: Incheckad " in page
+    assert "<li>Entré: Incheckad " in page and "(hittad på namn)" in page

@@ -9,7 +9,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -134,6 +134,9 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
                            description="", signup=(True, 10),
                            placement=ItemPlacement(DAY, time(14, 0), time(15, 30),
                                                    conference["side"]))
+    empty_workshop = create_item(event, title="Yoga", kind="workshop", description="",
+                                 signup=(True, 10),
+                                 placement=ItemPlacement(DAY, time(16, 0), time(17, 0), None))
     db.session.commit()
     publish_programme(event)
     question = save_question(event, None, label="Hur hörde du om oss?", kind="choice",
@@ -148,7 +151,8 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
     entry = waitlist.join(event, ticket, "Bo Ek", "bo@example.org", "sv")
     card = card_order(conference)
     invoice, unpaid = invoice_order(conference, "Eva Chef"), invoice_order(conference, "Ola Ek")
-    invoice_order(conference, "Per Ek")
+    overdue = invoice_order(conference, "Per Ek")
+    overdue.invoice_due_on = event.today() - timedelta(days=3)
     invoicing.mark_paid(db.session.get(Order, invoice.id))
     door = make_user("dorr@example.org", role="door", events=[event])
     signups.sign_up(alva, workshop)
@@ -167,7 +171,8 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
     db.session.execute(update(OutgoingEmail).where(OutgoingEmail.id == first.id)
                        .values(status="failed"))
     db.session.commit()
-    return {**conference, "workshop": workshop, "question": question, "alva": alva,
+    return {**conference, "workshop": workshop, "empty_workshop": empty_workshop,
+            "question": question, "alva": alva,
             "nils": nils, "entry": entry, "card": card, "invoice": invoice, "unpaid": unpaid,
             "dev_mail": f"{first.id:08d}.eml"}
 
@@ -287,6 +292,9 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "order-detail-card", f"{MANAGE}/orders/{c['card'].id}")
     pages.get(o, "refund", f"{MANAGE}/orders/{c['invoice'].id}/refund")
     pages.get(o, "invoices", f"{MANAGE}/invoices")
+    [token, *_] = CSRF_FIELD.findall(o.get(f"{MANAGE}/invoices").get_data(as_text=True))
+    assert o.post(f"{MANAGE}/invoices/remind", data={"csrf_token": token}).status_code == 303
+    pages.get(o, "invoices-reminded", f"{MANAGE}/invoices")
     pages.get(o, "waiting-list", f"{MANAGE}/waiting-list")
     pages.get(o, "publish", f"{MANAGE}/publish")
     pages.get(o, "speakers-manage", f"{MANAGE}/speakers")
@@ -307,6 +315,28 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.post(o, "exports-badges-errors", f"{MANAGE}/exports/badges", {"layout": "a9"},
                status=400, form_page=f"{MANAGE}/exports")
     pages.get(o, "audit", f"{MANAGE}/audit")
+    messages = f"{MANAGE}/messages"
+    pages.get(o, "messages-none", messages)
+    message_form = pages.get(o, "message-new", f"{messages}/new")
+    [nonce] = re.findall(r'name="nonce" type="hidden" value="([^"]+)"', message_form)
+    message = {"audience": "all", "subject_sv": "Välkommen, {namn}",
+               "body_sv": "Hej {namn}!\n\nVälkommen till Vårkonferensen.",
+               "subject_en": "", "body_en": "", "nonce": nonce}
+    pages.post(o, "message-new-errors", f"{messages}/new",
+               {**message, "body_sv": "Hej\x07", "subject_en": "Only a subject",
+                "step": "preview"}, status=400, form_page=f"{messages}/new")
+    pages.post(o, "message-preview", f"{messages}/new", {**message, "step": "preview"},
+               form_page=f"{messages}/new")
+    pages.post(o, "message-preview-nobody", f"{messages}/new",
+               {**message, "audience": f"item:{c['empty_workshop'].id}", "step": "preview"},
+               form_page=f"{messages}/new")
+    pages.post(o, "message-edit", f"{messages}/new", {**message, "step": "edit"},
+               form_page=f"{messages}/new")
+    [token, *_] = CSRF_FIELD.findall(o.get(f"{messages}/new").get_data(as_text=True))
+    sent = o.post(f"{messages}/new", data={**message, "step": "send", "csrf_token": token})
+    assert sent.status_code == 303, sent.get_data(as_text=True)[:2000]
+    pages.get(o, "messages", messages)
+    pages.get(o, "message", urlparse(sent.headers["Location"]).path)
     pages.get(o, "door-devices", f"{MANAGE}/door-devices")
     conflicts = pages.get(o, "check-in-conflicts", f"{MANAGE}/check-in-conflicts")
     [conflict_id] = re.findall(r'id="conflict-(\d+)"', conflicts)

@@ -129,7 +129,7 @@ def test_the_page_shows_everything_about_one_attendee(app, organiser, conference
         "Fri entré: Waiting", "Din anmälan: Vårkonferensen", "delivered to the mail server",
     ):
         assert shown in html, shown
-    assert html.count("<li>Checked in ") == 2  # the undone check-in and the one that counts
+    assert html.count("<li>Entrance: Checked in ") == 2  # the undone one and the one that counts
     # Someone else's mail and needs are not on it.
     assert "nils@example.org" not in html
     # Reading it wrote nothing.

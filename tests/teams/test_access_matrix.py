@@ -50,11 +50,15 @@ MATRIX = [
     ("GET", "/manage/e/A/audit",                     (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/check-in-conflicts",        (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/manage/e/A/team",                      (200, 200, 403, 403, 200, 200, 404)),
+    ("GET", "/manage/e/A/messages",                  (200, 200, 403, 403, 200, 200, 404)),
+    ("GET", "/manage/e/A/messages/new",              (200, 200, 403, 403, 200, 200, 404)),
     ("GET", "/checkin/A",                            (200, 200, 403, 200, 403, 200, 403)),
     ("POST", "/manage/e/A/rooms",                    (302, 302, 403, 403, 403, 302, 404)),
     ("POST", "/manage/e/A/items/new",                (400, 400, 403, 403, 403, 400, 404)),
     ("POST", "/manage/e/A/orders/{order}/mark-paid", (303, 303, 303, 403, 403, 303, 404)),
     ("POST", "/manage/e/A/invoices.csv",             (200, 200, 200, 403, 403, 200, 404)),
+    ("POST", "/manage/e/A/invoices/remind",          (303, 303, 303, 403, 403, 303, 404)),
+    ("POST", "/manage/e/A/messages/new",             (400, 400, 403, 403, 403, 400, 404)),
     ("POST", "/manage/e/A/team/invite",              (302, 403, 403, 403, 403, 302, 404)),
 ]
 FORMS = {
