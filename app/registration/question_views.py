@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.events.manage import current_event
 from app.tickets import services as tickets
 
-from . import privacy, questions, services
+from . import privacy, questions, retention, services
 from .manage_forms import ActionForm, DeleteQuestionForm, FieldsForm, PurgeForm, QuestionForm
 from .views import organiser
 
@@ -151,11 +151,21 @@ def needs_csv():
 
 @organiser.route("/purge", methods=["GET", "POST"])
 def purge():
+    """Either stage by hand, now: the sensitive answers only (the button named stage, value
+    "sensitive"), or the whole purge."""
     event = current_event()
     form = PurgeForm()
     status = 200
     if form.is_submitted():
         status = 400
+        if (form.validate() and form.confirm_slug.data.strip() == event.slug
+                and request.form.get("stage") == "sensitive"):
+            counts = privacy.purge_sensitive(event, user=current_user)
+            flash(_("The sensitive answers were deleted: the dietary and accessibility needs "
+                    "of %(sensitive)d attendees and %(answers)d answers to sensitive "
+                    "questions.", sensitive=counts["sensitive"],
+                    answers=counts["sensitive_answers"]), "success")
+            return redirect(url_for("manage.events.manage") + "#personal-data", 303)
         if form.validate() and form.confirm_slug.data.strip() == event.slug:
             counts = privacy.purge(event, user=current_user)
             flash(_("The event's personal data was deleted: sensitive details of %(sensitive)d "
@@ -172,4 +182,5 @@ def purge():
             form.confirm_slug.errors = [_("Type %(slug)s exactly.", slug=event.slug)]
     return render_template("registration/questions_purge.html", event=event, form=form,
                            summary=privacy.needs_summary(event),
-                           counts=services.registration_counts(event)), status
+                           counts=services.registration_counts(event),
+                           schedule=retention.schedule(event)), status

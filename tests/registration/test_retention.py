@@ -263,6 +263,29 @@ def test_a_purge_done_by_hand_counts_and_is_not_run_again(organiser, conference,
     assert "Personuppgifterna, de känsliga svaren också, raderades den" in page
 
 
+def test_the_organiser_deletes_only_the_sensitive_answers_now(organiser, conference, attendees,
+                                                              db):
+    purge = f"/manage/e/{SLUG}/purge"
+    page = text(organiser.get(purge))
+    assert "de känsliga svaren (behov av specialkost och tillgänglighet, svar på frågor som är " \
+           "markerade som känsliga) den 18 april 2027, resten den 18 mars 2028" in page
+    response = organiser.post(purge, data={"confirm_slug": SLUG, "stage": "sensitive"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/manage/e/{SLUG}/#personal-data")
+    alva = fresh(db, Registration, attendees["alva"].id)
+    assert alva.dietary_needs == "" and alva.phone == "0701234567" and alva.role == "Kurator"
+    [entry] = entries(db, "event.sensitive_purged")
+    assert entry.actor.startswith("Olga Organiser") and "retention_days" not in entry.detail
+    assert "Känsliga svar raderades den" in text(organiser.get(HOME))
+    assert "Radera bara de känsliga svaren" not in text(organiser.get(purge))
+    # Samla does not do that stage again, and the rest still goes on its day.
+    assert retention.purge_expired(now=stockholm(2027, 4, 18, 0, 30)).done == []
+    assert retention.purge_expired(now=stockholm(2028, 3, 18, 0, 30)).done == [
+        (SLUG, "personal")]
+    _db.session.commit()
+    assert len(entries(db, "event.sensitive_purged")) == 1
+
+
 def test_other_events_keep_their_data(conference, attendees, db):
     from tests.factories import build_conference
 
