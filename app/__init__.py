@@ -38,6 +38,7 @@ AREAS = (
     "audit",
     "exports",
     "messages",
+    "statement",
 )
 # Further view modules that add routes to their area's blueprints.
 MORE_VIEWS = (

@@ -1,6 +1,6 @@
-"""Command-line tasks: accounts, the demo conference, speaker and invoice reminders and
-waiting-list offers.
-Each command is one unit of work (app.database.unit_of_work)."""
+"""Command-line tasks: accounts, the demo conference, speaker and invoice reminders,
+waiting-list offers and the purge of personal data whose retention ran out. Each command is one
+unit of work (app.database.unit_of_work), the purge one per event."""
 
 import click
 from flask import Flask, current_app
@@ -12,6 +12,7 @@ from app.database import unit_of_work
 from app.events.models import Event
 from app.extensions import db
 from app.payments import reminders
+from app.registration import retention
 from app.speakers.services import remind_unanswered
 from app.teams.models import TEAM_ROLES
 from app.waitlist import services as waitlist
@@ -107,3 +108,15 @@ def init_app(app: Flask) -> None:
                     raise click.ClickException("unknown event slug")
             reminded = reminders.remind_overdue(event, days=days)
         click.echo(f"reminded: {reminded.count}")
+
+    @app.cli.command("purge-expired")
+    def purge_expired():
+        """Delete the personal data of events whose retention period ran out: the sensitive
+        answers, then the rest, each stage once (run it daily from cron, or let the beat)."""
+        run = retention.purge_expired(unit=unit_of_work)
+        for slug, stage in run.done:
+            click.echo(f"{slug}: {stage}")
+        click.echo(f"purged: {len(run.done)}")
+        if run.failed:
+            raise click.ClickException(
+                "failed: " + ", ".join(f"{slug} ({error})" for slug, error in run.failed))

@@ -21,6 +21,7 @@ from app.registration.models import (  # noqa: F401
     Registration,
 )
 from app.speakers.models import Speaker, SpeakerSlot  # noqa: F401
+from app.statement.models import AccessibilityStatement  # noqa: F401
 from app.teams.models import TeamInvitation, TeamMember  # noqa: F401
 from app.tickets.models import TicketType  # noqa: F401
 from app.waitlist.models import WaitingListEntry  # noqa: F401

@@ -14,6 +14,7 @@ from app.database import unit_of_work
 from app.mail import outbox
 from app.payments import reminders
 from app.payments import services as payments
+from app.registration import retention
 from app.speakers import services as speakers
 from app.waitlist import services as waitlist
 
@@ -57,6 +58,14 @@ def expire_waiting_list_offers() -> int:
         return waitlist.expire_offers()
 
 
+@shared_task(name="samla.purge_expired_personal_data")
+def purge_expired_personal_data() -> int:
+    run = retention.purge_expired(unit=unit_of_work)
+    if run.failed:
+        raise RuntimeError(f"purging failed for {run.failed}")
+    return len(run.done)
+
+
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
@@ -85,6 +94,10 @@ def celery_init_app(app: Flask) -> Celery:
             "expire-payment-holds": {"task": "samla.expire_payment_holds", "schedule": 60.0},
             # Refunds whose answer from Stripe never came are asked about again.
             "retry-pending-refunds": {"task": "samla.retry_pending_refunds", "schedule": 300.0},
+            # Personal data whose retention ran out goes within the hour its day begins at the
+            # event's place (each stage once: app/registration/retention.py).
+            "purge-expired-personal-data": {"task": "samla.purge_expired_personal_data",
+                                            "schedule": crontab(minute=15)},
         },
     )
     celery.conf.update(app.config.get("CELERY", {}))

@@ -34,6 +34,9 @@ ACTIONS = {
     "order.refunded": _l("Refunded an order"),
     "registration.cancelled": _l("Cancelled a registration"),
     "event.purged": _l("Deleted personal data"),
+    "event.sensitive_purged": _l("Deleted sensitive answers"),
+    "attendee.data_exported": _l("The attendee exported their data"),
+    "statement.updated": _l("Changed the accessibility statement"),
     "team.invited": _l("Invited someone to the team"),
     "team.invitation_withdrawn": _l("Withdrew an invitation to the team"),
     "team.member_added": _l("Added a member to the team"),
@@ -79,6 +82,13 @@ DETAILS = {
     "mail": _l("emails"),
     "annul_reasons": _l("reasons for undone check-ins"),
     "scan_records": _l("door device records"),
+    "sensitive_answers": _l("answers to sensitive questions"),
+    "phones": _l("phone numbers"),
+    # A purge Samla ran by itself when the event's retention period ran out.
+    "retention_days": _l("Days after the event"),
+    # A change of the accessibility statement.
+    "compliance": _l("Compliance"),
+    "reviewed_on": _l("Reviewed"),
 }
 
 
@@ -146,6 +156,16 @@ def log_page(event, number: int = 1) -> LogPage:
 
 def action_label(entry: AuditEntry) -> str:
     return str(ACTIONS.get(entry.action, entry.action))
+
+
+def actor_label(entry: AuditEntry) -> str:
+    """Who did it: the account as it was then; an attendee acting through their own link
+    (actions "attendee.*", no account, and no name kept in the log); or Samla by itself."""
+    if entry.actor:
+        return entry.actor
+    if entry.action.startswith("attendee."):
+        return _("The attendee, through their own link")
+    return _("Samla (automatically)")
 
 
 def _text(value) -> str:

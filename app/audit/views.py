@@ -15,4 +15,5 @@ def log():
     event = current_event()
     page = services.log_page(event, request.args.get("page", 1, type=int))
     return render_template("audit/log.html", event=event, page=page,
-                           action_label=services.action_label, describe=services.describe)
+                           action_label=services.action_label,
+                           actor_label=services.actor_label, describe=services.describe)

@@ -3,10 +3,10 @@
 `event_figures` is an event's home page (/manage/e/<slug>/): confirmed registrations per ticket
 type against its seats, the money (paid, card payments under way, invoices unpaid and overdue),
 the waiting list, who is checked in now, sign-ups per session, how many asked for feedback
-answered, and the registrations per day for the chart. `list_figures` is the key figures of
-every event on the events list. Both only read, and cost a fixed number of queries however many
-registrations, orders, check-ins or events there are: every count and sum is a GROUP BY in the
-database, never rows counted in Python."""
+answered, the registrations per day for the chart, and when the event's personal data is
+deleted. `list_figures` is the key figures of every event on the events list. Both only read,
+and cost a fixed number of queries however many registrations, orders, check-ins or events
+there are: every count and sum is a GROUP BY in the database, never rows counted in Python."""
 
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from app.orders.models import Order
 from app.payments.invoicing import PAID_STATUSES
 from app.programme import signups
 from app.programme.models import ProgrammeItem
+from app.registration import retention
 from app.registration.models import Registration
 from app.tickets.models import TicketType
 from app.tickets.services import ticket_types_for
@@ -107,6 +108,7 @@ class EventFigures:
     sessions: list[SessionFigures]
     feedback: FeedbackFigures
     days: list[Day]  # every day from the first registration on; empty without any
+    retention: retention.Schedule  # when the personal data goes, or went (no query)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ def event_figures(event: Event, now: datetime | None = None) -> EventFigures:
                   for item in signups.signup_items(event) if not item.cancelled],
         feedback=feedback,
         days=registrations_by_day(event, event.today(now)),
+        retention=retention.schedule(event),
     )
 
 

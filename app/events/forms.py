@@ -36,6 +36,14 @@ class EventForm(FlaskForm):
     )
     published = BooleanField(_l("Published (visible to the public)"))
     registration_open = BooleanField(_l("Registration open"))
+    # How long personal data is kept (app/registration/retention.py). Without the field in
+    # what was sent, the event keeps what it has (a new one: the defaults).
+    sensitive_retention_days = IntegerField(
+        _l("Delete sensitive answers after (days)"), default=30,
+        validators=[NumberRange(min=0, max=3650)])
+    personal_retention_days = IntegerField(
+        _l("Delete personal data after (days)"), default=365,
+        validators=[NumberRange(min=0, max=3650)])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -47,6 +55,12 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("The last day cannot be before the first day."))
         if self.starts_on.data and field.data and (field.data - self.starts_on.data).days > 30:
             raise ValidationError(_l("An event can last at most 31 days."))
+
+    def validate_personal_retention_days(self, field):
+        first = self.sensitive_retention_days.data
+        if first is not None and field.data is not None and field.data < first:
+            raise ValidationError(_l("Personal data cannot go before the sensitive answers: "
+                                     "give at least as many days as for them."))
 
 
 class RoomForm(FlaskForm):

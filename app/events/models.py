@@ -44,6 +44,18 @@ class Event(db.Model):
     field_phone = db.Column(db.String(10), nullable=False, default="off", server_default="off")
     # Dietary and accessibility needs: optional, sensitive, asked with explicit consent.
     ask_sensitive = db.Column(db.Boolean, nullable=False, default=True, server_default=db.true())
+
+    # How long the event's personal data is kept (app/registration/retention.py): so many days
+    # after its last day the sensitive answers (dietary and accessibility needs, answers to
+    # sensitive questions) are deleted, and so many days after it everything else no longer
+    # needed (app/registration/privacy.py says what each stage deletes). The second is never
+    # sooner than the first (the event form checks).
+    sensitive_retention_days = db.Column(db.Integer, nullable=False, default=30,
+                                         server_default="30")
+    personal_retention_days = db.Column(db.Integer, nullable=False, default=365,
+                                        server_default="365")
+    # When each stage ran (by hand or by itself); the whole purge sets both.
+    sensitive_data_purged_at = db.Column(UTCDateTime)
     personal_data_purged_at = db.Column(UTCDateTime)
 
     # The seller on receipts and invoices (organiser_name is the seller's name).

@@ -150,11 +150,14 @@ def _printed(event: Event) -> str:
 
 def columns_for(event: Event) -> tuple[list[Column], list[Column]]:
     """The columns an organiser can pick: the built-in ones and one per question of the
-    registration form, and (apart) the sensitive ones."""
+    registration form, and (apart) the sensitive ones: the needs, and the questions the
+    organiser marked sensitive."""
     language = current_language()
-    questions = [Column(f"q{question.id}", question.label_in(language), width=24)
+    questions = [Column(f"q{question.id}", question.label_in(language),
+                        sensitive=question.sensitive, width=24)
                  for question in questions_for(event)]
-    return list(BUILT_IN) + questions, list(SENSITIVE)
+    return (list(BUILT_IN) + [column for column in questions if not column.sensitive],
+            list(SENSITIVE) + [column for column in questions if column.sensitive])
 
 
 def _checked_in(event: Event):

@@ -27,10 +27,8 @@ def can_change(registration: Registration) -> bool:
 def missing_answers(registration: Registration) -> list:
     """Required questions of the registration's ticket type it has no answer to (after the
     ticket was passed on, or when the organiser added a question later)."""
-    if registration.event.personal_data_purged_at is not None:
-        return []
     answered = {a.question_id for a in registration.answers if a.value not in (None, "", [])}
-    return [q for q in services.questions_for(registration.event, registration.ticket_type_id)
+    return [q for q in services.asked_questions(registration.event, registration.ticket_type_id)
             if q.required and q.kind != "yesno" and q.id not in answered]
 
 
@@ -46,6 +44,7 @@ def update_details(registration: Registration, *, name: str, organisation: str |
     if not (name or "").strip():
         raise services.RegistrationError(_l("Your name is needed."))
     purged = event.personal_data_purged_at is not None
+    sensitive_purged = event.sensitive_data_purged_at is not None
     diet = (dietary_needs or "").strip()
     access = (accessibility_needs or "").strip()
     if sensitive_consent is not None and (diet or access) and not sensitive_consent:
@@ -53,9 +52,10 @@ def update_details(registration: Registration, *, name: str, organisation: str |
             _l("To save dietary or accessibility needs we need your consent. Tick the "
                "consent box or leave those fields empty."))
     if answers is not None and not purged:
-        services.check_answers(event, registration.ticket_type_id, answers)
+        services.check_answers(event, registration.ticket_type_id, answers,
+                               services.asked_questions(event))
     # Checked: now change.
-    if sensitive_consent is not None and not purged:
+    if sensitive_consent is not None and not sensitive_purged:
         registration.dietary_needs = diet
         registration.accessibility_needs = access
         registration.sensitive_consent = bool(sensitive_consent) and bool(diet or access)

@@ -62,15 +62,15 @@ def attendee_form_class(event, ticket_type, language: str, *, ask_sensitive: boo
         fields["role"] = _builtin(_l("Role or title"), event.field_role, 200)
     if event.field_phone != "off":
         fields["phone"] = _builtin(_l("Phone"), event.field_phone, 40)
-    # After the organiser purged the event's personal data, nothing sensitive is asked again.
-    purged = event.personal_data_purged_at is not None
+    # After the event's sensitive answers were deleted, nothing sensitive is asked again.
+    purged = event.sensitive_data_purged_at is not None
     if event.ask_sensitive and ask_sensitive and not purged:
         fields["dietary_needs"] = TextAreaField(
             _l("Dietary needs (optional)"), validators=[Optional(), Length(max=1000)])
         fields["accessibility_needs"] = TextAreaField(
             _l("Accessibility needs (optional)"), validators=[Optional(), Length(max=1000)])
         fields["sensitive_consent"] = BooleanField(SENSITIVE_CONSENT)
-    questions = [] if purged else services.questions_for(event, ticket_type.id)
+    questions = services.asked_questions(event, ticket_type.id)
     if questions:
         for question in questions:
             fields[f"q{question.id}"] = answer_field(question, language)
@@ -138,3 +138,7 @@ class CancelAttendeeForm(FlaskForm):
 
 class StarForm(FlaskForm):
     """Only the CSRF token: the action (add or remove) is the value of the pressed button."""
+
+
+class DataExportForm(FlaskForm):
+    """Only the CSRF token: the attendee asks for a copy of their data."""

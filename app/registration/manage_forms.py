@@ -56,6 +56,11 @@ class QuestionForm(FlaskForm):
         _l("Asked for these tickets"), coerce=int, validators=[Optional()],
         description=_l("Tick none to ask everyone."),
     )
+    sensitive = BooleanField(
+        _l("The answers are sensitive"),
+        description=_l("For example about health. Sensitive answers are deleted with the "
+                       "dietary and accessibility needs, when the event’s first retention "
+                       "period runs out, and exports mark them sensitive."))
 
 
 class FieldsForm(FlaskForm):
@@ -137,8 +142,9 @@ def _built_in(label, optional_label, setting: str, max_length: int):
 
 def details_form(registration, questions, language: str, formdata=None) -> FlaskForm:
     """The attendee's own details: name, the built-in fields the organiser switched on, the
-    sensitive needs (unless the event's personal data was purged) and the custom questions of
-    their ticket type as fields q<question id>. Pre-filled from the registration."""
+    sensitive needs (unless the event's sensitive answers were deleted) and `questions` (those
+    of their ticket type still asked: services.asked_questions) as fields q<question id>.
+    Pre-filled from the registration."""
     event = registration.event
     fields = {"name": StringField(_l("Full name"),
                                   validators=[DataRequired(), Length(max=200), single_line()])}
@@ -155,8 +161,7 @@ def details_form(registration, questions, language: str, formdata=None) -> Flask
             fields[name] = _built_in(label, optional_label,
                                      "optional" if setting == "off" else setting, max_length)
             data[name] = getattr(registration, name)
-    purged = event.personal_data_purged_at is not None
-    if not purged and (event.ask_sensitive or registration.dietary_needs
+    if event.sensitive_data_purged_at is None and (event.ask_sensitive or registration.dietary_needs
                        or registration.accessibility_needs):
         fields["dietary_needs"] = TextAreaField(
             _l("Dietary needs (optional)"), validators=[Optional(), Length(max=1000)])
@@ -167,10 +172,9 @@ def details_form(registration, questions, language: str, formdata=None) -> Flask
                     accessibility_needs=registration.accessibility_needs,
                     sensitive_consent=registration.sensitive_consent)
     answers = {answer.question_id: answer.value for answer in registration.answers}
-    if not purged:
-        for question in questions:
-            fields[f"q{question.id}"] = answer_field(question, language)
-            data[f"q{question.id}"] = field_data(question, answers.get(question.id))
+    for question in questions:
+        fields[f"q{question.id}"] = answer_field(question, language)
+        data[f"q{question.id}"] = field_data(question, answers.get(question.id))
     form_class = type("DetailsForm", (FlaskForm,), fields)
     if formdata is not None:
         return form_class(formdata=formdata)

@@ -109,6 +109,9 @@ class Question(db.Model):
     # is what an answer stores.
     options = db.Column(db.JSON, nullable=False, default=list)
     required = db.Column(db.Boolean, nullable=False, default=False)
+    # Its answers are sensitive (health, for instance): organisers only, and deleted with the
+    # dietary and accessibility needs in the first stage of the event's retention.
+    sensitive = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     # Ticket type ids this question is asked for; empty means every ticket type.
     ticket_type_ids = db.Column(db.JSON, nullable=False, default=list)
     position = db.Column(db.Integer, nullable=False, default=0)

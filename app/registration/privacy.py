@@ -1,9 +1,14 @@
 """Sensitive data: dietary and accessibility needs for the caterer and the venue as counts, never
-names; and the purge of the event's personal data once it is over.
+names; and the purge of the event's personal data once it is over, in two stages (each by hand
+on the purge page, or by itself when the event's retention period runs out: retention.py).
 
-What the purge deletes, in one transaction:
-- every registration's dietary and accessibility needs and the consent to them, phone numbers
-  and roles (a job title is needed for nothing after the event);
+What the first stage, purge_sensitive, deletes (_delete_sensitive, which the whole purge runs
+too): every registration's dietary and accessibility needs and the consent to them, and the
+answers to the event's sensitive questions (Question.sensitive).
+
+What the whole purge deletes, in one transaction:
+- what the first stage deletes;
+- phone numbers and roles (a job title is needed for nothing after the event);
 - every answer to the event's custom questions (the questions themselves stay);
 - the event's waiting list (a seat held by an open offer goes back on sale);
 - the attendees' personal programme stars;
@@ -35,7 +40,8 @@ What it keeps, and why:
   they can still correct or remove their own profile and photo. The organiser removes a
   speaker from the programme to take them off;
 - workshop sign-ups and anonymous feedback.
-The event's personal_data_purged_at records when it happened; the forms say so afterwards."""
+The event's sensitive_data_purged_at and personal_data_purged_at record when each stage happened
+(the whole purge sets both); the forms no longer ask for what a stage deleted."""
 
 import csv
 import io
@@ -60,7 +66,7 @@ from app.payments.models import Refund
 from app.spreadsheets import cell
 from app.waitlist.models import WaitingListEntry
 
-from .models import PersonalProgrammeEntry, Registration
+from .models import Answer, PersonalProgrammeEntry, Question, Registration
 from .questions import clear_answers_of_event
 
 ANONYMISED_DOMAIN = "@invalid"
@@ -168,62 +174,95 @@ def _anonymise_orders(event: Event) -> int:
     return count
 
 
-def purge(event: Event, now: datetime | None = None, user=None) -> dict[str, int]:
+def _delete_sensitive(event: Event) -> dict[str, int]:
+    """What the first stage deletes, and the whole purge with it (the one place that says so):
+    every registration's dietary and accessibility needs and the consent to them, and every
+    answer to the event's sensitive questions."""
+    sensitive_questions = select(Question.id).where(Question.event_id == event.id,
+                                                    Question.sensitive.is_(True))
+    return {
+        "sensitive": db.session.execute(
+            update(Registration).where(
+                Registration.event_id == event.id,
+                (Registration.dietary_needs != "") | (Registration.accessibility_needs != "")
+                | Registration.sensitive_consent.is_(True),
+            ).values(dietary_needs="", accessibility_needs="", sensitive_consent=False)
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+        "sensitive_answers": db.session.execute(
+            delete(Answer).where(Answer.question_id.in_(sensitive_questions))
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+    }
+
+
+def purge_sensitive(event: Event, now: datetime | None = None, user=None,
+                    detail: dict | None = None) -> dict[str, int]:
+    """The first stage: delete the event's sensitive answers (_delete_sensitive) in the
+    caller's transaction, record when, and log who did it (`user`; None when Samla does it by
+    itself, `detail` saying why). Returns how many rows of each kind were changed."""
+    now = now or utcnow()
+    counts = _delete_sensitive(event)
+    event.sensitive_data_purged_at = now
+    record(event, user, "event.sensitive_purged", {"purged": counts, **(detail or {})}, now=now)
+    db.session.expire_all()
+    return counts
+
+
+def purge(event: Event, now: datetime | None = None, user=None,
+          detail: dict | None = None) -> dict[str, int]:
     """Delete the event's sensitive and no longer needed personal data (see the module's
-    docstring for exactly what goes and what stays), in the caller's transaction, and log who
-    did it (`user`; None when Samla does it by itself) in the audit log. Returns how many
-    rows of each kind were changed."""
+    docstring for exactly what goes and what stays; the first stage's part is
+    _delete_sensitive), in the caller's transaction, and log who did it (`user`; None when
+    Samla does it by itself, `detail` saying why) in the audit log. Returns how many rows of
+    each kind were changed."""
     now = now or utcnow()
     registration_ids = select(Registration.id).where(Registration.event_id == event.id)
-    try:
-        counts = {
-            "sensitive": db.session.execute(
-                update(Registration).where(
-                    Registration.event_id == event.id,
-                    (Registration.dietary_needs != "") | (Registration.accessibility_needs != "")
-                    | Registration.sensitive_consent.is_(True) | (Registration.phone != ""),
-                ).values(dietary_needs="", accessibility_needs="", sensitive_consent=False,
-                         phone="")
-                .execution_options(synchronize_session=False)
-            ).rowcount,
-            "answers": clear_answers_of_event(event),
-            "waiting_list": _delete_waiting_list(event),
-            "stars": db.session.execute(
-                delete(PersonalProgrammeEntry)
-                .where(PersonalProgrammeEntry.registration_id.in_(registration_ids))
-                .execution_options(synchronize_session=False)
-            ).rowcount,
-            "roles": db.session.execute(
-                update(Registration)
-                .where(Registration.event_id == event.id, Registration.role != "")
-                .values(role="")
-                .execution_options(synchronize_session=False)
-            ).rowcount,
-        }
-        anonymised = 0
-        for registration in db.session.scalars(
-            select(Registration).where(
-                Registration.event_id == event.id,
-                Registration.status.in_(("cancelled", "expired")),
-                ~Registration.email.endswith(ANONYMISED_DOMAIN),
-            )
-        ):
-            registration.name = ""
-            registration.email = f"anonymised-{registration.id}{ANONYMISED_DOMAIN}"
-            registration.organisation = ""
-            anonymised += 1
-        counts["anonymised"] = anonymised
-        counts["orders"] = _anonymise_orders(event)
-        counts["mail"] = _empty_mail(event)
-        counts["annul_reasons"] = db.session.execute(
-            update(CheckIn).where(CheckIn.event_id == event.id, CheckIn.annul_reason != "")
-            .values(annul_reason="").execution_options(synchronize_session=False)
-        ).rowcount
-        counts["scan_records"] = door_devices.forget_event(event, now)
-        event.personal_data_purged_at = now
-        record(event, user, "event.purged", {"purged": counts}, now=now)
-    except Exception:
-        db.session.rollback()
-        raise
+    counts = _delete_sensitive(event)
+    counts.update({
+        "phones": db.session.execute(
+            update(Registration)
+            .where(Registration.event_id == event.id, Registration.phone != "")
+            .values(phone="")
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+        "answers": clear_answers_of_event(event),
+        "waiting_list": _delete_waiting_list(event),
+        "stars": db.session.execute(
+            delete(PersonalProgrammeEntry)
+            .where(PersonalProgrammeEntry.registration_id.in_(registration_ids))
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+        "roles": db.session.execute(
+            update(Registration)
+            .where(Registration.event_id == event.id, Registration.role != "")
+            .values(role="")
+            .execution_options(synchronize_session=False)
+        ).rowcount,
+    })
+    anonymised = 0
+    for registration in db.session.scalars(
+        select(Registration).where(
+            Registration.event_id == event.id,
+            Registration.status.in_(("cancelled", "expired")),
+            ~Registration.email.endswith(ANONYMISED_DOMAIN),
+        )
+    ):
+        registration.name = ""
+        registration.email = f"anonymised-{registration.id}{ANONYMISED_DOMAIN}"
+        registration.organisation = ""
+        anonymised += 1
+    counts["anonymised"] = anonymised
+    counts["orders"] = _anonymise_orders(event)
+    counts["mail"] = _empty_mail(event)
+    counts["annul_reasons"] = db.session.execute(
+        update(CheckIn).where(CheckIn.event_id == event.id, CheckIn.annul_reason != "")
+        .values(annul_reason="").execution_options(synchronize_session=False)
+    ).rowcount
+    counts["scan_records"] = door_devices.forget_event(event, now)
+    event.personal_data_purged_at = now
+    # The first stage's part is done too; a date it ran by itself before stays.
+    event.sensitive_data_purged_at = event.sensitive_data_purged_at or now
+    record(event, user, "event.purged", {"purged": counts, **(detail or {})}, now=now)
     db.session.expire_all()
     return counts

@@ -8,7 +8,7 @@ from flask_login import current_user
 from app.events.manage import current_event
 from app.tickets import services as tickets
 
-from . import privacy, questions, services
+from . import privacy, questions, retention, services
 from .manage_forms import ActionForm, DeleteQuestionForm, FieldsForm, PurgeForm, QuestionForm
 from .views import organiser
 
@@ -29,7 +29,7 @@ def _question_form(event, question=None) -> QuestionForm:
             label=question.label, label_en=question.label_en, help_text=question.help_text,
             help_text_en=question.help_text_en, kind=question.kind, required=question.required,
             options=questions.format_options(question.options),
-            ticket_types=list(question.ticket_type_ids or []))
+            ticket_types=list(question.ticket_type_ids or []), sensitive=question.sensitive)
     form.ticket_types.choices = [(t.id, t.name) for t in tickets.ticket_types_for(event)]
     return form
 
@@ -58,6 +58,7 @@ def _save(event, question, form):
             help_text=form.help_text.data or "", help_text_en=form.help_text_en.data or "",
             kind=form.kind.data, options_text=form.options.data or "",
             required=form.required.data, ticket_type_ids=form.ticket_types.data or [],
+            sensitive=form.sensitive.data,
         )
     except questions.QuestionError as error:
         target = form.options if "option" in str(error).lower() else None
@@ -150,11 +151,21 @@ def needs_csv():
 
 @organiser.route("/purge", methods=["GET", "POST"])
 def purge():
+    """Either stage by hand, now: the sensitive answers only (the button named stage, value
+    "sensitive"), or the whole purge."""
     event = current_event()
     form = PurgeForm()
     status = 200
     if form.is_submitted():
         status = 400
+        if (form.validate() and form.confirm_slug.data.strip() == event.slug
+                and request.form.get("stage") == "sensitive"):
+            counts = privacy.purge_sensitive(event, user=current_user)
+            flash(_("The sensitive answers were deleted: the dietary and accessibility needs "
+                    "of %(sensitive)d attendees and %(answers)d answers to sensitive "
+                    "questions.", sensitive=counts["sensitive"],
+                    answers=counts["sensitive_answers"]), "success")
+            return redirect(url_for("manage.events.manage") + "#personal-data", 303)
         if form.validate() and form.confirm_slug.data.strip() == event.slug:
             counts = privacy.purge(event, user=current_user)
             flash(_("The event's personal data was deleted: sensitive details of %(sensitive)d "
@@ -162,7 +173,8 @@ def purge():
                     "%(stars)d programme choices; %(anonymised)d cancelled registrations and "
                     "%(orders)d unpaid orders were anonymised. Invoiced and paid orders are "
                     "kept.",
-                    sensitive=counts["sensitive"], answers=counts["answers"],
+                    sensitive=counts["sensitive"],
+                    answers=counts["answers"] + counts["sensitive_answers"],
                     waiting=counts["waiting_list"], stars=counts["stars"],
                     anonymised=counts["anonymised"], orders=counts["orders"]), "success")
             return redirect(url_for("manage.attendee.index"), 303)
@@ -170,4 +182,5 @@ def purge():
             form.confirm_slug.errors = [_("Type %(slug)s exactly.", slug=event.slug)]
     return render_template("registration/questions_purge.html", event=event, form=form,
                            summary=privacy.needs_summary(event),
-                           counts=services.registration_counts(event)), status
+                           counts=services.registration_counts(event),
+                           schedule=retention.schedule(event)), status

@@ -30,7 +30,7 @@ from app.tickets.services import ticket_types_for
 from app.validators import single_line
 
 from .models import QUESTION_KINDS, Answer, Question, Registration
-from .services import questions_for
+from .services import asked_questions, questions_for
 
 ANSWER_MAX_LENGTH = 1000
 FIELD_SETTINGS = ("off", "optional", "required")
@@ -172,7 +172,7 @@ def _clean_ticket_type_ids(event: Event, ticket_type_ids) -> list[int]:
 def save_question(event: Event, question: Question | None, *, label: str, label_en: str = "",
                   help_text: str = "", help_text_en: str = "", kind: str = "text",
                   options_text: str = "", required: bool = False,
-                  ticket_type_ids=()) -> Question:
+                  ticket_type_ids=(), sensitive: bool = False) -> Question:
     """Add (question None) or change a question; on refusal nothing is stored."""
     if kind not in QUESTION_KINDS:
         raise QuestionError(_l("Choose what kind of question it is."))
@@ -199,6 +199,7 @@ def save_question(event: Event, question: Question | None, *, label: str, label_
     question.options = options
     question.required = bool(required)
     question.ticket_type_ids = ticket_type_ids
+    question.sensitive = bool(sensitive)
     db.session.flush()
     return question
 
@@ -265,7 +266,7 @@ def set_answers(registration: Registration, answers: dict) -> None:
     """Replace the registration's answers to its ticket type's questions with `answers`
     (question id -> value). Part of the caller's transaction; validation is the caller's
     (services.check_answers)."""
-    asked = {q.id for q in questions_for(registration.event, registration.ticket_type_id)}
+    asked = {q.id for q in asked_questions(registration.event, registration.ticket_type_id)}
     existing = {answer.question_id: answer for answer in registration.answers}
     for question_id in asked:
         value = answers.get(question_id)

@@ -89,6 +89,17 @@ def questions_for(event: Event, ticket_type_id: int | None = None) -> list[Quest
     return [q for q in questions if q.applies_to(ticket_type_id)]
 
 
+def asked_questions(event: Event, ticket_type_id: int | None = None) -> list[Question]:
+    """The questions the forms still ask: none once the event's personal data was purged, and
+    no sensitive one once its sensitive answers were (app/registration/privacy.py)."""
+    if event.personal_data_purged_at is not None:
+        return []
+    questions = questions_for(event, ticket_type_id)
+    if event.sensitive_data_purged_at is not None:
+        questions = [question for question in questions if not question.sensitive]
+    return questions
+
+
 def registration_counts(event: Event) -> dict[str, int]:
     rows = db.session.execute(
         select(Registration.status, func.count())
@@ -170,7 +181,7 @@ def _validate(event: Event, wanted: list[tuple[TicketType, Attendee]], access_co
     emails = [attendee.email.strip().lower() for _t, attendee in wanted]
     if len(set(emails)) != len(emails):
         raise RegistrationError(_l("Each attendee needs an email address of their own."))
-    questions = questions_for(event) if event.personal_data_purged_at is None else []
+    questions = asked_questions(event)
     for ticket_type, attendee in wanted:
         if ticket_type.event_id != event.id:
             raise RegistrationError(_l("That ticket does not belong to this event."))

@@ -1,6 +1,8 @@
 """Registering, and the attendee's and buyer's private pages (/r/, /o/). The area's two
 blueprints live here; question_views adds the organiser's questions, needs and purge pages."""
 
+import json
+
 from flask import (
     Blueprint,
     Response,
@@ -26,11 +28,12 @@ from app.teams.access import EDITORS
 from app.tickets import services as tickets
 from app.waitlist import services as waitlist
 
-from . import attendee, checkout, personal, services
+from . import attendee, checkout, own_data, personal, services
 from .forms import (
     CancelAttendeeForm,
     CancelForm,
     CancelOrderForm,
+    DataExportForm,
     OrderForm,
     StarForm,
     attendee_form_class,
@@ -339,6 +342,27 @@ def cancel(token):
     return redirect(url_for("registration.manage", token=token), 303)
 
 
+@bp.route("/r/<token>/my-data", methods=["POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+@limiter.limit("10 per hour", key_func=lambda: request.path)
+def my_data(token):
+    """Everything Samla holds about this registration, as a JSON file to keep (own_data.py),
+    logged in the event's audit log. A form (POST) because it writes that log entry; a few an
+    hour per link, as it is a whole copy of someone's data."""
+    registration = registration_or_404(token)
+    if registration.status == "expired":
+        abort(404)
+    if not DataExportForm().validate_on_submit():
+        abort(400)
+    data = own_data.export(registration, current_language())
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2),
+                        content_type="application/json; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{registration.event.slug}-my-data.json"')
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def active_registration_or_404(token: str) -> Registration:
     registration = registration_or_404(token)
     if not registration.is_active:
@@ -416,7 +440,7 @@ def _render_manage(registration: Registration, cancel_form, status: int = 200):
         (question.label_in(language),
          display_value(question, values[question.id], language) if question.id in values
          else None)
-        for question in services.questions_for(event, registration.ticket_type_id)
+        for question in services.asked_questions(event, registration.ticket_type_id)
     ]
     order = registration.order
     # The order page shows every attendee in it and cancels them all: only for its buyer.
@@ -462,7 +486,7 @@ def edit(token):
     if registration.check_in is not None:
         return _checked_in_refusal(registration)
     event = registration.event
-    questions = services.questions_for(event, registration.ticket_type_id)
+    questions = services.asked_questions(event, registration.ticket_type_id)
     form = details_form(registration, questions, current_language(),
                         formdata=request.form if request.method == "POST" else None)
     status = 200

@@ -9,7 +9,7 @@ import json
 import re
 import shutil
 import subprocess
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -27,7 +27,7 @@ from app.orders.models import Order
 from app.payments import invoicing
 from app.programme import signups
 from app.programme.services import ItemPlacement, create_item
-from app.registration import services
+from app.registration import retention, services
 from app.registration.personal import star
 from app.registration.questions import save_question
 from app.speakers.services import send_invitation, set_photo
@@ -364,9 +364,21 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.post(visitor, "team-invitation-errors", link,
                {"name": "", "password": "kort", "confirm_password": "lång"}, status=400)
     pages.get(o, "users", "/admin/users")
+    pages.get(visitor, "accessibility-statement", "/tillganglighet")
+    pages.get(o, "accessibility-statement-admin", "/tillganglighet")
+    pages.get(o, "accessibility-statement-edit", "/admin/tillganglighet")
+    pages.post(o, "accessibility-statement-errors", "/admin/tillganglighet",
+               {"organisation": "", "compliance": "partial", "shortcomings_sv": "",
+                "reviewed_on": "2020-01-01", "contact_email": "x"}, status=400)
     pages.get(o, "outbox", "/manage/outbox")
     pages.get(o, "dev-mail", "/dev/mail")
     pages.get(o, "dev-mail-message", f"/dev/mail/{c['dev_mail']}")
+
+    # A year after the event Samla has deleted its personal data by itself.
+    retention.purge_expired(now=datetime(2028, 6, 1, tzinfo=UTC))
+    db.session.commit()
+    pages.get(o, "event-manage-purged", f"{MANAGE}/")
+    pages.get(client, "attendee-purged", attendee)
 
     assert pages.writes == [], "reading a page wrote to the database"
     errors = vnu_errors(pages.files)

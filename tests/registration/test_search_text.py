@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as extension
+from app.registration import services as registration_services
 from app.registration.search import fold, name_key_of, search_text_of, sort_key, surname_key_of
 from config import BASE_DIR, TestConfig
 from tests.conftest import login
@@ -128,3 +129,17 @@ def test_the_upgrade_fills_in_the_search_text_of_earlier_registrations(app_setti
         ("asa ostrom asa@example.org rsmh goteborg kx7p2qma", "{sa }str}m", "}str}m {sa }str}m"),
         ("nils aberg nils@example.org rsmh goteborg", "nils {berg", "{berg nils {berg"),
     ]
+
+
+def test_the_purge_leaves_nothing_to_find_a_cancelled_person_by(app, organiser, conference, db,
+                                                              mailbox):
+    gone = register(conference["event"], conference["ticket"], name="Örjan Öström",
+                    email="orjan@example.org")
+    registration_services.cancel(gone)
+    db.session.commit()
+    assert organiser.post("/manage/e/varkonferensen-2027/purge",
+                          data={"confirm_slug": "varkonferensen-2027"}).status_code == 303
+    db.session.expire_all()
+    db.session.refresh(gone)
+    assert "ostrom" not in gone.search_text and "orjan" not in gone.search_text
+    assert gone.name_key == "" or "ostrom" not in gone.name_key
