@@ -68,16 +68,19 @@ def badge(slug, registration_id):
 
 @bp.route("/<slug>/missing")
 def missing(slug):
-    event = door_access(slug).event
+    door = door_access(slug)
+    event, checkin_list = door.event, door_list(door)
     query = request.args.get("q", "").strip()[:200]
-    shown, total = lists.missing(event, query)
+    shown, total = lists.missing(event, query, checkin_list)
     return render_template("checkin/missing.html", event=event, query=query, shown=shown,
-                           total=total, counts=lists.counts(event, _("Unknown account")))
+                           total=total, checkin_list=checkin_list,
+                           counts=lists.counts(event, _("Unknown account"), checkin_list))
 
 
 @bp.route("/<slug>/counts.json")
 def counts(slug):
-    event = door_access(slug).event
-    response = jsonify(lists.counts(event, _("Unknown account")).as_json())
+    door = door_access(slug)
+    response = jsonify(lists.counts(door.event, _("Unknown account"),
+                                    door_list(door)).as_json())
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -19,6 +19,7 @@ from app.registration import search as registration_search
 from app.registration.models import Registration
 from app.tickets.models import TicketType
 
+from .checkin_lists import CheckInList, entrance
 from .devices import DoorDevice
 from .models import ENTRANCE, CheckIn
 
@@ -113,22 +114,27 @@ def search(event: Event, query: str) -> tuple[list[DoorRow], int]:
                       order_by=(_CONFIRMED_FIRST, Registration.name_key), limit=MAX_RESULTS)
 
 
-def missing(event: Event, query: str = "") -> tuple[list[DoorRow], int]:
-    """The confirmed who have not come through the door, by surname, filtered by the query;
-    and how many are missing in all."""
+def missing(event: Event, query: str = "",
+            checkin_list: CheckInList | None = None) -> tuple[list[DoorRow], int]:
+    """Those entitled to come in through the list (the entrance: every confirmed registration;
+    a workshop: those signed up) who have not, by surname, filtered by the query; and how
+    many are missing in all."""
+    checkin_list = checkin_list or entrance()
     # NOT IN a list PostgreSQL hashes once, rather than NOT EXISTS, which without statistics
     # of the day's check-ins it may plan as a scan of them for every registration.
-    not_in = Registration.id.not_in(live_check_ins().with_only_columns(CheckIn.registration_id)
-                                    .where(CheckIn.event_id == event.id))
+    not_in = Registration.id.not_in(
+        live_check_ins(checkin_list.key).with_only_columns(CheckIn.registration_id)
+        .where(CheckIn.event_id == event.id))
+    entitled = checkin_list.entitled()
     matching = registration_search.matching(query)
-    shown, found = _door_rows(event, ("confirmed",), not_in,
+    shown, found = _door_rows(event, ("confirmed",), entitled, not_in,
                               *([matching] if matching is not None else []),
                               order_by=(Registration.surname_key,))
     if matching is None:
         return shown, found
     return shown, db.session.scalar(
         select(func.count()).select_from(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed", not_in))
+        .where(Registration.event_id == event.id, entitled, not_in))
 
 
 def door_registration(event: Event, registration_id: int) -> Registration | None:
@@ -158,13 +164,14 @@ def quarter_of(local: datetime) -> datetime:
     return local.replace(minute=local.minute - local.minute % 15, second=0, microsecond=0)
 
 
-def counts(event: Event, unknown_door: str) -> Counts:
-    """Checked in of expected, per door account or device and per quarter hour of the event's
-    clock."""
-    live = live_check_ins().where(CheckIn.event_id == event.id).subquery()
+def counts(event: Event, unknown_door: str, checkin_list: CheckInList | None = None) -> Counts:
+    """Checked in of expected on a list (the entrance unless told), per door account or device
+    and per quarter hour of the event's clock."""
+    checkin_list = checkin_list or entrance()
+    live = live_check_ins(checkin_list.key).where(CheckIn.event_id == event.id).subquery()
     expected = db.session.scalar(
         select(func.count()).select_from(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed")
+        .where(Registration.event_id == event.id, checkin_list.entitled())
     )
     doors = db.session.execute(
         select(func.coalesce(User.name, DoorDevice.name), func.count())

@@ -121,3 +121,17 @@ def test_the_organiser_sees_where_and_how_a_person_came_in(door, organiser, work
     page = organiser.get(f"/manage/e/{SLUG}/attendees/{alva.id}").get_data(as_text=True)
     assert "<li>Workshop om återhämtning: Incheckad " in page
     assert "<li>Entré: Incheckad " in page and "(hittad på namn)" in page
+
+
+def test_a_workshops_missing_list_names_only_those_signed_up(door, workshop, people):
+    key = f"item:{workshop.id}"
+    page = door.get(f"/checkin/{SLUG}/missing?list={key}").get_data(as_text=True)
+    assert "Anmäld till: Workshop om återhämtning" in page
+    assert "Alva Persson" in page and "Nils Karlsson" not in page
+    assert f'name="list" value="{key}"' in page
+    scan(door, people["alva"].badge_token, key)
+    page = door.get(f"/checkin/{SLUG}/missing?list={key}").get_data(as_text=True)
+    assert "Alva Persson" not in page
+    counted = door.get(f"/checkin/{SLUG}/counts.json?list={key}").get_json()
+    assert (counted["checked_in"], counted["expected"]) == (1, 1)
+    assert door.get(f"/checkin/{SLUG}/missing?list=item:0").status_code == 404
