@@ -73,6 +73,6 @@ def test_organiser_finds_an_attendee_on_a_phone_and_a_desktop(page, attendees, w
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     assert_accessible(page)
 
-    page.goto(f"{LIST}?q=eva")
+    page.goto(f"{LIST}?q=eva+berg")
     expect(page.locator(".attendee")).to_contain_text("Faktura obetald")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
