@@ -25,7 +25,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,14 @@ BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 
 from door_scan import FIRST, LAST, ORGANISATIONS, percentile, start_gunicorn  # noqa: E402
-from registration_rush import Browser, free_port, fresh_database, group_cpu, stop  # noqa: E402
+from registration_rush import (  # noqa: E402
+    Browser,
+    free_port,
+    fresh_database,
+    group_cpu,
+    migrate,
+    stop,
+)
 from sqlalchemy import event, insert, select, text  # noqa: E402
 
 from config import database_url  # noqa: E402
@@ -253,10 +259,7 @@ def run(tmp: Path):
     port = free_port()
     env = server_env(port, tmp)
     fresh_database(DATABASE_URL, "ATTENDEES_DATABASE_URL")
-    upgrade = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-                             cwd=BASE, env=env, capture_output=True, text=True)
-    if upgrade.returncode:
-        raise SystemExit(f"flask db upgrade failed:\n{upgrade.stderr[-4000:]}")
+    migrate(env)
     app = in_process_app(tmp)
     ids = build(app, rng)
     searches = [{"q": fragment(rng)} for _ in range(REQUESTS)]

@@ -49,6 +49,7 @@ from registration_rush import (  # noqa: E402
     free_port,
     fresh_database,
     group_cpu,
+    migrate,
     stop,
 )
 from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
@@ -300,10 +301,7 @@ def run(tmp: Path):
     port = free_port()
     env = server_env(port, tmp)
     fresh_database(DATABASE_URL, "DOOR_DATABASE_URL")
-    upgrade = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-                             cwd=BASE, env=env, capture_output=True, text=True)
-    if upgrade.returncode:
-        raise SystemExit(f"flask db upgrade failed:\n{upgrade.stderr[-4000:]}")
+    migrate(env)
     app = in_process_app(tmp)
     tokens = build(app, rng)
     scanned, spare = tokens[:SCANS], tokens[SCANS]

@@ -82,6 +82,14 @@ def fresh_database(database_url: str = DATABASE_URL, setting: str = "RUSH_DATABA
     admin.dispose()
 
 
+def migrate(env: dict) -> None:
+    """`flask db upgrade` of the bench's database, as an installation is made (env names it)."""
+    upgrade = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
+                             cwd=BASE, env=env, capture_output=True, text=True)
+    if upgrade.returncode:
+        raise SystemExit(f"flask db upgrade failed:\n{upgrade.stderr[-4000:]}")
+
+
 def empty_queue() -> None:
     """The bench's own Redis database: the Celery queue of mail nobody will deliver."""
     import redis
@@ -298,10 +306,7 @@ def run(tmp: Path):
     env = server_env(port, tmp)
     fresh_database()
     empty_queue()
-    upgrade = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"],
-                             cwd=BASE, env=env, capture_output=True, text=True)
-    if upgrade.returncode:
-        raise SystemExit(f"flask db upgrade failed:\n{upgrade.stderr[-4000:]}")
+    migrate(env)
     ticket_id = create_event()
     log = tmp / "gunicorn.log"
     server = start_gunicorn(port, env, log)
