@@ -377,6 +377,8 @@ def test_a_door_device_forgets_the_door_and_its_session(conference, make_user, p
     prepare(page, 1)
     page.context.set_offline(True)
     scan(page, attendee.badge_token)
+    # Queued first (else the empty banner below could be the one from before the scan).
+    expect(page.locator("[data-offline-banner]")).to_contain_text("1 skanning i kö")
     page.context.set_offline(False)
     expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=20_000)
     with page.expect_response(lambda r: r.url.endswith("/door/leave")) as left:
