@@ -184,11 +184,16 @@ def _empty_tables():
         quote = connection.dialect.identifier_preparer.quote
         tables = [quote(t.name) for t in reversed(_db.metadata.sorted_tables)
                   if t.name not in KEPT_TABLES]
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+        # DELETE, children first: for a test's few rows it is 5 ms where PostgreSQL's TRUNCATE
+        # of every table took 75 ms, a minute and a half of the suite.
+        for table in tables:
+            connection.execute(text(f"DELETE FROM {table}"))
+        if connection.dialect.name == "postgresql":  # ids start at 1 again, as on SQLite
+            sequences = connection.scalars(text(
+                "SELECT quote_ident(sequencename) FROM pg_sequences WHERE schemaname = 'public'"
+            )).all()
+            connection.execute(text("SELECT " + ", ".join(
+                f"setval('{sequence}', 1, false)" for sequence in sequences)))
 
 
 @pytest.fixture(autouse=True)
