@@ -70,6 +70,9 @@ def run_migrations_online():
                 raw = connection.connection.driver_connection
                 broken = raw.execute("PRAGMA foreign_key_check").fetchall()
                 raw.execute("PRAGMA foreign_keys=ON")
+                # Never back to the pool: had the pragma met an open transaction it would be a
+                # no-op, and a later user of this connection would lose its cascades.
+                connection.invalidate()
                 if broken:
                     raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
 
