@@ -347,11 +347,6 @@ def conflicts(event: Event) -> list[CheckInConflict]:
     ).unique().all()
 
 
-def open_conflicts(event: Event) -> int:
-    return db.session.scalar(select(func.count()).select_from(CheckInConflict).where(
-        CheckInConflict.event_id == event.id, CheckInConflict.resolved_at.is_(None)))
-
-
 def resolve(event: Event, conflict_id: int, user, resolution: str) -> CheckInConflict:
     """An organiser's word on a conflict: what happened and what was done. Resolved once."""
     conflict = db.session.get(CheckInConflict, conflict_id)
@@ -366,13 +361,3 @@ def resolve(event: Event, conflict_id: int, user, resolution: str) -> CheckInCon
     if not resolved:
         raise CheckInError(_l("This conflict has already been resolved."), 409)
     return conflict
-
-
-def scans_of(event: Event, registration_id: int) -> list[ScanRecord]:
-    """Every scan of one person's badge at the event, newest first (re-entries included)."""
-    return db.session.scalars(
-        select(ScanRecord).where(ScanRecord.event_id == event.id,
-                                 ScanRecord.registration_id == registration_id)
-        .order_by(ScanRecord.received_at.desc(), ScanRecord.id.desc())).all()
-
-
