@@ -2,8 +2,8 @@
 p95), through HTTP against gunicorn on PostgreSQL: how fast a search, a filtered list and a
 deep page of the whole list answer, and how many SQL statements a page costs.
 
-Set-up as bench/door_scan.py (whose gunicorn start and percentile it uses, and the rush
-bench's HTTP client and fresh database): a fresh database `attendees_bench` (dropped and
+Set-up as bench/door_scan.py (gunicorn's start, the HTTP client, the fresh database and the
+percentile all from bench/registration_rush.py): a fresh database `attendees_bench` (dropped and
 created again each run; override with ATTENDEES_DATABASE_URL, which must name a PostgreSQL
 database of its own), migrated with `flask --app wsgi db upgrade`; the event built with bulk
 inserts: three ticket types, two workshops that take sign-ups, a question, and 5,000
@@ -36,13 +36,17 @@ from urllib.parse import urlencode
 BASE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(BASE))
 
-from door_scan import FIRST, LAST, ORGANISATIONS, percentile, start_gunicorn  # noqa: E402
+from door_scan import FIRST, LAST, ORGANISATIONS, WORKERS  # noqa: E402
 from registration_rush import (  # noqa: E402
     Browser,
     free_port,
     fresh_database,
     group_cpu,
+    in_process_app,
     migrate,
+    percentile,
+    server_env,
+    start_gunicorn,
     stop,
 )
 from sqlalchemy import event, insert, select, text  # noqa: E402
@@ -59,21 +63,6 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CARD = re.compile(r'<li class="attendee attendee-')
 LIST = f"/manage/e/{SLUG}/attendees"
 SORTS = ("name", "surname", "newest", "oldest", "ticket")
-
-
-def server_env(port: int, tmp: Path) -> dict:
-    return {**os.environ, "DATABASE_URL": DATABASE_URL, "SECRET_KEY": SECRET_KEY,
-            "REDIS_URL": "", "RATELIMIT_ENABLED": "0", "SMTP_HOST": "",
-            "MAIL_FOLDER": str(tmp / "mail"), "BASE_URL": f"http://127.0.0.1:{port}",
-            "DEV_MAIL_VIEW": "0"}
-
-
-def in_process_app(tmp: Path):
-    from app import create_app
-
-    return create_app(None, SQLALCHEMY_DATABASE_URI=DATABASE_URL, SECRET_KEY=SECRET_KEY,
-                      REDIS_URL="", RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False,
-                      SMTP_HOST="", MAIL_FOLDER=str(tmp / "mail"))
 
 
 def build(app, rng: random.Random) -> dict:
@@ -113,7 +102,7 @@ def build(app, rng: random.Random) -> dict:
                                      {"sv": "Webben", "en": "The web"}])
         db.session.add(question)
         db.session.flush()
-        create_user(EMAIL, "Olga Organisatör", PASSWORD, "organiser")
+        create_user(EMAIL, "Olga Organisatör", PASSWORD, "organiser", [event])
 
         people = []
         for _i in range(REGISTRATIONS):
@@ -257,17 +246,17 @@ def main():
 def run(tmp: Path):
     rng = random.Random(11)
     port = free_port()
-    env = server_env(port, tmp)
+    env = server_env(port, tmp, DATABASE_URL, SECRET_KEY, "")
     fresh_database(DATABASE_URL, "ATTENDEES_DATABASE_URL")
     migrate(env)
-    app = in_process_app(tmp)
+    app = in_process_app(tmp, DATABASE_URL, SECRET_KEY)
     ids = build(app, rng)
     searches = [{"q": fragment(rng)} for _ in range(REQUESTS)]
     filtered = [filters(rng, ids) for _ in range(REQUESTS)]
     pages = [{"sort": rng.choice(SORTS), "page": rng.randint(1, REGISTRATIONS // 50)}
              for _ in range(REQUESTS)]
     log = tmp / "gunicorn.log"
-    server = start_gunicorn(port, env, log)
+    server = start_gunicorn(port, env, log, WORKERS, 1, "/login")
     try:
         browser = logged_in(port)
         timed(browser, [{}] * 5)  # each worker's first request loads templates and catalogues

@@ -31,7 +31,6 @@ import os
 import random
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -49,7 +48,11 @@ from registration_rush import (  # noqa: E402
     free_port,
     fresh_database,
     group_cpu,
+    in_process_app,
     migrate,
+    percentile,
+    server_env,
+    start_gunicorn,
     stop,
 )
 from sqlalchemy import create_engine, event, func, insert, select, text  # noqa: E402
@@ -71,22 +74,6 @@ LAST = ["Persson", "Öström", "Åberg", "Lindqvist", "Karlsson", "Nyström", "E
         "Bergström", "Håkansson", "Sjöberg", "Lundgren", "Andersson", "Wallén", "Ahmed",
         "Forsberg", "Strömgren", "Göransson", "Holm", "Sandberg", "Lindahl"]
 ORGANISATIONS = ["NSPH", "RSMH", "Region Örebro län", "Göteborgs universitet", "Hjärnkoll", ""]
-
-
-def server_env(port: int, tmp: Path) -> dict:
-    return {**os.environ, "DATABASE_URL": DATABASE_URL, "SECRET_KEY": SECRET_KEY,
-            "REDIS_URL": REDIS_URL, "RATELIMIT_ENABLED": "0", "SMTP_HOST": "",
-            "MAIL_FOLDER": str(tmp / "mail"), "BASE_URL": f"http://127.0.0.1:{port}",
-            "DEV_MAIL_VIEW": "0"}
-
-
-def in_process_app(tmp: Path):
-    """The app on the bench's database, for building it and counting one scan's queries."""
-    from app import create_app
-
-    return create_app(None, SQLALCHEMY_DATABASE_URI=DATABASE_URL, SECRET_KEY=SECRET_KEY,
-                      REDIS_URL="", RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False,
-                      SMTP_HOST="", MAIL_FOLDER=str(tmp / "mail"))
 
 
 def build(app, rng: random.Random) -> list[str]:
@@ -127,28 +114,6 @@ def build(app, rng: random.Random) -> list[str]:
         db.engine.dispose()
     rng.shuffle(tokens)
     return tokens
-
-
-def start_gunicorn(port: int, env: dict, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--error-logfile", str(log), "--timeout", "60",
-               "--no-control-socket", "wsgi:app"]
-    server = subprocess.Popen(command, cwd=BASE, env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn stopped:\n{log.read_text()}")
-        try:
-            response, _data = Browser(port).request("GET", "/login")
-            if response.status == 200:
-                return server
-            stop(server)
-            raise SystemExit(f"the login page answered {response.status}:\n{log.read_text()}")
-        except OSError:
-            time.sleep(0.2)
-    stop(server)
-    raise SystemExit("gunicorn did not answer within a minute")
 
 
 def door_device(port: int) -> tuple[Browser, str]:
@@ -287,10 +252,6 @@ def live_check_ins() -> int:
     return count
 
 
-def percentile(times: list[float], share: float) -> float:
-    return times[min(int(len(times) * share), len(times) - 1)]
-
-
 def main():
     with tempfile.TemporaryDirectory(prefix="samla-door-") as tmp:
         run(Path(tmp))
@@ -299,14 +260,14 @@ def main():
 def run(tmp: Path):
     rng = random.Random(10)
     port = free_port()
-    env = server_env(port, tmp)
+    env = server_env(port, tmp, DATABASE_URL, SECRET_KEY, REDIS_URL)
     fresh_database(DATABASE_URL, "DOOR_DATABASE_URL")
     migrate(env)
-    app = in_process_app(tmp)
+    app = in_process_app(tmp, DATABASE_URL, SECRET_KEY)
     tokens = build(app, rng)
     scanned, spare = tokens[:SCANS], tokens[SCANS]
     log = tmp / "gunicorn.log"
-    server = start_gunicorn(port, env, log)
+    server = start_gunicorn(port, env, log, WORKERS, 1, "/login")
     try:
         cpu_before, client_before = group_cpu(server.pid), time.process_time()
         seconds, results, failures = scan_rush(port, scanned)

@@ -99,11 +99,23 @@ def empty_queue() -> None:
     client.close()
 
 
-def server_env(port: int, tmp: Path) -> dict:
-    return {**os.environ, "DATABASE_URL": DATABASE_URL, "SECRET_KEY": SECRET_KEY,
-            "REDIS_URL": REDIS_URL, "RATELIMIT_ENABLED": "0", "SMTP_HOST": "",
+def server_env(port: int, tmp: Path, database_url: str = DATABASE_URL,
+               secret_key: str = SECRET_KEY, redis_url: str = REDIS_URL) -> dict:
+    """gunicorn's environment: the bench's database, no SMTP (mail goes to tmp), the rate
+    limiter off (the benches measure the pages, not the limiter)."""
+    return {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secret_key,
+            "REDIS_URL": redis_url, "RATELIMIT_ENABLED": "0", "SMTP_HOST": "",
             "MAIL_FOLDER": str(tmp / "mail"), "BASE_URL": f"http://127.0.0.1:{port}",
             "DEV_MAIL_VIEW": "0"}
+
+
+def in_process_app(tmp: Path, database_url: str, secret_key: str):
+    """The app on a bench's database, for building it and counting a request's queries."""
+    from app import create_app
+
+    return create_app(None, SQLALCHEMY_DATABASE_URI=database_url, SECRET_KEY=secret_key,
+                      REDIS_URL="", RATELIMIT_ENABLED=False, WTF_CSRF_ENABLED=False,
+                      SMTP_HOST="", MAIL_FOLDER=str(tmp / "mail"))
 
 
 def create_event() -> int:
@@ -129,12 +141,14 @@ def create_event() -> int:
     return ticket_id
 
 
-def start_gunicorn(port: int, env: dict, log: Path) -> subprocess.Popen:
+def start_gunicorn(port: int, env: dict, log: Path, workers: int = WORKERS,
+                   threads: int = THREADS, ready: str = f"/e/{SLUG}/") -> subprocess.Popen:
+    """gunicorn serving wsgi:app, once `ready` answers 200 (SystemExit otherwise)."""
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--error-logfile", str(log), "--timeout", "60",
+               "--workers", str(workers), "--error-logfile", str(log), "--timeout", "60",
                "--no-control-socket"]
-    if THREADS > 1:
-        command += ["--worker-class", "gthread", "--threads", str(THREADS)]
+    if threads > 1:
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
     command.append("wsgi:app")
     server = subprocess.Popen(command, cwd=BASE, env=env, start_new_session=True,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -144,17 +158,21 @@ def start_gunicorn(port: int, env: dict, log: Path) -> subprocess.Popen:
             raise SystemExit(f"gunicorn stopped:\n{log.read_text()}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", f"/e/{SLUG}/")
+            connection.request("GET", ready)
             status = connection.getresponse().status
             connection.close()
             if status == 200:
                 return server
             stop(server)
-            raise SystemExit(f"the event page answered {status}:\n{log.read_text()}")
+            raise SystemExit(f"{ready} answered {status}:\n{log.read_text()}")
         except OSError:
             time.sleep(0.2)
     stop(server)
     raise SystemExit("gunicorn did not answer within a minute")
+
+
+def percentile(times: list[float], share: float) -> float:
+    return times[min(int(len(times) * share), len(times) - 1)]
 
 
 def stop(server: subprocess.Popen) -> None:
