@@ -50,7 +50,7 @@ def build() -> str:
                     signup=(True, 30 if n % 3 else None),
                     placement=ItemPlacement(DAY, start, start.replace(minute=45),
                                             conference["side"] if n % 2 else None))
-    create_user("arrangor@bench.example", "Olga Organiser", PASSWORD, "organiser")
+    create_user("arrangor@bench.example", "Olga Organiser", PASSWORD, "organiser", [event])
     db.session.commit()
     bulk_registrations(event, paid, REGISTRATIONS, until=utcnow() - timedelta(hours=1),
                        days=DAYS_OF_SALES)

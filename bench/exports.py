@@ -119,13 +119,16 @@ def main():
             import flask_migrate
 
             from app.accounts.services import create_user
+            from app.events.models import Event
             from app.badges.services import qr_modules
 
             flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"))
-            create_user("arrangor@bench.example", "Olga Organiser", PASSWORD, "organiser")
-            db.session.commit()
             attendees = build_event("bench-2027", REGISTRATIONS, rng, questions=True)
             badges = build_event("badges-2027", BADGES, rng, questions=False)
+            # An organiser in both events' teams (an organiser outside them gets 404).
+            create_user("arrangor@bench.example", "Olga Organiser", PASSWORD, "organiser",
+                        db.session.scalars(select(Event)).all())
+            db.session.commit()
 
         client = app.test_client()
         client.post("/login", data={"email": "arrangor@bench.example", "password": PASSWORD})

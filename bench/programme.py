@@ -93,7 +93,7 @@ def build(rng: random.Random):
     ticket = TicketType(event=event, name="Fri entré", price_ore=0, capacity=None,
                         seats_taken=REGISTRATIONS)
     db.session.add_all([event, ticket, *rooms])
-    create_user("arrangor@bench.example", "Olga Organiser", PASSWORD, "organiser")
+    create_user("arrangor@bench.example", "Olga Organiser", PASSWORD, "organiser", [event])
     db.session.flush()
 
     db.session.execute(insert(Speaker), [
