@@ -119,8 +119,8 @@ def main():
             import flask_migrate
 
             from app.accounts.services import create_user
-            from app.events.models import Event
             from app.badges.services import qr_modules
+            from app.events.models import Event
 
             flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"))
             attendees = build_event("bench-2027", REGISTRATIONS, rng, questions=True)
