@@ -8,6 +8,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from app import money
 from app.localtime import local
@@ -78,11 +79,54 @@ def fmt_percent(value: float) -> str:
     return format_percent(value, locale=current_language())
 
 
+# --- content in two languages ----------------------------------------------------------------
+# Organisers write content (event names, programme items, rooms, tickets, questions, speaker
+# bios) in Swedish and, where they wish, in English in a sibling column named <field>_en.
+# English readers get the English text and fall back to the Swedish one where it is empty; the
+# fallback is marked lang="sv" so screen readers pronounce it as Swedish.
+
+CONTENT_LANGUAGE = "sv"
+
+
+class Localized(str):
+    """A content text, and the language it is actually written in."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str):
+        value = super().__new__(cls, text)
+        value.lang = lang
+        return value
+
+
+def localized(obj, field: str, language: str | None = None) -> Localized:
+    """`obj.<field>` in `language` (the reader's, by default), falling back to Swedish."""
+    language = language or current_language()
+    if language != CONTENT_LANGUAGE:
+        translated = getattr(obj, f"{field}_{language}", None)
+        if translated:
+            return Localized(translated, language)
+    return Localized(getattr(obj, field) or "", CONTENT_LANGUAGE)
+
+
+def loc(obj, field: str) -> Markup:
+    """Template filter `{{ event|loc("name") }}`: the text, wrapped in <span lang="sv"> when an
+    English page falls back to Swedish. For attributes use `loc_text`."""
+    text = localized(obj, field)
+    if text.lang != current_language() and text:
+        return Markup('<span lang="{}">{}</span>').format(text.lang, text)
+    return escape(text)
+
+
+def loc_text(obj, field: str) -> str:
+    return str(localized(obj, field))
+
+
 def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language)
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=money.format,
-        decimal=fmt_decimal, percent=fmt_percent,
+        decimal=fmt_decimal, percent=fmt_percent, loc=loc, loc_text=loc_text,
     )
 
     @app.context_processor
