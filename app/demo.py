@@ -95,6 +95,15 @@ def load_demo() -> Event:
         organiser_name="NSPH – Nationell Samverkan för Psykisk Hälsa",
         contact_email="peer@nsph.example",
         venue="Konferenscentret", city="Stockholm", timezone="Europe/Stockholm",
+        venue_address="Konferensgatan 1, 111 22 Stockholm",
+        arrival_info=(
+            "Tunnelbana till T-Centralen, sedan fem minuters promenad. Ingången utan trappsteg "
+            "ligger på gårdssidan."
+        ),
+        arrival_info_en=(
+            "Take the metro to T-Centralen, then walk five minutes. The step-free entrance is on "
+            "the courtyard side."
+        ),
         starts_on=DAY, ends_on=DAY, published=True, registration_open=True,
     )
     db.session.add(event)

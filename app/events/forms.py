@@ -27,6 +27,11 @@ class EventForm(FlaskForm):
                                validators=[Optional(), valid_email(), single_line()])
     venue = StringField(_l("Venue"), validators=[Optional(), Length(max=200), single_line()])
     city = StringField(_l("City"), validators=[Optional(), Length(max=100), single_line()])
+    venue_address = TextAreaField(_l("Street address"), validators=[Optional(), Length(max=500)])
+    arrival_info = TextAreaField(_l("Getting there and in"),
+                                 validators=[Optional(), Length(max=5000)])
+    arrival_info_en = TextAreaField(_l("Getting there and in (English)"),
+                                    validators=[Optional(), Length(max=5000)])
     starts_on = DateField(_l("First day"), validators=[DataRequired()])
     ends_on = DateField(_l("Last day"), validators=[DataRequired()])
     timezone = SelectField(_l("Time zone"), default="Europe/Stockholm")

@@ -20,6 +20,11 @@ class Event(db.Model):
     contact_email = db.Column(db.String(254), nullable=False, default="")
     venue = db.Column(db.String(200), nullable=False, default="")
     city = db.Column(db.String(100), nullable=False, default="")
+    # The street address people travel to (emails, the speaker's page, calendars), and how to
+    # get there and in (entrance, parking, accessible route), in Swedish and English.
+    venue_address = db.Column(db.Text, nullable=False, default="", server_default="")
+    arrival_info = db.Column(db.Text, nullable=False, default="", server_default="")
+    arrival_info_en = db.Column(db.Text, nullable=False, default="", server_default="")
     timezone = db.Column(db.String(64), nullable=False, default="Europe/Stockholm")
     starts_on = db.Column(db.Date, nullable=False)
     ends_on = db.Column(db.Date, nullable=False)
