@@ -79,11 +79,23 @@ run: $(VENV)/.installed translations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
+# With TEST_DATABASE_URL the SQLite and the PostgreSQL runs go side by side (one per core, each
+# with its own Redis database and output file), and each run's output is printed when both end.
+TEST_LOGS := instance/test-logs
 test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint
-	TEST_DATABASE_URL= $(PY) -m pytest -q
-	@if [ -n "$(TEST_DATABASE_URL)" ]; then \
-	  echo "--- again on $(TEST_DATABASE_URL)"; \
+	@if [ -z "$(TEST_DATABASE_URL)" ]; then \
 	  $(PY) -m pytest -q; \
+	else \
+	  mkdir -p $(TEST_LOGS); \
+	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL), side by side"; \
+	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/5 \
+	    $(PY) -m pytest -q -p no:cacheprovider > $(TEST_LOGS)/sqlite.log 2>&1 & lite=$$!; \
+	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 \
+	    $(PY) -m pytest -q > $(TEST_LOGS)/postgresql.log 2>&1; pg=$$?; \
+	  wait $$lite; sqlite=$$?; \
+	  echo "--- SQLite (exit $$sqlite)"; cat $(TEST_LOGS)/sqlite.log; \
+	  echo "--- PostgreSQL (exit $$pg)"; cat $(TEST_LOGS)/postgresql.log; \
+	  test $$sqlite -eq 0 && test $$pg -eq 0; \
 	fi
 
 bench: $(VENV)/.installed translations

@@ -8,6 +8,7 @@ from celery import _state as celery_state
 
 from app import create_app
 from config import TestConfig
+from tests.redis_db import REDIS_URL
 
 TASKS = {"samla.deliver_email", "samla.deliver_due", "samla.remind_speakers",
          "samla.expire_waiting_list_offers", "samla.expire_payment_holds",
@@ -25,7 +26,7 @@ def restore_celery_state():
 
 
 def test_two_apps_in_one_process_register_each_task_once(app_settings, restore_celery_state):
-    settings = {**app_settings, "REDIS_URL": "redis://127.0.0.1:6379/5",
+    settings = {**app_settings, "REDIS_URL": REDIS_URL,
                 "RATELIMIT_STORAGE_URI": "memory://"}
     celery_apps = []
     try:

@@ -16,8 +16,7 @@ from app.extensions import db as _db
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import queue_email
 from config import BASE_DIR, TestConfig
-
-REDIS_URL = "redis://127.0.0.1:6379/5"
+from tests.redis_db import REDIS_URL
 
 
 def flush_redis():

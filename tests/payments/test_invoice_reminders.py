@@ -20,6 +20,7 @@ from tests.concurrency import run_at_once
 from tests.conftest import login
 from tests.factories import build_conference
 from tests.readback import attachment, pdf_text
+from tests.redis_db import REDIS_URL
 
 SLUG = "varkonferensen-2027"
 INVOICES = f"/manage/e/{SLUG}/invoices"
@@ -198,7 +199,7 @@ def test_the_beat_task_is_scheduled_daily_and_reminds_once(invoices, db, mailbox
 
     previous_default, previous_current = celery_state.default_app, celery_state._tls.current_app
     bare = Flask("beat-check")
-    bare.config["REDIS_URL"] = "redis://127.0.0.1:6379/5"
+    bare.config["REDIS_URL"] = REDIS_URL
     celery_app = celery_init_app(bare)
     try:
         [entry] = [e for e in celery_app.conf.beat_schedule.values()

@@ -10,6 +10,7 @@ from app.speakers.models import SpeakerSlot
 from app.speakers.services import add_speaker, assign, remind_unanswered
 from tests.factories import DAY, build_conference, publish_programme
 from tests.queries import recorded_queries
+from tests.redis_db import REDIS_URL
 
 SLUG = "varkonferensen-2027"
 SPEAKERS = f"/e/{SLUG}/speakers"
@@ -317,7 +318,7 @@ def test_reminder_task_is_scheduled_daily_and_sends_reminders(conference, db, ma
 
     previous_default, previous_current = celery_state.default_app, celery_state._tls.current_app
     bare = Flask("beat-check")
-    bare.config["REDIS_URL"] = "redis://127.0.0.1:6379/5"
+    bare.config["REDIS_URL"] = REDIS_URL
     celery_app = celery_init_app(bare)
     try:
         [entry] = [e for e in celery_app.conf.beat_schedule.values()
