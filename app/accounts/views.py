@@ -31,6 +31,10 @@ login_manager.login_view = "accounts.login"
 login_manager.login_message = None
 
 
+# Built once: loader options are immutable, and building them was a tenth of a door scan's CPU.
+_WITH_TEAMS = (joinedload(User.memberships).joinedload(TeamMember.event),)
+
+
 @login_manager.user_loader
 def load_user(session_id: str):
     """The session holds "<user id>:<session version>" (User.get_id); a session made before
@@ -40,8 +44,7 @@ def load_user(session_id: str):
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()) or int(user_id) > 2**31 - 1:
         return None
-    user = db.session.get(User, int(user_id), options=[
-        joinedload(User.memberships).joinedload(TeamMember.event)])
+    user = db.session.get(User, int(user_id), options=_WITH_TEAMS)
     if user is None or user.session_version != int(version):
         return None
     return user
