@@ -34,7 +34,10 @@ from .published import published_programme
 
 PRODID = "-//Samla//Samla programme//EN"
 SCHEMA_ID = "https://c3voc.de/schedule/schema.json"
-CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "description", "status")
+# The English texts come last: a file from before them still reads, and is still written the same
+# up to "status".
+CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "description", "status",
+               "title_en", "description_en")
 
 
 # --- shared pieces ------------------------------------------------------------------------------
@@ -341,6 +344,8 @@ def csv_rows(event: Event) -> list[dict]:
             "speakers": cell("; ".join(s.name for s in item.speakers)),
             "description": cell(item.description),
             "status": "cancelled" if item.cancelled else "confirmed",
+            "title_en": cell(item.title_en or ""),
+            "description_en": cell(item.description_en or ""),
         })
     return rows
 
