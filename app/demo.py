@@ -74,6 +74,58 @@ PROGRAMME = [
 ]
 
 
+# The English texts, by the Swedish ones: English visitors read these (app/i18n.py localized).
+ROLES_EN = {
+    "Projektledare": "Project manager", "Peer supporter": "Peer supporter",
+    "Forskare": "Researcher", "Enhetschef": "Unit manager", "Handledare": "Supervisor",
+    "Brukarrepresentant": "Service user representative", "Utvecklingsledare": "Development lead",
+    "Verksamhetsutvecklare": "Service developer",
+}
+ROOMS_EN = {"Stora salen": "Main hall", "Sal B": "Room B", "Sal C": "Room C", "Foajén": "Foyer"}
+ACCESSIBILITY_EN = {
+    "Hörslinga, rullstolsplatser längst fram.": "Hearing loop; wheelchair spaces at the front.",
+    "Hiss från entréplanet.": "Lift from the entrance floor.",
+}
+PROGRAMME_EN = {
+    "Registrering och kaffe": (
+        "Registration and coffee",
+        "Collect your badge at the entrance. Coffee and sandwiches are served."),
+    "Välkommen till framtidskonferensen": (
+        "Welcome to the Future Conference",
+        "About the day and about three years of the PEER Support project."),
+    "Vad är peer support? Den svenska modellen": (
+        "What is peer support? The Swedish model",
+        "Professional peer resources: how the model was developed and is used in psychiatry, "
+        "social psychiatry and rehabilitation."),
+    "Paus": ("Break", ""),
+    "Peer supportrar berättar": (
+        "Peer supporters tell their stories",
+        "Two peer supporters on their work, on recovery, empowerment and reduced self-stigma."),
+    "Utvärdering av peer support i socialpsykiatrin": (
+        "Evaluating peer support in social psychiatry",
+        "Results of the first evaluation in municipal social psychiatry: five services in "
+        "Stockholm."),
+    "Lunch": ("Lunch", "Special diets as given when you registered."),
+    "Att anställa en peer supporter": (
+        "Hiring a peer supporter",
+        "A unit manager on planning, building support and what the workplace needs to prepare."),
+    "Workshop: handledning av peer supportrar": (
+        "Workshop: supervising peer supporters",
+        "How supervision supports peer supporters in their daily work. Limited seats."),
+    "Brukarens röst": (
+        "The service user's voice",
+        "What peer support has meant for one service user: conversations, structure in daily "
+        "life and support at meetings."),
+    "Arbetsgivare och peer supporter: förväntningar": (
+        "Employers and peer supporters: expectations",
+        "What does the employer expect, and what does the peer supporter expect? A municipality "
+        "and a region in conversation."),
+    "Framåt: peer support i fler kommuner och regioner": (
+        "Next steps: peer support in more municipalities and regions",
+        "What comes next, upcoming training and closing words."),
+}
+
+
 def _hhmm(text: str) -> time:
     hours, minutes = text.split(":")
     return time(int(hours), int(minutes))
@@ -87,6 +139,13 @@ def load_demo() -> Event:
     event = Event(
         slug="framtidskonferensen-2027",
         name="Framtidskonferensen – PEER Support",
+        name_en="The Future Conference – PEER Support",
+        description_en=(
+            "A day about peer support: people with lived experience of mental ill health who "
+            "work professionally in health and social care. With peer supporters, unit "
+            "managers, service users, supervisors, researchers and representatives of "
+            "municipalities and regions."
+        ),
         description=(
             "En dag om peer support: personer med egen erfarenhet av psykisk ohälsa som arbetar "
             "professionellt inom vård och omsorg. Med peer supportrar, enhetschefer, brukare, "
@@ -116,15 +175,20 @@ def load_demo() -> Event:
                       accessibility_notes="Hiss från entréplanet."),
         "Foajén": Room(event=event, name="Foajén", position=3),
     }
+    for room in rooms.values():
+        room.name_en = ROOMS_EN[room.name]
+        room.accessibility_notes_en = ACCESSIBILITY_EN.get(room.accessibility_notes or "", "")
     db.session.add_all(rooms.values())
     speakers = {
         key: add_speaker(event, name=name, role_title=role, organisation=org,
-                         email=f"{key}@talare.example")
+                         email=f"{key}@talare.example", role_title_en=ROLES_EN[role])
         for key, (name, role, org) in SPEAKERS.items()
     }
     for start, end, room, kind, title, description, keys in PROGRAMME:
+        title_en, description_en = PROGRAMME_EN[title]
         item = ProgrammeItem(
             event=event, room=rooms[room], kind=kind, title=title, description=description,
+            title_en=title_en, description_en=description_en,
             starts_at=event.to_utc(DAY, _hhmm(start)), ends_at=event.to_utc(DAY, _hhmm(end)),
         )
         db.session.add(item)

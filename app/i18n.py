@@ -109,13 +109,20 @@ def localized(obj, field: str, language: str | None = None) -> Localized:
     return Localized(getattr(obj, field) or "", CONTENT_LANGUAGE)
 
 
-def loc(obj, field: str) -> Markup:
-    """Template filter `{{ event|loc("name") }}`: the text, wrapped in <span lang="sv"> when an
-    English page falls back to Swedish. For attributes use `loc_text`."""
-    text = localized(obj, field)
-    if text.lang != current_language() and text:
-        return Markup('<span lang="{}">{}</span>').format(text.lang, text)
+def marked(text: str, language: str | None = None) -> Markup:
+    """A text as HTML for a page in `language` (the reader's, by default): a Localized text
+    in another language is wrapped in <span lang="..">, anything else only escaped."""
+    lang = getattr(text, "lang", None)
+    if text and lang is not None and lang != (language or current_language()):
+        return Markup('<span lang="{}">{}</span>').format(lang, text)
     return escape(text)
+
+
+def loc(obj, field: str | None = None) -> Markup:
+    """Template filter `{{ event|loc("name") }}`: the text, wrapped in <span lang="sv"> when an
+    English page falls back to Swedish. For attributes use `loc_text`. Without a field it marks
+    a text localized() already chose (`{{ offer.name|loc }}`)."""
+    return marked(obj if field is None else localized(obj, field))
 
 
 def loc_text(obj, field: str) -> str:

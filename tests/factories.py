@@ -186,3 +186,54 @@ def bulk_registrations(event, ticket, count, *, until, days=60, start=0):
     assert seats.take_ticket(ticket.id, taken) and seats.take_event(event.id, taken)
     db.session.commit()
     return ids
+
+
+# The conference's texts in English, as give_english() writes them; the Swedish ones they stand
+# for are in build_conference() and below.
+ENGLISH = {
+    "event": "Spring Conference", "description": "About peer support, in English.",
+    "hall": "Main hall", "talk": "Peer support in care",
+    "talk_description": "How peer supporters work in health care.", "audience": "Managers",
+    "role": "Coordinator", "bio": "Works with peer support in Örebro.",
+    "ticket": "Free admission", "ticket_description": "For everyone who wants to come.",
+    "question": "How did you hear about us?", "help": "Choose one.",
+    "option": "Through work",
+}
+SWEDISH_GIVEN_IN_ENGLISH = (
+    "Vårkonferensen", "Om peer support.", "Stora salen", "Peer support i vården",
+    "Hur peer supportrar arbetar i vården.", "Chefer", "Samordnare",
+    "Arbetar med peer support i Örebro.", "Fri entré", "För alla som vill komma.",
+    "Hur hörde du talas om oss?", "Välj ett svar.", "Via jobbet",
+)
+
+
+def give_english(conference):
+    """Swedish and English texts for the conference's event, hall, talk, speaker, free ticket
+    and a question (the side room, the paid ticket, a second question and the lunch stay
+    Swedish only), published as the next programme version."""
+    from app.registration.models import Question
+
+    event, talk, speaker = conference["event"], conference["talk"], conference["speaker"]
+    event.name_en, event.description_en = ENGLISH["event"], ENGLISH["description"]
+    conference["hall"].name_en = ENGLISH["hall"]
+    talk.description, talk.audience = "Hur peer supportrar arbetar i vården.", "Chefer"
+    talk.title_en, talk.description_en = ENGLISH["talk"], ENGLISH["talk_description"]
+    talk.audience_en = ENGLISH["audience"]
+    speaker.role_title, speaker.role_title_en = "Samordnare", ENGLISH["role"]
+    speaker.bio, speaker.bio_en = "Arbetar med peer support i Örebro.", ENGLISH["bio"]
+    ticket = conference["ticket"]
+    ticket.name_en = ENGLISH["ticket"]
+    ticket.description, ticket.description_en = "För alla som vill komma.", \
+        ENGLISH["ticket_description"]
+    asked = Question(event_id=event.id, label="Hur hörde du talas om oss?",
+                     label_en=ENGLISH["question"], help_text="Välj ett svar.",
+                     help_text_en=ENGLISH["help"], kind="choice", position=0,
+                     options=[{"sv": "Via jobbet", "en": ENGLISH["option"]},
+                              {"sv": "Via en vän", "en": ""}])
+    swedish_only = Question(event_id=event.id, label="Vad vill du lära dig?", kind="text",
+                            position=1)
+    db.session.add_all([asked, swedish_only])
+    db.session.commit()
+    publish_programme(event)
+    conference.update(question=asked, swedish_question=swedish_only)
+    return conference

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import qrcode
+from flask_babel import force_locale
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A6
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from app.i18n import fmt_date
+from app.i18n import fmt_date, localized
 from app.mail.outbox import attachment_renderer
 from app.registration.models import Registration
 
@@ -188,7 +189,7 @@ def _portrait(canvas: Canvas, registration) -> tuple[Fitted, tuple]:
     canvas.setFillColorRGB(*BAND)
     canvas.rect(0, HEIGHT - 24 * mm, WIDTH, 24 * mm, stroke=0, fill=1)
     canvas.setFillColorRGB(1, 1, 1)
-    title = fit(event.name, BOLD, 14, 8, usable)
+    title = fit(localized(event, "name"), BOLD, 14, 8, usable)
     _lines(canvas, title, BOLD, None, MARGIN, HEIGHT - 11 * mm + title.size)
     canvas.setFont(FONT, 9)
     canvas.drawString(MARGIN, HEIGHT - 18 * mm, _dates(event))
@@ -207,7 +208,7 @@ def _portrait(canvas: Canvas, registration) -> tuple[Fitted, tuple]:
     if registration.organisation:
         organisation = fit(registration.organisation, FONT, 13, 7, usable)
         _lines(canvas, organisation, FONT, WIDTH / 2, 0, HEIGHT - 51 * mm + organisation.size)
-    ticket = fit(registration.ticket_type.name, FONT, 10, 7, usable)
+    ticket = fit(localized(registration.ticket_type, "name"), FONT, 10, 7, usable)
     _lines(canvas, ticket, FONT, WIDTH / 2, 0, HEIGHT - 58 * mm + ticket.size)
 
     side = 52 * mm
@@ -227,7 +228,7 @@ def _landscape(canvas: Canvas, registration, x: float, y: float, width: float,
     canvas.rect(x, y + height - band, width, band, stroke=0, fill=1)
     canvas.setFillColorRGB(1, 1, 1)
     two_lines = band >= 11 * mm
-    title = fit(event.name, BOLD, min(13, band / mm * (1.0 if two_lines else 1.9)), 5,
+    title = fit(localized(event, "name"), BOLD, min(13, band / mm * (1.0 if two_lines else 1.9)), 5,
                 width - 2 * pad)
     _lines(canvas, title, BOLD, None, x + pad,
            y + height - (band - title.size * (2.2 if two_lines else 1)) / 2)
@@ -252,7 +253,7 @@ def _landscape(canvas: Canvas, registration, x: float, y: float, width: float,
     small = max(6, min(11, body / mm * 0.45))
     organisation = (fit(registration.organisation, FONT, small, 5, text_width, max_lines=2)
                     if registration.organisation else None)
-    ticket = fit(registration.ticket_type.name, FONT,
+    ticket = fit(localized(registration.ticket_type, "name"), FONT,
                  organisation.size if organisation else small, 5, text_width)
     below = ticket.height + (organisation.height if organisation else 0) + 1.5 * mm
     name = fit(registration.name, BOLD, min(22, body / mm * 0.9), 7, text_width,
@@ -270,7 +271,15 @@ def _landscape(canvas: Canvas, registration, x: float, y: float, width: float,
 def draw_badge(canvas: Canvas, registration, x: float = 0, y: float = 0,
                width: float = WIDTH, height: float = HEIGHT) -> DrawnBadge:
     """Draw `registration`'s badge in the box (x, y, width, height), in points from the
-    canvas's lower left corner. Returns what was drawn where (in the canvas's units)."""
+    canvas's lower left corner. Returns what was drawn where (in the canvas's units). In the
+    attendee's language: the event's and the ticket's English names where there are, and
+    English dates."""
+    with force_locale(registration.language or "sv"):
+        return _draw_badge(canvas, registration, x, y, width, height)
+
+
+def _draw_badge(canvas: Canvas, registration, x: float, y: float, width: float,
+                height: float) -> DrawnBadge:
     canvas.saveState()
     if height >= width:
         scale = min(width / WIDTH, height / HEIGHT)
@@ -290,7 +299,10 @@ def badge_pdf(registrations) -> bytes:
     """One PDF, one A6 page per badge: the attendee's own badge, printed at home."""
     out = io.BytesIO()
     canvas = Canvas(out, pagesize=A6, pageCompression=1)
-    canvas.setTitle("Namnbricka" if len(registrations) == 1 else "Namnbrickor")
+    if registrations and all(r.language == "en" for r in registrations):
+        canvas.setTitle("Badge" if len(registrations) == 1 else "Badges")
+    else:
+        canvas.setTitle("Namnbricka" if len(registrations) == 1 else "Namnbrickor")
     canvas.setAuthor("Samla")
     for registration in registrations:
         draw_badge(canvas, registration)

@@ -20,7 +20,11 @@ TIME_STEPS = (1, 5, 10, 15, 30)
 
 class EventForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), single_line()])
+    name_en = StringField(_l("Name (English)"),
+                          validators=[Optional(), Length(max=200), single_line()])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    description_en = TextAreaField(_l("Description (English)"),
+                                   validators=[Optional(), Length(max=20000)])
     organiser_name = StringField(_l("Organiser"),
                                  validators=[Optional(), Length(max=200), single_line()])
     contact_email = EmailField(_l("Contact email"),
@@ -70,9 +74,14 @@ class EventForm(FlaskForm):
 
 class RoomForm(FlaskForm):
     name = StringField(_l("Room name"), validators=[DataRequired(), Length(max=120), single_line()])
+    name_en = StringField(_l("Room name (English)"),
+                          validators=[Optional(), Length(max=120), single_line()])
     capacity = IntegerField(
         _l("Seats"), validators=[Optional(), NumberRange(min=1, max=100000)]
     )
     accessibility_notes = TextAreaField(
         _l("Accessibility notes"), validators=[Optional(), Length(max=2000)]
+    )
+    accessibility_notes_en = TextAreaField(
+        _l("Accessibility notes (English)"), validators=[Optional(), Length(max=2000)]
     )

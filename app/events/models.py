@@ -14,8 +14,11 @@ class Event(db.Model):
 
     id = db.Column(db.Integer, primary_key=True)
     slug = db.Column(db.String(80), nullable=False, unique=True)
+    # Content in Swedish, and in English where the organiser wrote it (app/i18n.py localized).
     name = db.Column(db.String(200), nullable=False)
+    name_en = db.Column(db.String(200), nullable=False, default="", server_default="")
     description = db.Column(db.Text, nullable=False, default="")
+    description_en = db.Column(db.Text, nullable=False, default="", server_default="")
     organiser_name = db.Column(db.String(200), nullable=False, default="")
     contact_email = db.Column(db.String(254), nullable=False, default="")
     venue = db.Column(db.String(200), nullable=False, default="")
@@ -111,8 +114,10 @@ class Room(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     event_id = db.Column(db.ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
     name = db.Column(db.String(120), nullable=False)
+    name_en = db.Column(db.String(120), nullable=False, default="", server_default="")
     capacity = db.Column(db.Integer)
     accessibility_notes = db.Column(db.Text, nullable=False, default="")
+    accessibility_notes_en = db.Column(db.Text, nullable=False, default="", server_default="")
     position = db.Column(db.Integer, nullable=False, default=0)
 
     event = db.relationship("Event", back_populates="rooms")

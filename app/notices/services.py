@@ -26,6 +26,7 @@ from app import signals
 from app.audit.services import record
 from app.db_types import utcnow
 from app.extensions import db
+from app.i18n import localized
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url_maker, render_email
@@ -308,7 +309,7 @@ def calendar_attachments(event, person: Recipient, versions, cache=None) -> list
     cache = {} if cache is None else cache
     key = (person.language, tuple(i.id for i in items))
     with force_locale(person.language):
-        name = _("%(event)s – programme changes", event=event.name)
+        name = _("%(event)s – programme changes", event=localized(event, "name"))
         if key not in cache:
             cache[key] = calendar(event, items, name=name, versions=versions,
                                   organizer=organizer)

@@ -3,7 +3,8 @@ and the CSV import, the other way round."""
 
 import json
 
-from flask import Response, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.utils import secure_filename
 
@@ -26,18 +27,29 @@ def _filename(slug: str, suffix: str) -> str:
     return secure_filename(f"{slug}{suffix}") or f"programme{suffix}"
 
 
+def _feed_language() -> str:
+    """A calendar or schedule.json is fetched by programs, long after the visitor chose a
+    language: the language is in the address (?lang=en), Swedish without it."""
+    language = request.args.get("lang") or current_app.config["BABEL_DEFAULT_LOCALE"]
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    return language
+
+
 @bp.route("/e/<slug>/programme.ics")
 def ical(slug):
     event = event_or_404(slug)
-    return _download(
-        exports.ical(event), "text/calendar; charset=utf-8", _filename(event.slug, ".ics")
-    )
+    with force_locale(_feed_language()):
+        data = exports.ical(event)
+    return _download(data, "text/calendar; charset=utf-8", _filename(event.slug, ".ics"))
 
 
 @bp.route("/e/<slug>/schedule.json")
 def schedule_json(slug):
     event = event_or_404(slug)
-    body = json.dumps(exports.schedule(event), ensure_ascii=False, indent=2)
+    with force_locale(_feed_language()):
+        schedule = exports.schedule(event)
+    body = json.dumps(schedule, ensure_ascii=False, indent=2)
     return _download(
         body.encode(), "application/json", _filename(event.slug, "-schedule.json"), "inline"
     )

@@ -22,6 +22,7 @@ from sqlalchemy import case, func, select
 from app.events.models import Event
 from app.events.services import slugify
 from app.extensions import db
+from app.i18n import localized
 from app.installation import uid_domain
 from app.mail.render import absolute_url
 from app.notices.models import Notice, ProgrammeVersion
@@ -33,7 +34,10 @@ from .published import published_programme
 
 PRODID = "-//Samla//Samla programme//EN"
 SCHEMA_ID = "https://c3voc.de/schedule/schema.json"
-CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "description", "status")
+# The English texts come last: a file from before them still reads, and is still written the same
+# up to "status".
+CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "description", "status",
+               "title_en", "description_en")
 
 
 # --- shared pieces ------------------------------------------------------------------------------
@@ -61,17 +65,21 @@ def item_url(item: ProgrammeItem, event: Event | None = None) -> str:
     return f"{programme_url(event or item.event)}#item-{item.id}"
 
 
+# The texts below are in the current locale's language (English where the organiser wrote it,
+# Swedish otherwise): callers writing for one person wrap them in force_locale(their language).
+
 def speaker_line(speaker) -> str:
     text = speaker.name
-    if speaker.role_title:
-        text += f", {speaker.role_title}"
+    role = localized(speaker, "role_title")
+    if role:
+        text += f", {role}"
     if speaker.organisation:
         text += f" ({speaker.organisation})"
     return text
 
 
 def location(event: Event, item: ProgrammeItem) -> str:
-    parts = [item.room.name if item.room else "", event.venue, event.city]
+    parts = [localized(item.room, "name") if item.room else "", event.venue, event.city]
     return ", ".join(part for part in parts if part)
 
 
@@ -103,9 +111,9 @@ def sequences(event: Event) -> tuple[dict[int, int], datetime | None]:
 def ical(event: Event, now: datetime | None = None) -> bytes:
     """The whole published programme, cancelled items included (STATUS:CANCELLED), so a
     calendar that imported an item before learns that it will not take place. Before the first
-    publish: a valid calendar without events."""
+    publish: a valid calendar without events. In the current locale's language."""
     items = published_programme(event).items
-    return calendar(event, items, name=event.name, now=now)
+    return calendar(event, items, name=localized(event, "name"), now=now)
 
 
 def calendar(event: Event, items, *, name: str, now: datetime | None = None,
@@ -132,8 +140,9 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
     cal.add("method", method)
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", event.timezone)
-    if event.description:
-        cal.add("x-wr-caldesc", event.description)
+    description = localized(event, "description")
+    if description:
+        cal.add("x-wr-caldesc", description)
     url = programme_url(event)
     for item in items:
         entry = _vevent(event, item, stamp=stamp, url=url,
@@ -164,7 +173,7 @@ def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, url: str,
     entry.add("dtstamp", stamp)
     entry.add("dtstart", event.local(item.starts_at))
     entry.add("dtend", event.local(item.ends_at))
-    entry.add("summary", item.title)
+    entry.add("summary", localized(item, "title"))
     place = location(event, item)
     if place:
         entry.add("location", place)
@@ -181,7 +190,8 @@ def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, url: str,
 
 
 def _description(item: ProgrammeItem) -> str:
-    parts = [item.description.strip()] if item.description.strip() else []
+    text = localized(item, "description").strip()
+    parts = [text] if text else []
     if item.speakers:
         parts.append(_("Speakers") + ": " + "; ".join(speaker_line(s) for s in item.speakers))
     if item.cancelled:
@@ -209,7 +219,7 @@ def _hhmm(delta: timedelta) -> str:
 
 def _room_name(event: Event, room) -> str:
     """Items without a room take place at the venue as a whole (lunch, say)."""
-    return room.name if room is not None else event.venue or _("No room")
+    return localized(room, "name") if room is not None else event.venue or _("No room")
 
 
 def _person(speaker) -> dict:
@@ -218,11 +228,13 @@ def _person(speaker) -> dict:
     return {
         "guid": _guid(f"speaker-{speaker.id}"),
         "name": speaker.name,
-        "biography": speaker.bio or None,
+        "biography": localized(speaker, "bio") or None,
     }
 
 
 def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
+    """`language` is the language the item is held in (Swedish: Samla's content language);
+    the texts are in the current locale's language where the organiser wrote them in it."""
     starts, ends = event.local(item.starts_at), event.local(item.ends_at)
     return {
         "guid": item_guid(item),
@@ -234,12 +246,12 @@ def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
         "room": _room_name(event, item.room),
         "slug": _item_slug(event, item),
         "url": item_url(item, event),
-        "title": item.title,
+        "title": localized(item, "title"),
         "subtitle": "",
         "track": None,
         "type": item.kind,
         "language": language,
-        "abstract": item.description,
+        "abstract": localized(item, "description"),
         "description": "",
         "recording_license": "",
         "do_not_record": None,
@@ -250,22 +262,24 @@ def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
 
 
 def _schedule_room(room) -> dict:
-    return {"name": room.name,
+    return {"name": localized(room, "name"),
             "guid": _guid(f"room-{room.id}"),
-            "capacity": room.capacity, "description": room.accessibility_notes or None}
+            "capacity": room.capacity,
+            "description": localized(room, "accessibility_notes") or None}
 
 
 def schedule(event: Event) -> dict:
-    """The published programme. Cancelled items are left out: frab and pretalx publish only
-    what takes place. The rooms are those of the published version."""
+    """The published programme, its texts in the current locale's language (the view offers
+    ?lang=en). Cancelled items are left out: frab and pretalx publish only what takes place.
+    The rooms are those of the published version."""
     language = current_app.config["BABEL_DEFAULT_LOCALE"]
     programme = published_programme(event)
     items = programme.taking_place()
-    room_names = [room.name for room in programme.rooms]
+    room_names = [_room_name(event, room) for room in programme.rooms]
     rooms = [_schedule_room(room) for room in programme.rooms]
     for item in items:  # a room that is gone from the list still names its items' place
-        if item.room is not None and item.room.name not in room_names:
-            room_names.append(item.room.name)
+        if item.room is not None and _room_name(event, item.room) not in room_names:
+            room_names.append(_room_name(event, item.room))
             rooms.append(_schedule_room(item.room))
     if any(item.room is None for item in items):
         name = _room_name(event, None)
@@ -288,8 +302,8 @@ def schedule(event: Event) -> dict:
                      "day_end": day_end.isoformat(), "rooms": day_rooms})
     conference = {
         "acronym": _acronym(event),
-        "title": event.name,
-        "description": event.description,
+        "title": localized(event, "name"),
+        "description": localized(event, "description"),
         "start": event.starts_on.isoformat(),
         "end": event.ends_on.isoformat(),
         "daysCount": len(days),
@@ -330,6 +344,8 @@ def csv_rows(event: Event) -> list[dict]:
             "speakers": cell("; ".join(s.name for s in item.speakers)),
             "description": cell(item.description),
             "status": "cancelled" if item.cancelled else "confirmed",
+            "title_en": cell(item.title_en or ""),
+            "description_en": cell(item.description_en or ""),
         })
     return rows
 

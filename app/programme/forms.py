@@ -34,13 +34,19 @@ class CheckboxList(SelectMultipleField):
 
 class ItemForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300), single_line()])
+    title_en = StringField(_l("Title (English)"),
+                           validators=[Optional(), Length(max=300), single_line()])
     kind = SelectField(_l("Kind"), choices=KIND_LABELS, default="talk")
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    description_en = TextAreaField(_l("Description (English)"),
+                                   validators=[Optional(), Length(max=20000)])
     day = SelectField(_l("Day"), validators=[DataRequired()])
     start = TimeField(_l("Starts"), validators=[DataRequired()])
     end = TimeField(_l("Ends"), validators=[DataRequired()])
     room = SelectField(_l("Room"), coerce=int)
     audience = StringField(_l("Audience"), validators=[Optional(), Length(max=200), single_line()])
+    audience_en = StringField(_l("Audience (English)"),
+                              validators=[Optional(), Length(max=200), single_line()])
     signup_required = BooleanField(_l("Attendees must sign up (limited seats)"))
     signup_capacity = IntegerField(
         _l("Seats for sign-up"), validators=[Optional(), NumberRange(min=1, max=100000)]
@@ -50,6 +56,8 @@ class ItemForm(FlaskForm):
                                    validators=[Optional(), Length(max=200), single_line()])
     new_speaker_role = StringField(_l("Title or role"),
                                    validators=[Optional(), Length(max=200), single_line()])
+    new_speaker_role_en = StringField(_l("Title or role (English)"),
+                                      validators=[Optional(), Length(max=200), single_line()])
     new_speaker_organisation = StringField(
         _l("Organisation"), validators=[Optional(), Length(max=200), single_line()]
     )

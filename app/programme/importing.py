@@ -33,7 +33,8 @@ from .models import KINDS, ProgrammeItem
 MAX_BYTES = 2 * 1024 * 1024
 MAX_ROWS = 2000
 REQUIRED_COLUMNS = ("day", "start", "end", "title")
-LIMITS = {"title": 300, "description": 20000, "room": 120, "speakers": 200}
+LIMITS = {"title": 300, "description": 20000, "room": 120, "speakers": 200, "title_en": 300,
+          "description_en": 20000}
 MAX_SPEAKERS = 10  # per row: more is a mistake in the file (a whole list in one cell)
 TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?:[:.](\d{2}))?$")
 SCHEDULED = ("", "scheduled", "confirmed")
@@ -63,6 +64,8 @@ class PlannedItem:
     kind: str = "talk"
     title: str = ""
     description: str = ""
+    title_en: str = ""
+    description_en: str = ""
     speaker_names: list[str] = field(default_factory=list)
     new_speakers: set[str] = field(default_factory=set)
     cancelled: bool = False
@@ -271,8 +274,11 @@ def plan(event: Event, data: bytes, create_missing_rooms: bool = False) -> Impor
         elif not is_single_line(item.title):
             problem(number, "title", SINGLE_LINE_MESSAGE)
         item.description = cell("description")
-        for name, value in (("title", item.title), ("description", item.description)):
-            if len(value) > LIMITS[name]:
+        item.title_en, item.description_en = cell("title_en"), cell("description_en")
+        if not is_single_line(item.title_en):
+            problem(number, "title_en", SINGLE_LINE_MESSAGE)
+        for name in ("title", "description", "title_en", "description_en"):
+            if len(getattr(item, name)) > LIMITS[name]:
                 problem(number, name, _("At most %(count)d characters.", count=LIMITS[name]))
 
         kind = cell("kind")
@@ -409,6 +415,7 @@ def store(event: Event, result: ImportPlan) -> list[ProgrammeItem]:
         item = services.create_item(
             event, title=planned.title, kind=planned.kind, description=planned.description,
             placement=services.ItemPlacement(planned.day, planned.start, planned.end, room),
+            english={"title_en": planned.title_en, "description_en": planned.description_en},
         )
         item.cancelled = planned.cancelled
         db.session.flush()

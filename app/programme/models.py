@@ -16,12 +16,15 @@ class ProgrammeItem(db.Model):
     room_id = db.Column(db.ForeignKey("room.id", ondelete="SET NULL"), index=True)
     kind = db.Column(db.String(20), nullable=False, default="talk")
     title = db.Column(db.String(300), nullable=False)
+    title_en = db.Column(db.String(300), nullable=False, default="", server_default="")
     description = db.Column(db.Text, nullable=False, default="")
+    description_en = db.Column(db.Text, nullable=False, default="", server_default="")
     starts_at = db.Column(UTCDateTime, nullable=False)
     ends_at = db.Column(UTCDateTime, nullable=False)
     cancelled = db.Column(db.Boolean, nullable=False, default=False)
     # Who the item is for, in the speaker's invitation and the programme ("Chefer", "Alla").
     audience = db.Column(db.String(200), nullable=False, default="", server_default="")
+    audience_en = db.Column(db.String(200), nullable=False, default="", server_default="")
     # Workshops with limited seats: attendees sign up; signups_taken is kept by atomic UPDATEs
     # against signup_capacity (or the room's capacity when that is empty).
     signup_required = db.Column(db.Boolean, nullable=False, default=False,

@@ -37,7 +37,12 @@ def _iso(instant: datetime | None) -> str | None:
 
 def _speaker_entry(speaker) -> dict[str, Any]:
     return {"id": speaker.id, "name": speaker.name, "role_title": speaker.role_title,
-            "organisation": speaker.organisation, "bio": speaker.bio}
+            "organisation": speaker.organisation, "bio": speaker.bio,
+            "role_title_en": speaker.role_title_en or "", "bio_en": speaker.bio_en or ""}
+
+
+def _room_entry(room) -> dict[str, Any]:
+    return {"id": room.id, "name": room.name, "name_en": room.name_en or ""}
 
 
 def _item_entry(item) -> dict[str, Any]:
@@ -46,13 +51,17 @@ def _item_entry(item) -> dict[str, Any]:
         "kind": item.kind,
         "title": item.title,
         "description": item.description,
+        # The English texts ("" where the organiser wrote none: readers fall back to Swedish).
+        "title_en": item.title_en or "",
+        "description_en": item.description_en or "",
         "starts_at": _iso(item.starts_at),
         "ends_at": _iso(item.ends_at),
-        "room": {"id": item.room.id, "name": item.room.name} if item.room is not None else None,
+        "room": _room_entry(item.room) if item.room is not None else None,
         "cancelled": bool(item.cancelled),
         # Those who have not declined, in the order they were added.
         "speakers": [_speaker_entry(speaker) for speaker in item.speakers],
         "audience": getattr(item, "audience", "") or "",
+        "audience_en": getattr(item, "audience_en", "") or "",
         "created_at": _iso(item.created_at),
         "updated_at": _iso(item.updated_at),
     }
@@ -65,8 +74,9 @@ def snapshot_of(event, items) -> dict[str, Any]:
     return {
         "format": SNAPSHOT_FORMAT,
         "rooms": [
-            {"id": room.id, "name": room.name, "capacity": room.capacity,
-             "accessibility_notes": room.accessibility_notes or ""}
+            {**_room_entry(room), "capacity": room.capacity,
+             "accessibility_notes": room.accessibility_notes or "",
+             "accessibility_notes_en": room.accessibility_notes_en or ""}
             for room in event.rooms
         ],
         "items": [_item_entry(item) for item in items],
@@ -85,7 +95,10 @@ def _public_key(entry: dict) -> tuple:
     room = entry.get("room") or {}
     return (entry["kind"], entry["title"], entry["description"], entry["starts_at"],
             entry["ends_at"], room.get("id"), room.get("name"), entry["cancelled"],
-            tuple(s["id"] for s in entry["speakers"]), entry.get("audience", ""))
+            tuple(s["id"] for s in entry["speakers"]), entry.get("audience", ""),
+            # Snapshots from before the English texts have none: the same as empty ones.
+            entry.get("title_en", ""), entry.get("description_en", ""),
+            entry.get("audience_en", ""), room.get("name_en", ""))
 
 
 def changed_items(draft: dict, published: dict | None) -> list[tuple[int, str]]:
@@ -109,6 +122,8 @@ class PublishedRoom:
     name: str
     capacity: int | None = None
     accessibility_notes: str = ""
+    name_en: str = ""
+    accessibility_notes_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,8 @@ class PublishedSpeaker:
     role_title: str = ""
     organisation: str = ""
     bio: str = ""
+    role_title_en: str = ""
+    bio_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -130,6 +147,8 @@ class SpeakerProfile:
     organisation: str
     bio: str
     photo_updated_at: datetime | None
+    role_title_en: str = ""
+    bio_en: str = ""
 
 
 @dataclass(frozen=True)
@@ -147,6 +166,9 @@ class PublishedItem:
     created_at: datetime
     updated_at: datetime
     audience: str = ""
+    title_en: str = ""
+    description_en: str = ""
+    audience_en: str = ""
     event: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -200,14 +222,16 @@ def _live_speakers(event_id: int) -> tuple[dict[int, SpeakerProfile], set[tuple[
     declined: set[tuple[int, int]] = set()
     rows = db.session.execute(
         select(Speaker.id, Speaker.name, Speaker.role_title, Speaker.organisation, Speaker.bio,
-               Speaker.photo_updated_at, SpeakerSlot.item_id, SpeakerSlot.state)
+               Speaker.photo_updated_at, SpeakerSlot.item_id, SpeakerSlot.state,
+               Speaker.role_title_en, Speaker.bio_en)
         .outerjoin(SpeakerSlot, SpeakerSlot.speaker_id == Speaker.id)
         .where(Speaker.event_id == event_id)
     )
-    for speaker_id, name, role_title, organisation, bio, photo_at, item_id, state in rows:
+    for (speaker_id, name, role_title, organisation, bio, photo_at, item_id, state,
+         role_title_en, bio_en) in rows:
         if speaker_id not in speakers:
             speakers[speaker_id] = SpeakerProfile(speaker_id, name, role_title, organisation,
-                                                  bio, photo_at)
+                                                  bio, photo_at, role_title_en, bio_en)
         if state == "declined":
             declined.add((item_id, speaker_id))
     return speakers, declined
@@ -228,7 +252,9 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
     speakers, declined = _live_speakers(event.id) if live_speakers else ({}, set())
     programme.rooms = [
         PublishedRoom(id=room["id"], name=room["name"], capacity=room.get("capacity"),
-                      accessibility_notes=room.get("accessibility_notes") or "")
+                      accessibility_notes=room.get("accessibility_notes") or "",
+                      name_en=room.get("name_en") or "",
+                      accessibility_notes_en=room.get("accessibility_notes_en") or "")
         for room in snapshot.get("rooms", [])
     ]
     rooms = {room.id: room for room in programme.rooms}
@@ -238,7 +264,8 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
         room = None
         if entry.get("room"):
             room = rooms.get(entry["room"]["id"]) or PublishedRoom(
-                id=entry["room"]["id"], name=entry["room"]["name"])
+                id=entry["room"]["id"], name=entry["room"]["name"],
+                name_en=entry["room"].get("name_en") or "")
         people = []
         for person in entry.get("speakers", []):
             if (entry["id"], person["id"]) in declined:
@@ -250,6 +277,8 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
                 role_title=source.role_title if source else person.get("role_title", ""),
                 organisation=source.organisation if source else person.get("organisation", ""),
                 bio=source.bio if source else person.get("bio", ""),
+                role_title_en=source.role_title_en if source else person.get("role_title_en", ""),
+                bio_en=source.bio_en if source else person.get("bio_en", ""),
             ))
             held.add(person["id"])
         items.append(PublishedItem(
@@ -259,7 +288,9 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
             room=room, cancelled=bool(entry.get("cancelled")), speakers=tuple(people),
             created_at=_instant(entry.get("created_at") or entry["starts_at"]),
             updated_at=_instant(entry.get("updated_at") or entry["starts_at"]),
-            audience=entry.get("audience", ""), event=event,
+            audience=entry.get("audience", ""), title_en=entry.get("title_en", ""),
+            description_en=entry.get("description_en", ""),
+            audience_en=entry.get("audience_en", ""), event=event,
         ))
     programme.items = sorted(items, key=_order)
     programme.speakers = {sid: speaker for sid, speaker in speakers.items() if sid in held}

@@ -270,25 +270,40 @@ def conflicts_among(items: Iterable[ProgrammeItem]) -> dict[int, list[Conflict]]
 
 
 def create_item(event: Event, *, title, kind, description, placement: ItemPlacement,
-                audience: str = "", signup: tuple[bool, int | None] = (False, None)):
+                audience: str = "", signup: tuple[bool, int | None] = (False, None),
+                english: dict[str, str] | None = None):
+    """`english` holds the English texts (title_en, description_en, audience_en) given."""
     starts_at, ends_at = place(event, placement)
     item = ProgrammeItem(
         event=event, title=title, kind=kind, description=description or "",
         starts_at=starts_at, ends_at=ends_at, room=placement.room, audience=audience or "",
         signup_required=bool(signup[0]), signup_capacity=signup[1],
     )
+    _set_english(item, english)
     db.session.add(item)
     return item
 
 
+ENGLISH_FIELDS = ("title_en", "description_en", "audience_en")
+
+
+def _set_english(item: ProgrammeItem, english: dict[str, str] | None) -> None:
+    for name, text in (english or {}).items():
+        if name in ENGLISH_FIELDS:
+            setattr(item, name, (text or "").strip())
+
+
 def update_item(item: ProgrammeItem, *, title, kind, description, placement: ItemPlacement,
-                audience: str | None = None, signup: tuple[bool, int | None] | None = None):
+                audience: str | None = None, signup: tuple[bool, int | None] | None = None,
+                english: dict[str, str] | None = None):
     """Apply an edit; a change of time or room is recorded as a pending change, told to the
-    people affected when the programme is next published. audience and signup (sign-up
-    required, capacity) stay as they are when not given (a move in the grid)."""
+    people affected when the programme is next published. audience, signup (sign-up
+    required, capacity) and the English texts stay as they are when not given (a move in the
+    grid)."""
     starts_at, ends_at = place(item.event, placement)
     old = (item.starts_at, item.ends_at, item.room)
     item.title, item.kind, item.description = title, kind, description or ""
+    _set_english(item, english)
     if audience is not None:
         item.audience = audience
     if signup is not None:

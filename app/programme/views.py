@@ -78,6 +78,7 @@ def _save_speakers(event, item, form) -> None:
             speaker_services.add_speaker(
                 event, name=form.new_speaker_name.data,
                 role_title=form.new_speaker_role.data or "",
+                role_title_en=form.new_speaker_role_en.data or "",
                 organisation=form.new_speaker_organisation.data or "",
                 email=form.new_speaker_email.data or "", language=current_language(),
             )
@@ -98,6 +99,10 @@ def _chosen_speaker_ids(event, form, item=None) -> set[int]:
     if item is not None:
         chosen -= {slot.speaker_id for slot in item.slots if slot.state == "declined"}
     return chosen
+
+
+def _english(form) -> dict[str, str]:
+    return {name: getattr(form, name).data or "" for name in services.ENGLISH_FIELDS}
 
 
 def _signup(form) -> tuple[bool, int | None]:
@@ -142,6 +147,7 @@ def create():
                 event, title=form.title.data, kind=form.kind.data,
                 description=form.description.data, placement=placement,
                 audience=form.audience.data or "", signup=_signup(form),
+                english=_english(form),
             )
             db.session.flush()
             _save_speakers(event, item, form)
@@ -179,6 +185,7 @@ def edit(item_id):
                 item, title=form.title.data, kind=form.kind.data,
                 description=form.description.data, placement=placement,
                 audience=form.audience.data or "", signup=_signup(form),
+                english=_english(form),
             )
             _save_speakers(event, item, form)
             if not item.cancelled:

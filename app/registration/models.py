@@ -7,6 +7,7 @@ once confirmed, and while a waiting-list offer for it is open."""
 
 from app.db_types import SortKey, UTCDateTime, utcnow
 from app.extensions import db
+from app.i18n import localized
 
 
 class Registration(db.Model):
@@ -118,7 +119,7 @@ class Question(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     def label_in(self, language: str) -> str:
-        return self.label_en if language == "en" and self.label_en else self.label
+        return localized(self, "label", language)
 
     def applies_to(self, ticket_type_id: int) -> bool:
         return not self.ticket_type_ids or ticket_type_id in self.ticket_type_ids

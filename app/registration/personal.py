@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.extensions import db
+from app.i18n import localized
 from app.programme.exports import calendar
 from app.programme.published import PublishedItem, PublishedProgramme, published_programme
 
@@ -110,5 +111,5 @@ def personal_ical(registration: Registration) -> bytes:
     each exactly as in the whole-event calendar (same UID, times and zone)."""
     event = registration.event
     with force_locale(registration.language):
-        name = _("%(event)s – my programme", event=event.name)
+        name = _("%(event)s – my programme", event=localized(event, "name"))
         return calendar(event, personal_items(registration), name=name)

@@ -26,6 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import Localized, localized, marked
 from app.tickets.services import ticket_types_for
 from app.validators import single_line
 
@@ -49,36 +50,40 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def option_label(option: dict, language: str) -> str:
-    if language == "en" and option.get("en"):
-        return option["en"]
-    return option.get("sv", "")
+def option_label(option: dict, language: str) -> Localized:
+    if language != "sv" and option.get(language):
+        return Localized(option[language], language)
+    return Localized(option.get("sv", ""), "sv")
 
 
-def help_text_in(question: Question, language: str) -> str:
-    if language == "en" and question.help_text_en:
-        return question.help_text_en
-    return question.help_text
+def help_text_in(question: Question, language: str) -> Localized:
+    return localized(question, "help_text", language)
 
 
-def _choices(question: Question, language: str) -> list[tuple[str, str]]:
-    return [(option.get("sv", ""), option_label(option, language))
+def _choices(question: Question, language: str, *, html: bool = False) -> list[tuple[str, str]]:
+    """(stored Swedish value, label) of each option; for a form (`html`) the label is marked
+    lang="sv" where an English form falls back to the Swedish text."""
+    return [(option.get("sv", ""), marked(option_label(option, language), language) if html
+             else option_label(option, language))
             for option in question.options or [] if option.get("sv")]
 
 
 def answer_field(question: Question, language: str):
     """An unbound WTForms field asking `question` in `language` ("sv" or "en"). Its label is
-    the question, its description the help text (pass it as the `field` macro's hint)."""
-    label = question.label_in(language)
-    description = help_text_in(question, language)
+    the question, its description the help text (pass it as the `field` macro's hint); both,
+    and the options, are marked lang="sv" where the English text is missing."""
+    label = marked(question.label_in(language), language)
+    description = marked(help_text_in(question, language), language)
     message = _l("Please answer this question.")
     if question.kind == "choice":
         validators = [InputRequired(message=message)] if question.required else [Optional()]
-        return RadioField(label, choices=_choices(question, language), validators=validators,
+        return RadioField(label, choices=_choices(question, language, html=True),
+                          validators=validators,
                           description=description)
     if question.kind == "multiple":
         validators = [DataRequired(message=message)] if question.required else [Optional()]
-        return CheckboxList(label, choices=_choices(question, language), validators=validators,
+        return CheckboxList(label, choices=_choices(question, language, html=True),
+                            validators=validators,
                             description=description)
     if question.kind == "yesno":
         return BooleanField(label, description=description)

@@ -13,6 +13,8 @@ class SpeakerForm(FlaskForm):
         _l("Title or role, for example peer supporter or researcher"),
         validators=[Optional(), Length(max=200), single_line()],
     )
+    role_title_en = StringField(_l("Title or role (English)"),
+                                validators=[Optional(), Length(max=200), single_line()])
     organisation = StringField(_l("Organisation"),
                                validators=[Optional(), Length(max=200), single_line()])
     email = EmailField(_l("Email"),
@@ -26,9 +28,13 @@ class ProfileForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200), single_line()])
     role_title = StringField(_l("Title or role"),
                              validators=[Optional(), Length(max=200), single_line()])
+    role_title_en = StringField(_l("Title or role (English)"),
+                                validators=[Optional(), Length(max=200), single_line()])
     organisation = StringField(_l("Organisation"),
                                validators=[Optional(), Length(max=200), single_line()])
     bio = TextAreaField(_l("Short biography"), validators=[Optional(), Length(max=5000)])
+    bio_en = TextAreaField(_l("Short biography (English)"),
+                           validators=[Optional(), Length(max=5000)])
 
 
 class AnswerForm(FlaskForm):

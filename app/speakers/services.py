@@ -30,11 +30,13 @@ def speakers_for(event) -> list[Speaker]:
     )
 
 
-def add_speaker(event, *, name, role_title="", organisation="", email="", bio="", language="sv"):
+def add_speaker(event, *, name, role_title="", organisation="", email="", bio="", language="sv",
+                role_title_en="", bio_en=""):
     speaker = Speaker(
         event=event, name=name.strip(), role_title=role_title.strip(),
         organisation=organisation.strip(), email=email.strip(), bio=bio.strip(),
         language=language, token=link_token(),
+        role_title_en=role_title_en.strip(), bio_en=bio_en.strip(),
     )
     db.session.add(speaker)
     return speaker
@@ -80,9 +82,11 @@ def answer(slot: SpeakerSlot, accept: bool) -> None:
     db.session.flush()
 
 
-def update_profile(speaker: Speaker, *, name, role_title, organisation, bio) -> None:
+def update_profile(speaker: Speaker, *, name, role_title, organisation, bio,
+                   role_title_en="", bio_en="") -> None:
     speaker.name, speaker.role_title = name.strip(), role_title.strip()
     speaker.organisation, speaker.bio = organisation.strip(), bio.strip()
+    speaker.role_title_en, speaker.bio_en = role_title_en.strip(), bio_en.strip()
     db.session.flush()
 
 

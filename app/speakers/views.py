@@ -60,7 +60,7 @@ def manage():
         speaker = services.add_speaker(
             event, name=form.name.data, role_title=form.role_title.data or "",
             organisation=form.organisation.data or "", email=form.email.data or "",
-            language=form.language.data,
+            language=form.language.data, role_title_en=form.role_title_en.data or "",
         )
         flash(_("%(name)s was added as a speaker.", name=speaker.name), "success")
         return redirect(url_for("manage.speakers.manage"))
@@ -102,6 +102,7 @@ def portal(token):
         services.update_profile(
             speaker, name=form.name.data, role_title=form.role_title.data or "",
             organisation=form.organisation.data or "", bio=form.bio.data or "",
+            role_title_en=form.role_title_en.data or "", bio_en=form.bio_en.data or "",
         )
         flash(_("Your profile was saved."), "success")
         return redirect(url_for("speakers.portal", token=token))

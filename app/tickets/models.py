@@ -3,6 +3,7 @@ Their seats are counted by app/seats.py only."""
 
 from app.db_types import UTCDateTime
 from app.extensions import db
+from app.i18n import localized
 
 
 class TicketType(db.Model):
@@ -37,10 +38,10 @@ class TicketType(db.Model):
         return self.price_ore == 0
 
     def name_in(self, language: str) -> str:
-        return self.name_en if language == "en" and self.name_en else self.name
+        return localized(self, "name", language)
 
     def description_in(self, language: str) -> str:
-        return self.description_en if language == "en" and self.description_en else self.description
+        return localized(self, "description", language)
 
     @property
     def seats_left(self):

@@ -10,7 +10,7 @@ from app.errors import render_error
 from app.events.manage import current_event, organiser_pages
 from app.events.views import event_or_404
 from app.extensions import db, limiter
-from app.i18n import current_language
+from app.i18n import current_language, localized
 from app.orders import services as orders
 from app.registration import services
 from app.teams.access import EDITORS
@@ -124,7 +124,8 @@ def entry(token):
         if not form.validate_on_submit():
             abort(400)
         waitlist.withdraw(entry)
-        flash(_("You have left the waiting list for %(event)s.", event=event.name), "success")
+        flash(_("You have left the waiting list for %(event)s.", event=localized(event, "name")),
+              "success")
         return redirect(url_for("events.show", slug=event.slug), 303)
     return render_template(
         "waitlist/entry.html", entry=entry, event=event, form=form,

@@ -25,7 +25,7 @@ from tests.factories import publish_programme
 
 SCHEMA_FILE = BASE_DIR.parent / "shared" / "schemas" / "c3voc-schedule.schema.json"
 CSV_COLUMNS = ["day", "start", "end", "room", "kind", "title", "speakers", "description",
-               "status"]
+               "status", "title_en", "description_en"]
 
 
 # --- readers for the standards ------------------------------------------------------------------
@@ -355,10 +355,10 @@ def test_csv_reads_back_with_local_times(conference, organiser, db, mailbox):
     assert rows == [
         {"day": "2027-03-18", "start": "10:00", "end": "10:45", "room": "Stora salen",
          "kind": "talk", "title": talk.title, "speakers": "Sara Nilsson", "description": "",
-         "status": "confirmed"},
+         "status": "confirmed", "title_en": "", "description_en": ""},
         {"day": "2027-03-18", "start": "12:00", "end": "13:00", "room": "Stora salen",
          "kind": "lunch", "title": "Lunch", "speakers": "", "description": "",
-         "status": "cancelled"},
+         "status": "cancelled", "title_en": "", "description_en": ""},
     ]
     assert rows[0]["title"] == "Peer support i vården"
 
