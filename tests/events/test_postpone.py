@@ -4,7 +4,7 @@ with the calendar entries moved (same UIDs, SEQUENCE raised); for the decision w
 cancel with a full refund; the public page shows the new date with the old one struck through.
 Or cancels it: notices with METHOD:CANCEL, every seat paid back."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import icalendar
 from sqlalchemy import func, select
@@ -15,6 +15,8 @@ from app.mail.models import OutgoingEmail
 from app.mail.outbox import deliver_due
 from app.orders.models import Order
 from app.payments.models import Refund
+from app.postponement.services import tell_entries_moved
+from app.programme.exports import CalendarEntry, entry_uid
 from app.programme.models import ProgrammeItem
 from app.registration.models import Registration
 from app.waitlist.models import WaitingListEntry
@@ -216,3 +218,24 @@ def test_cancelling_the_event_tells_everyone_and_removes_their_calendar_entries(
     assert refund["amount"] == 95000
     public = client.get(f"/e/{SLUG}/").get_data(as_text=True)
     assert "inställt" in public.lower()
+
+
+def test_a_moved_course_session_is_told_with_its_calendar_entry(conference, db, mailbox):
+    """The notice other areas (a course's sessions) call for entries of their own."""
+    event = db.session.get(Event, conference["event"].id)
+    starts = datetime(2027, 4, 8, 7, 0, tzinfo=UTC)
+    session = CalendarEntry(uid=entry_uid("session", 3), title="Träff 3",
+                            starts_at=starts, ends_at=starts + timedelta(hours=3),
+                            location="Sal B", own_changes=1)
+    told = tell_entries_moved(event, [("kim@example.org", "Kim", "en", "https://x/r/abc")],
+                              [(session, starts - timedelta(days=7),
+                                starts - timedelta(days=7) + timedelta(hours=3))])
+    db.session.commit()
+    assert told == 1
+    deliver_due()
+    [message] = mailbox.wait_for(1)
+    assert message["Subject"] == "New time: Vårkonferensen"
+    assert "Träff 3" in mailbox.body(message)
+    [cal] = calendar_parts(message)
+    entry = entries(cal)[f"session-3@{uid_domain()}"]
+    assert int(entry["SEQUENCE"]) == 1 and str(entry["STATUS"]) == "CONFIRMED"
