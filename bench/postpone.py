@@ -45,7 +45,9 @@ def main():
                 import flask_migrate
 
                 flask_migrate.upgrade(directory=str(BASE_DIR / "migrations"))
+                started = time.perf_counter()
                 build(random.Random(3))
+                print(f"build_s: {time.perf_counter() - started:.1f}", flush=True)
                 db.session.remove()
 
             with app.app_context():
@@ -70,6 +72,8 @@ def main():
                     select(func.count()).select_from(OutgoingEmail)
                     .where(OutgoingEmail.kind == "event-postponed"))
                 db.session.remove()
+            print(f"postpone_notices_expected: {expected}")
+            print(f"postpone_commit_s: {commit_s:.2f}", flush=True)
 
             # One worker's sweep, delivering to the local SMTP server.
             app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_STARTTLS=False,
@@ -88,8 +92,6 @@ def main():
     finally:
         controller.stop()
 
-    print(f"postpone_notices_expected: {expected}")
-    print(f"postpone_commit_s: {commit_s:.2f}")
     print(f"postpone_notices_delivered: {counter.count}")
     print(f"postpone_notices_delivered_s: {delivered_s:.2f}")
     assert queued == expected, f"queued {queued} notices, expected {expected}"

@@ -36,7 +36,7 @@ from app.errors import Refusal
 from app.events import services as events
 from app.events.models import Event
 from app.extensions import db
-from app.mail.outbox import Deferred, attachment_renderer, queue_email
+from app.mail.outbox import Deferred, Mail, attachment_renderer, queue_email, queue_emails
 from app.mail.render import absolute_url_maker, render_email
 from app.orders.models import Order
 from app.programme.exports import CalendarEntry, calendar, entries_calendar
@@ -256,6 +256,7 @@ def _queue(event: Event, everyone: list[Person], texts, files: dict[str, int], k
     filename = {"PUBLISH": ("programmet.ics", "programme.ics"),
                 "CANCEL": ("installt.ics", "cancelled.ics")}[method]
     content_type = f"text/calendar; method={method}; charset=utf-8"
+    mails = []
     for person in everyone:
         subject, body = _personal(texts, person)
         attachments = ()
@@ -265,9 +266,8 @@ def _queue(event: Event, everyone: list[Person], texts, files: dict[str, int], k
                 source += f":{person.role[0]}{person.ref}"
             attachments = [(filename[0] if person.language == "sv" else filename[1],
                             content_type, Deferred(source))]
-        queue_email(to=person.email, subject=subject, body=body, kind=kind,
-                    event_id=event.id, attachments=attachments)
-    return len(everyone)
+        mails.append(Mail(person.email, subject, body, kind, event.id, tuple(attachments)))
+    return len(queue_emails(mails))
 
 
 def _lock(event: Event) -> None:
