@@ -15,6 +15,11 @@ create_app).
   team: `user` did `action` ("team.invited", "team.invitation_withdrawn", "team.member_added",
   "team.role_changed", "team.member_removed"), `detail` a dict (member or email, role,
   old_role). Sent in the change's own transaction.
+- event_shifted(event, days): the event moved `days` days (a postponement; events.services.shift
+  sends it after moving the event's own dates). Every area that keeps times of the event moves
+  them by Event.shifted (same wall-clock time, `days` later): the programme its items, notices
+  their pending changes and the published programme. Courses add their sessions here. Sent in
+  the postponement's transaction.
 """
 
 from blinker import Namespace
@@ -28,3 +33,4 @@ capacity_raised = _signals.signal("capacity-raised")
 order_confirmed = _signals.signal("order-confirmed")
 registrations_cancelled = _signals.signal("registrations-cancelled")
 team_changed = _signals.signal("team-changed")
+event_shifted = _signals.signal("event-shifted")

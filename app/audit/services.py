@@ -30,6 +30,8 @@ ACTIONS = {
     "export.signups": _l("Exported sign-up lists"),
     "export.invoices": _l("Exported the invoices"),
     "programme.published": _l("Published the programme"),
+    "event.postponed": _l("Postponed the event"),
+    "event.cancelled": _l("Cancelled the event"),
     "programme.item_cancelled": _l("Cancelled a programme item"),
     "order.refunded": _l("Refunded an order"),
     "registration.cancelled": _l("Cancelled a registration"),

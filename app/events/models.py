@@ -73,6 +73,20 @@ class Event(db.Model):
     seller_bankgiro = db.Column(db.String(20), nullable=False, default="", server_default="")
     invoice_due_days = db.Column(db.Integer, nullable=False, default=30, server_default="30")
 
+    # Postponing and cancelling (app/postponement): calendar_sequence counts the changes to the
+    # whole event that every calendar entry of it must show (each postponement and the
+    # cancellation raise it; app/programme/exports.py adds it to every entry's SEQUENCE), and
+    # calendar_changed_at is when the latest one happened (the entries' DTSTAMP).
+    calendar_sequence = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    calendar_changed_at = db.Column(UTCDateTime)
+    # The latest postponement: when, the dates it moved from (struck through on the public
+    # page), and the last day (event time) on which anyone may cancel with a full refund.
+    postponed_at = db.Column(UTCDateTime)
+    postponed_from_starts_on = db.Column(db.Date)
+    postponed_from_ends_on = db.Column(db.Date)
+    decision_until = db.Column(db.Date)
+    cancelled_at = db.Column(UTCDateTime)
+
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 
     rooms = db.relationship(
@@ -85,6 +99,15 @@ class Event(db.Model):
         if self.capacity is None:
             return None
         return max(self.capacity - self.seats_taken, 0)
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def decision_open(self, now: datetime | None = None) -> bool:
+        """After a postponement, up to and including decision_until (event time), anyone may
+        cancel with a full refund whatever the refund rule says."""
+        return self.decision_until is not None and self.today(now) <= self.decision_until
 
     @property
     def days(self):
@@ -108,6 +131,14 @@ class Event(db.Model):
     def to_utc(self, day: date, at: time) -> datetime:
         """A wall-clock time at the event's place, as the instant Samla stores."""
         return localtime.to_utc(day, at, self.timezone)
+
+    def shifted(self, instant: datetime | None, days: int) -> datetime | None:
+        """The instant `days` days later at the same wall-clock time at the event's place (a
+        postponement keeps 10:00 at 10:00 across a change to summer time)."""
+        if instant is None:
+            return None
+        wall = self.local(instant)
+        return self.to_utc(wall.date() + timedelta(days=days), wall.time())
 
 
 class Room(db.Model):

@@ -2,10 +2,11 @@
 
 import re
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from app import signals
 from app.extensions import db
 
 from .models import Event
@@ -34,3 +35,16 @@ def get_by_slug(slug: str, published_only: bool = False) -> Event | None:
     if published_only:
         query = query.where(Event.published.is_(True))
     return db.session.scalar(query)
+
+
+def shift(event: Event, days: int) -> None:
+    """Move the whole event `days` days (a postponement): its dates and last refund day here,
+    and every time other areas keep of it through the event_shifted signal, each at the same
+    wall-clock time. The one function that moves an event; flushes."""
+    event.starts_on += timedelta(days=days)
+    event.ends_on += timedelta(days=days)
+    if event.refund_until is not None:
+        event.refund_until += timedelta(days=days)
+    db.session.flush()
+    signals.event_shifted.send(event, days=days)
+    db.session.flush()

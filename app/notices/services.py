@@ -32,7 +32,13 @@ from app.mail.outbox import queue_email
 from app.mail.render import absolute_url_maker, render_email
 from app.programme.exports import calendar, sequences
 from app.programme.models import SessionSignup
-from app.programme.published import changed_items, draft_snapshot, newest_version, snapshot_of
+from app.programme.published import (
+    changed_items,
+    draft_snapshot,
+    newest_version,
+    shifted_snapshot,
+    snapshot_of,
+)
 from app.registration.models import PersonalProgrammeEntry, Registration
 
 from .models import Notice, ProgrammeVersion
@@ -500,6 +506,33 @@ def recent_versions(event, limit: int = 3) -> list[ProgrammeVersion]:
         .options(selectinload(ProgrammeVersion.notices))
         .order_by(ProgrammeVersion.number.desc()).limit(limit)
     ))
+
+
+def shift(event, days: int, user=None) -> ProgrammeVersion | None:
+    """A postponement moves the programme people have seen: pending changes keep describing
+    the same moves, `days` later, and the published programme is republished as the next
+    version with every time moved (what was published stays published, what waits for a
+    publish still waits). Tells nobody: the postponement tells everyone at once. None when
+    no programme has been published."""
+    for notice in pending(event):
+        for key in ("old_starts_at", "old_ends_at", "new_starts_at", "new_ends_at"):
+            setattr(notice, key, event.shifted(getattr(notice, key), days))
+    published = newest_version(event.id)
+    if published is None:
+        return None
+    version = ProgrammeVersion(
+        event_id=event.id, number=_next_number(event), message="", published_at=utcnow(),
+        published_by_id=user.id if user is not None else None,
+        snapshot=shifted_snapshot(event, published.snapshot, days),
+    )
+    db.session.add(version)
+    db.session.flush()
+    return version
+
+
+@signals.event_shifted.connect
+def _event_shifted(event, days):
+    shift(event, days)
 
 
 # The programme tells of its changes by signals (it does not import this module).

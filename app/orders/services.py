@@ -154,7 +154,13 @@ def expire_holds(now: datetime | None = None, event_id: int | None = None) -> in
 def refund_window_open(event, now: datetime | None = None) -> bool:
     """The event's refund rule, in one place: a seat cancelled on or before its last refund
     day (refund_until, a day in the event's time zone) is refunded in full, or credited on an
-    unpaid invoice; after that day, or when the organiser set no day, nothing is."""
+    unpaid invoice; after that day, or when the organiser set no day, nothing is.
+
+    Two things override the rule: after a postponement, anyone who cancels by the last day of
+    its decision window gets everything back, and when the organiser cancels the whole event
+    every seat is paid back (app/postponement)."""
+    if event.is_cancelled or event.decision_open(now):
+        return True
     if event.refund_until is None:
         return False
     return event.today(now) <= event.refund_until

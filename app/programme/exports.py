@@ -12,6 +12,7 @@ import io
 import json
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
@@ -45,7 +46,7 @@ CSV_COLUMNS = ("day", "start", "end", "room", "kind", "title", "speakers", "desc
 def item_uid(item: ProgrammeItem) -> str:
     """Stable for the item's whole life, whatever BASE_URL says, so calendars update an entry
     instead of adding one."""
-    return f"item-{item.id}@{uid_domain()}"
+    return entry_uid("item", item.id)
 
 
 def _guid(name: str) -> str:
@@ -87,6 +88,28 @@ def location(event: Event, item: ProgrammeItem) -> str:
 
 # Published changes of these kinds raise an item's SEQUENCE; announcing a new item does not.
 SEQUENCE_KINDS = ("moved", "cancelled", "speakers")
+
+
+def entry_uid(kind: str, entry_id: int) -> str:
+    """The UID of one calendar entry of an event: "item-12@<installation>" for a programme
+    item, and likewise for other kinds (a course's sessions: entry_uid("session", id)). Stable
+    for the entry's whole life, whatever BASE_URL says."""
+    return f"{kind}-{entry_id}@{uid_domain()}"
+
+
+def entry_sequence(event: Event, own_changes: int = 0) -> int:
+    """An entry's SEQUENCE: the published changes of the entry itself plus the changes to the
+    whole event (each postponement and the cancellation), so a postponed entry's SEQUENCE is
+    higher than any copy a calendar has."""
+    return own_changes + event.calendar_sequence
+
+
+def calendar_stamp(event: Event, published_at: datetime | None = None,
+                   now: datetime | None = None) -> datetime:
+    """DTSTAMP: when the latest change people were told of happened (a publish, a
+    postponement, the cancellation); now if none was."""
+    stamps = [at for at in (published_at, event.calendar_changed_at) if at is not None]
+    return (max(stamps) if stamps else now or datetime.now(UTC)).astimezone(UTC)
 
 
 def sequences(event: Event) -> tuple[dict[int, int], datetime | None]:
@@ -132,7 +155,7 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
     method="CANCEL" (with organizer=(name, address) and the attendee's address, as RFC 5546
     wants) is the update that makes a calendar client remove the items."""
     counts, published_at = versions if versions is not None else sequences(event)
-    stamp = (published_at or now or datetime.now(UTC)).astimezone(UTC)
+    stamp = calendar_stamp(event, published_at, now)
     cal = icalendar.Calendar()
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
@@ -146,7 +169,7 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
     url = programme_url(event)
     for item in items:
         entry = _vevent(event, item, stamp=stamp, url=url,
-                        sequence=counts.get(item.id, 0))
+                        sequence=entry_sequence(event, counts.get(item.id, 0)))
         if organizer is not None:
             organizer_name, address = organizer
             entry.add("organizer", f"mailto:{address}",
@@ -182,11 +205,67 @@ def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, url: str,
         entry.add("description", description)
     entry.add("categories", [item.kind])
     entry.add("sequence", sequence)
-    entry.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    entry.add("status", "CANCELLED" if item.cancelled or event.is_cancelled else "CONFIRMED")
     entry.add("url", f"{url}#item-{item.id}")
     entry.add("created", item.created_at.astimezone(UTC))
     entry.add("last-modified", item.updated_at.astimezone(UTC))
     return entry
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One calendar entry of an event that is not a programme item (a course's session, say),
+    as its area describes it: uid from entry_uid(), own_changes how many changes of it people
+    were told of (entry_sequence adds the event's)."""
+
+    uid: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str = ""
+    description: str = ""
+    own_changes: int = 0
+    cancelled: bool = False
+    url: str = ""
+
+
+def entries_calendar(event: Event, entries, *, name: str, method: str = "PUBLISH",
+                     organizer: tuple[str, str] | None = None,
+                     attendee: str | None = None, now: datetime | None = None) -> bytes:
+    """A VCALENDAR of CalendarEntry rows, written as calendar() writes programme items (the
+    event's time zone, SEQUENCE by entry_sequence, DTSTAMP by calendar_stamp)."""
+    cal = icalendar.Calendar()
+    for key, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
+                       ("method", method), ("x-wr-calname", name),
+                       ("x-wr-timezone", event.timezone)):
+        cal.add(key, value)
+    stamp = calendar_stamp(event, None, now)
+    for item in entries:
+        entry = icalendar.Event()
+        entry.add("uid", item.uid)
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", event.local(item.starts_at))
+        entry.add("dtend", event.local(item.ends_at))
+        entry.add("summary", item.title)
+        if item.location:
+            entry.add("location", item.location)
+        if item.description:
+            entry.add("description", item.description)
+        entry.add("sequence", entry_sequence(event, item.own_changes))
+        cancelled = item.cancelled or event.is_cancelled or method == "CANCEL"
+        entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        if item.url:
+            entry.add("url", item.url)
+        if organizer is not None:
+            organizer_name, address = organizer
+            entry.add("organizer", f"mailto:{address}",
+                      parameters={"CN": organizer_name} if organizer_name else None)
+        if attendee:
+            entry.add("attendee", f"mailto:{attendee}")
+        cal.add_component(entry)
+    cal.add_missing_timezones(first_date=event.starts_on - timedelta(days=366),
+                              last_date=event.ends_on + timedelta(days=366))
+    return cal.to_ical()
 
 
 def _description(item: ProgrammeItem) -> str:

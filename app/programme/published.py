@@ -87,6 +87,18 @@ def draft_snapshot(event) -> dict[str, Any]:
     return snapshot_of(event, items_for(event, include_cancelled=True))
 
 
+def shifted_snapshot(event, snapshot: dict[str, Any], days: int) -> dict[str, Any]:
+    """The published programme `days` days later, each item at the same wall-clock time (a
+    postponement): nothing else about it changes."""
+    items = []
+    for entry in snapshot.get("items", []):
+        moved = dict(entry)
+        for key in ("starts_at", "ends_at"):
+            moved[key] = _iso(event.shifted(_instant(entry[key]), days))
+        items.append(moved)
+    return {**snapshot, "items": items}
+
+
 # --- comparing the draft with what is published ---------------------------------------------------
 
 def _public_key(entry: dict) -> tuple:

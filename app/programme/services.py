@@ -327,3 +327,21 @@ def cancel_item(item: ProgrammeItem, user=None) -> bool:
     signals.programme_item_cancelled.send(item)
     record(item.event, user, "programme.item_cancelled", {"item": item.title})
     return True
+
+
+def shift_items(event: Event, days: int) -> int:
+    """A postponement moves every item of the event (cancelled ones too) `days` days, each at
+    the same wall-clock time. Not a programme change of its own: the postponement tells people
+    and moves their calendars. Returns how many moved."""
+    items = db.session.scalars(select(ProgrammeItem).where(ProgrammeItem.event_id == event.id))
+    count = 0
+    for item in items:
+        item.starts_at = event.shifted(item.starts_at, days)
+        item.ends_at = event.shifted(item.ends_at, days)
+        count += 1
+    return count
+
+
+@signals.event_shifted.connect
+def _event_shifted(event, days):
+    shift_items(event, days)

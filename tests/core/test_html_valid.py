@@ -374,6 +374,25 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "dev-mail", "/dev/mail")
     pages.get(o, "dev-mail-message", f"/dev/mail/{c['dev_mail']}")
 
+    # Postponing and cancelling: the form, its errors, the preview, then the event postponed.
+    postpone = f"{MANAGE}/postpone"
+    later = (DAY + timedelta(days=28)).isoformat()
+    pages.get(o, "postpone", postpone)
+    pages.post(o, "postpone-errors", f"{postpone}/preview",
+               {"new_starts_on": DAY.isoformat(), "decision_days": "14"}, status=400,
+               form_page=postpone)
+    pages.post(o, "postpone-preview", f"{postpone}/preview",
+               {"new_starts_on": later, "decision_days": "14", "message": "Nytt datum."},
+               form_page=postpone)
+    pages.get(o, "cancel-event", f"{MANAGE}/cancel")
+    [token, *_] = CSRF_FIELD.findall(o.get(postpone).get_data(as_text=True))
+    assert o.post(postpone, data={"csrf_token": token, "new_starts_on": later,
+                                  "decision_days": "14", "seen_starts_on": DAY.isoformat()}
+                  ).status_code == 303
+    pages.get(o, "postponed", postpone)
+    pages.get(client, "event-postponed", f"/e/{SLUG}/")
+    pages.get(client, "attendee-postponed", attendee)
+
     # A year after the event Samla has deleted its personal data by itself.
     retention.purge_expired(now=datetime(2028, 6, 1, tzinfo=UTC))
     db.session.commit()
