@@ -58,12 +58,14 @@ def _attachment_data(attachment: EmailAttachment) -> bytes | None:
     return _RENDERERS[name](argument, object_session(attachment))
 
 
-def queue_email(*, to, subject, body, kind, attachments=(), event_id=None, version_id=None):
+def queue_email(*, to, subject, body, kind, html="", attachments=(), event_id=None,
+                version_id=None):
     """Add a message to the current transaction. It is sent only if that transaction commits.
+    `body` is the plain text and `html` the same message as HTML (render_email gives both).
     An attachment's data may be Deferred, to be drawn when the message is sent."""
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2].strip(">") or "samla.localhost"
     email = OutgoingEmail(
-        kind=kind, to_address=to, subject=subject, body_text=body,
+        kind=kind, to_address=to, subject=subject, body_text=body, body_html=html,
         message_id=make_msgid(domain=domain), event_id=event_id, version_id=version_id,
     )
     for filename, content_type, data in attachments:
@@ -90,7 +92,11 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(email.created_at)
     message["Auto-Submitted"] = "auto-generated"
+    # multipart/alternative (text first, HTML last: clients show the last part they can),
+    # wrapped in multipart/mixed by the first attachment.
     message.set_content(email.body_text)
+    if email.body_html:
+        message.add_alternative(email.body_html, subtype="html")
     for attachment in email.attachments:
         data = _attachment_data(attachment)
         if data is None:

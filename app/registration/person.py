@@ -144,7 +144,7 @@ def mails_to(event: Event, email: str) -> list[OutgoingEmail]:
     return list(db.session.scalars(
         select(OutgoingEmail)
         .where(OutgoingEmail.event_id == event.id, OutgoingEmail.to_address == email.lower())
-        .options(defer(OutgoingEmail.body_text))  # the page shows subjects, not the texts
+        .options(defer(OutgoingEmail.body_text), defer(OutgoingEmail.body_html))  # subjects only
         .order_by(OutgoingEmail.id.desc()).limit(MAIL_LIMIT)
     ))
 

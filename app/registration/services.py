@@ -20,14 +20,14 @@ from app.db_types import utcnow
 from app.errors import AlreadyRegistered, Refusal
 from app.events.models import Event
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import current_language, localized
 from app.mail.outbox import Deferred, queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
 from app.orders.models import Order
 from app.payments import documents, gateway
 from app.payments.invoicing import invoice_available
-from app.programme import signups
+from app.programme import exports, signups
 from app.tickets import services as tickets
 from app.tickets.models import TicketType
 from app.tokens import badge_token, link_token
@@ -415,21 +415,44 @@ def _leave_sessions(registration: Registration) -> None:
 # --- emails ----------------------------------------------------------------------------------
 
 def queue_confirmation(registration: Registration) -> None:
-    """The attendee's own confirmation: their badge (drawn when the email is sent, by the
-    renderer in app.badges.services) and their personal link."""
-    subject, body = render_email(
-        "registration/email_confirmation.txt", registration.language,
-        lambda: _("Your registration: %(event)s", event=registration.event.name),
-        registration=registration, event=registration.event,
-        manage_url=absolute_url("registration.manage", token=registration.manage_token),
+    """The attendee's own confirmation: when and where, their badge (drawn when the email is
+    sent, by the renderer in app.badges.services), the event as a calendar entry, and their
+    personal links. A colleague registered by someone else is told who did."""
+    event, language = registration.event, registration.language
+    times = exports.event_times(event)
+    manage_url = absolute_url("registration.manage", token=registration.manage_token)
+    swedish = language == "sv"
+    subject, body, html = render_email(
+        "registration/email_confirmation.txt", language,
+        lambda: _("Your registration: %(event)s", event=localized(event, "name", language)),
+        registration=registration, event=event, times=times,
+        registered_by=registered_by(registration),
+        manage_url=manage_url,
         programme_url=absolute_url("registration.my_programme", token=registration.manage_token),
+        calendar_url=absolute_url("programme.event_entry", slug=event.slug),
     )
     queue_email(
-        to=registration.email, subject=subject, body=body, kind="confirmation",
+        to=registration.email, subject=subject, body=body, html=html, kind="confirmation",
         event_id=registration.event_id,
-        attachments=[("namnbricka.pdf" if registration.language == "sv" else "badge.pdf",
-                      "application/pdf", Deferred(f"badge:{registration.id}"))],
+        attachments=[
+            ("namnbricka.pdf" if swedish else "badge.pdf", "application/pdf",
+             Deferred(f"badge:{registration.id}")),
+            ("kalender.ics" if swedish else "calendar.ics", "text/calendar; charset=utf-8",
+             exports.event_entry(event, language=language, url=manage_url, times=times)),
+        ],
     )
+
+
+def registered_by(registration: Registration) -> str:
+    """'Name (Organisation)' of the buyer who registered this attendee; empty when they
+    registered themselves. The organisation is the buyer's own registration's, or the invoice's
+    addressee."""
+    order = registration.order
+    if order is None or order.buyer_email == registration.email:
+        return ""
+    own = next((r for r in order.registrations if r.email == order.buyer_email), None)
+    organisation = own.organisation if own is not None and own.organisation else order.billing_name
+    return f"{order.buyer_name} ({organisation})" if organisation else order.buyer_name
 
 
 def queue_order_confirmation(order: Order) -> None:
