@@ -47,7 +47,7 @@ def _environments() -> tuple[Environment, Environment]:
 def tidy_text(text: str) -> str:
     """The macros leave blank lines between blocks however the template is indented: no
     trailing spaces, at most one blank line in a row."""
-    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"(?m)^(?!-- $)(.*?)[ \t]+$", r"\1", text)  # "-- " opens a signature
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
 

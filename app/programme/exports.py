@@ -27,6 +27,7 @@ from app.installation import uid_domain
 from app.mail.render import absolute_url
 from app.notices.models import Notice, ProgrammeVersion
 from app.spreadsheets import cell
+from app.validators import one_line
 
 from . import services
 from .models import ProgrammeItem
@@ -200,7 +201,8 @@ def event_entry(event: Event, *, language: str, url: str,
     calendar: timed by the programme (`times`, as event_times gives them) or, without one, the
     event's days as a whole-day entry. `url` is where the entry links to (the person's own
     page, or the event's)."""
-    title = localized(event, "name", language)
+    # A name stored with a line break (before the forms refused them) is one line here.
+    title = one_line(localized(event, "name", language))
     cal = _new_calendar(event, title, "PUBLISH")
     entry = icalendar.Event()
     entry.add("uid", event_uid(event))
