@@ -11,6 +11,7 @@ from app.db_types import utcnow
 from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.registration.models import Registration
@@ -45,14 +46,14 @@ def request_feedback(event: Event, checked_in_only: bool = True) -> int:
     registrations = db.session.scalars(query.order_by(Registration.id)).all()
     now = utcnow()
     for registration in registrations:
-        subject, body = render_email(
+        subject, body, html = render_email(
             "feedback/email_request.txt", registration.language,
-            lambda: _("What did you think of %(event)s?", event=event.name),
+            lambda: _("What did you think of %(event)s?", event=localized(event, "name")),
             registration=registration, event=event,
             link=absolute_url("feedback.give", token=registration.manage_token),
         )
         queue_email(
-            to=registration.email, subject=subject, body=body, kind="feedback-request",
+            to=registration.email, subject=subject, body=body, html=html, kind="feedback-request",
             event_id=event.id,
         )
         registration.feedback_requested_at = now

@@ -15,6 +15,8 @@ class OutgoingEmail(db.Model):
     to_address = db.Column(db.String(254), nullable=False)
     subject = db.Column(db.String(300), nullable=False)
     body_text = db.Column(db.Text, nullable=False)
+    # The same message as HTML (the text is its alternative); empty for mail queued before.
+    body_html = db.Column(db.Text, nullable=False, default="", server_default="")
     message_id = db.Column(db.String(200), nullable=False, unique=True)
     status = db.Column(db.String(20), nullable=False, default="pending")
     attempts = db.Column(db.Integer, nullable=False, default=0)

@@ -59,12 +59,14 @@ def _attachment_data(attachment: EmailAttachment) -> bytes | None:
     return _RENDERERS[name](argument, object_session(attachment))
 
 
-def queue_email(*, to, subject, body, kind, attachments=(), event_id=None, version_id=None):
+def queue_email(*, to, subject, body, kind, html="", attachments=(), event_id=None,
+                version_id=None):
     """Add a message to the current transaction. It is sent only if that transaction commits.
+    `body` is the plain text and `html` the same message as HTML (render_email gives both).
     An attachment's data may be Deferred, to be drawn when the message is sent."""
     domain = current_app.config["MAIL_FROM"].rpartition("@")[2].strip(">") or "samla.localhost"
     email = OutgoingEmail(
-        kind=kind, to_address=to, subject=subject, body_text=body,
+        kind=kind, to_address=to, subject=subject, body_text=body, body_html=html,
         message_id=make_msgid(domain=domain), event_id=event_id, version_id=version_id,
     )
     for filename, content_type, data in attachments:
@@ -86,6 +88,7 @@ class Mail(NamedTuple):
     kind: str
     event_id: int | None = None
     attachments: tuple = ()
+    html: str = ""
 
 
 def queue_emails(mails: list[Mail]) -> list[int]:
@@ -99,8 +102,9 @@ def queue_emails(mails: list[Mail]) -> list[int]:
     ids = list(db.session.scalars(
         insert(OutgoingEmail).returning(OutgoingEmail.id, sort_by_parameter_order=True),
         [dict(kind=mail.kind, to_address=mail.to, subject=mail.subject, body_text=mail.body,
-              message_id=make_msgid(domain=domain), status="pending", attempts=0,
-              next_attempt_at=now, last_error="", created_at=now, event_id=mail.event_id)
+              body_html=mail.html, message_id=make_msgid(domain=domain), status="pending",
+              attempts=0, next_attempt_at=now, last_error="", created_at=now,
+              event_id=mail.event_id)
          for mail in mails]))
     attachments = [
         dict(email_id=email_id, filename=filename, content_type=content_type,
@@ -128,7 +132,11 @@ def build_message(email: OutgoingEmail) -> EmailMessage:
     message["Message-ID"] = email.message_id
     message["Date"] = format_datetime(email.created_at)
     message["Auto-Submitted"] = "auto-generated"
+    # multipart/alternative (text first, HTML last: clients show the last part they can),
+    # wrapped in multipart/mixed by the first attachment.
     message.set_content(email.body_text)
+    if email.body_html:
+        message.add_alternative(email.body_html, subtype="html")
     for attachment in email.attachments:
         data = _attachment_data(attachment)
         if data is None:

@@ -57,7 +57,25 @@ def dev_message(name):
     return render_template(
         "mail/dev_message.html", name=name, message=message,
         body=body.get_content() if body else "", attachments=attachments,
+        has_html=message.get_body(preferencelist=("html",)) is not None,
     )
+
+
+# The HTML part as a mail client shows it: its inline styles apply, nothing else does (no
+# scripts, no requests, no forms: a sandbox with a unique origin), and only the mailbox's own
+# page may frame it.
+HTML_PART_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; "
+                 "frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+
+
+@bp.route("/dev/mail/<name>/html")
+def dev_html(name):
+    part = _read(name).get_body(preferencelist=("html",))
+    if part is None:
+        abort(404)
+    response = Response(part.get_content(), mimetype="text/html")
+    response.headers["Content-Security-Policy"] = HTML_PART_CSP
+    return response
 
 
 @bp.route("/dev/mail/<name>/<int:index>")

@@ -23,6 +23,7 @@ from datetime import datetime
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import escape
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -184,22 +185,24 @@ def personal(text: str, name: str) -> str:
 @dataclass(frozen=True)
 class Version:
     """One language's email, rendered once: the name and the personal link are filled in per
-    person."""
+    person (escaped in the HTML)."""
 
     subject: str
     body: str
+    html: str
 
-    def for_person(self, name: str, link: str) -> tuple[str, str]:
+    def for_person(self, name: str, link: str) -> tuple[str, str, str]:
         subject = self.subject.replace(_NAME, name)[:_EMAIL_SUBJECT_MAX]
-        return subject, self.body.replace(_NAME, name).replace(_LINK, link)
+        return (subject, self.body.replace(_NAME, name).replace(_LINK, link),
+                self.html.replace(_NAME, escape(name)).replace(_LINK, escape(link)))
 
 
 def render_version(event: Event, draft: Draft, language: str) -> Version:
-    subject, body = render_email(
+    subject, body, html = render_email(
         "messages/email_message.txt", language, lambda: personal(draft.subject(language), _NAME),
         event=event, text=personal(draft.body(language), _NAME), link=_LINK,
     )
-    return Version(subject, body)
+    return Version(subject, body, html)
 
 
 # --- preview -------------------------------------------------------------------------------------
@@ -237,7 +240,7 @@ def preview(event: Event, audience: Audience, draft: Draft) -> Preview:
         first = next((row for row in rows if draft.version_for(row.language) == language), None)
         with force_locale(language):
             name = first.name if first is not None else _("Alva Persson")
-        samples[language] = render_version(event, draft, language).for_person(name, link)
+        samples[language] = render_version(event, draft, language).for_person(name, link)[:2]
     return Preview(audience, len(rows), dict(by_version), dict(by_registration), samples)
 
 
@@ -302,8 +305,8 @@ def send(event: Event, user, audience: Audience, draft: Draft, nonce: str,
     link = absolute_url_maker("registration.manage")
     for row in rows:
         language = draft.version_for(row.language)
-        subject, body = versions[language].for_person(row.name, link(row.manage_token))
-        email = queue_email(to=row.email, subject=subject, body=body, kind="message",
+        subject, body, html = versions[language].for_person(row.name, link(row.manage_token))
+        email = queue_email(to=row.email, subject=subject, body=body, html=html, kind="message",
                             event_id=event.id)
         db.session.add(MessageRecipient(message=message, registration_id=row.id, email=email,
                                         language=language))

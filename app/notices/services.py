@@ -18,6 +18,7 @@ from email.utils import parseaddr
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from markupsafe import escape
 from sqlalchemy import exists, func, select, union, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -270,10 +271,11 @@ def _subject(event, notices):
         if notice.kind == "speakers":
             return _("New speakers: %(title)s", title=notice.item_title)
         return _("New time: %(title)s", title=notice.item_title)
-    return _("%(count)d programme changes at %(event)s", count=len(notices), event=event.name)
+    return _("%(count)d programme changes at %(event)s", count=len(notices),
+             event=localized(event, "name"))
 
 
-def render_for(event, person: Recipient, number: int, message: str) -> tuple[str, str]:
+def render_for(event, person: Recipient, number: int, message: str):
     return render_email(
         "notices/email_publish.txt", person.language,
         lambda: _subject(event, person.notices),
@@ -285,15 +287,16 @@ def render_for(event, person: Recipient, number: int, message: str) -> tuple[str
 _NAME, _LINK = "\x00samla-name\x00", "\x00samla-link\x00"
 
 
-def _personal_text(event, person: Recipient, version, cache: dict) -> tuple[str, str]:
+def _personal_text(event, person: Recipient, version, cache: dict) -> tuple[str, str, str]:
     """People with the same language and the same changes read the same text but for their
     name and link: render it once per such group (thousands of recipients, a few groups)."""
     key = (person.language, tuple(n.id for n in person.notices))
     if key not in cache:
         shared = replace(person, name=_NAME, link=_LINK)
         cache[key] = render_for(event, shared, version.number, version.message)
-    subject, body = cache[key]
-    return subject, body.replace(_NAME, person.name).replace(_LINK, person.link)
+    subject, body, html = cache[key]
+    return (subject, body.replace(_NAME, person.name).replace(_LINK, person.link),
+            html.replace(_NAME, escape(person.name)).replace(_LINK, escape(person.link)))
 
 
 def calendar_attachments(event, person: Recipient, versions, cache=None) -> list[tuple]:
@@ -361,7 +364,7 @@ def preview(event, message: str = "") -> dict:
     for person in people:
         by_language[person.language] = by_language.get(person.language, 0) + 1
         if person.language not in samples:
-            samples[person.language] = render_for(event, person, number, message)
+            samples[person.language] = render_for(event, person, number, message)[:2]
     return {"notices": notices, "recipients": people, "by_language": by_language,
             "samples": samples, "number": number, "first": first, "edits": edits,
             "item_count": len(draft["items"]),
@@ -412,8 +415,8 @@ def publish(event, user, message: str = "") -> ProgrammeVersion | None:
     calendars: dict = {}
     texts = {}
     for person in recipients(event, notices):
-        subject, body = _personal_text(event, person, version, texts)
-        queue_email(to=person.email, subject=subject, body=body, kind="notice-publish",
+        subject, body, html = _personal_text(event, person, version, texts)
+        queue_email(to=person.email, subject=subject, body=body, html=html, kind="notice-publish",
                     event_id=event.id, version_id=version.id,
                     attachments=calendar_attachments(event, person, versions, calendars))
     return version

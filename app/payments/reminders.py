@@ -24,6 +24,7 @@ from app.audit.services import record
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import Deferred, queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders.models import Order
@@ -88,10 +89,10 @@ def _claim(order: Order, now: datetime) -> bool:
 def _send(order: Order) -> None:
     event = order.event
     due_ore = max(order.total_ore - order.refunded_ore, 0)
-    subject, body = render_email(
+    subject, body, html = render_email(
         "payments/email_invoice_reminder.txt", order.language,
         lambda: _("Reminder: invoice %(number)s for %(event)s", number=order.invoice_number,
-                  event=event.name),
+                  event=localized(event, "name")),
         order=order, event=event, due_date=invoicing.due_date(order), due_ore=due_ore,
         order_url=absolute_url("registration.order", token=order.manage_token),
     )
@@ -100,7 +101,7 @@ def _send(order: Order) -> None:
     if order.billing_email and order.billing_email.lower() != order.buyer_email.lower():
         addresses.append(order.billing_email)
     for address in addresses:
-        queue_email(to=address, subject=subject, body=body, kind="invoice-reminder",
+        queue_email(to=address, subject=subject, body=body, html=html, kind="invoice-reminder",
                     event_id=event.id, attachments=attachment)
 
 

@@ -25,6 +25,7 @@ from app.audit.services import record
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
@@ -748,13 +749,14 @@ def retry_pending_refunds(now: datetime | None = None, limit: int = 100) -> int:
 
 def _queue_late_refund_email(order: Order, refund: Refund) -> None:
     db.session.refresh(order)
-    subject, body = render_email(
+    subject, body, html = render_email(
         "payments/email_late_refund.txt", order.language,
-        lambda: _("Your payment for %(event)s has been refunded", event=order.event.name),
+        lambda: _("Your payment for %(event)s has been refunded",
+                  event=localized(order.event, "name")),
         order=order, event=order.event, refund=refund,
         event_url=absolute_url("events.show", slug=order.event.slug),
     )
-    queue_email(to=order.buyer_email, subject=subject, body=body, kind="refund",
+    queue_email(to=order.buyer_email, subject=subject, body=body, html=html, kind="refund",
                 event_id=order.event_id)
 
 

@@ -27,6 +27,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from icalendar.parser import Contentline, Parameters
+from markupsafe import escape
 from sqlalchemy import func, select, update
 
 from app import signals
@@ -140,7 +141,7 @@ class Plan:
     people: list[Person]
     by_role: dict[str, int] = field(default_factory=dict)
     by_language: dict[str, int] = field(default_factory=dict)
-    samples: dict[str, tuple[str, str]] = field(default_factory=dict)
+    samples: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def _check(event: Event, new_starts_on: date | None, decision_days: int | None,
@@ -189,9 +190,10 @@ def _postponed_texts(event, roles, *, old_starts_on, old_ends_on, decision_until
         message=message)
 
 
-def _personal(texts, person: Person) -> tuple[str, str]:
-    subject, body = texts[(person.language, person.role)]
-    return subject, body.replace(_NAME, person.name).replace(_LINK, person.link)
+def _personal(texts, person: Person) -> tuple[str, str, str]:
+    subject, body, html = texts[(person.language, person.role)]
+    return (subject, body.replace(_NAME, person.name).replace(_LINK, person.link),
+            html.replace(_NAME, escape(person.name)).replace(_LINK, escape(person.link)))
 
 
 def plan(event: Event, new_starts_on: date | None, decision_days: int | None = None,
@@ -258,7 +260,7 @@ def _queue(event: Event, everyone: list[Person], texts, files: dict[str, int], k
     content_type = f"text/calendar; method={method}; charset=utf-8"
     mails = []
     for person in everyone:
-        subject, body = _personal(texts, person)
+        subject, body, html = _personal(texts, person)
         attachments = ()
         if person.language in files:
             source = f"calendar-file:{files[person.language]}"
@@ -266,7 +268,8 @@ def _queue(event: Event, everyone: list[Person], texts, files: dict[str, int], k
                 source += f":{person.role[0]}{person.ref}"
             attachments = [(filename[0] if person.language == "sv" else filename[1],
                             content_type, Deferred(source))]
-        mails.append(Mail(person.email, subject, body, kind, event.id, tuple(attachments)))
+        mails.append(Mail(person.email, subject, body, kind, event.id, tuple(attachments),
+                          html))
     return len(queue_emails(mails))
 
 
@@ -491,7 +494,7 @@ def tell_entries_moved(event: Event, recipients, moves: list[tuple[CalendarEntry
     count, calendars = 0, {}
     for email, name, language, link in recipients:
         language = _language(language)
-        subject, body = render_email(
+        subject, body, html = render_email(
             "postponement/email_entries_moved.txt", language,
             lambda: _("New time: %(event)s", event=event.name),
             event=event, name=name, link=link, moves=moves, what=what)
@@ -500,7 +503,7 @@ def tell_entries_moved(event: Event, recipients, moves: list[tuple[CalendarEntry
                 calendars[language] = entries_calendar(
                     event, entries, name=_("%(event)s – changes", event=event.name),
                     organizer=_organizer(event))
-        queue_email(to=email, subject=subject, body=body, kind="entries-moved",
+        queue_email(to=email, subject=subject, body=body, html=html, kind="entries-moved",
                     event_id=event.id,
                     attachments=[("andringar.ics" if language == "sv" else "changes.ics",
                                   "text/calendar; method=PUBLISH; charset=utf-8",

@@ -11,6 +11,7 @@ from werkzeug.utils import secure_filename
 from app.events.manage import current_event
 from app.events.views import event_or_404
 from app.extensions import db
+from app.i18n import current_language
 
 from . import exports, importing
 from .forms import ImportForm
@@ -42,6 +43,18 @@ def ical(slug):
     with force_locale(_feed_language()):
         data = exports.ical(event)
     return _download(data, "text/calendar; charset=utf-8", _filename(event.slug, ".ics"))
+
+
+@bp.route("/e/<slug>/event.ics")
+def event_entry(slug):
+    """The event as one calendar entry (the confirmation's "Add to calendar"), in the reader's
+    language."""
+    event = event_or_404(slug)
+    data = exports.event_entry(event, language=current_language(),
+                               url=exports.absolute_url("events.show", slug=event.slug),
+                               times=exports.event_times(event))
+    return _download(data, "text/calendar; charset=utf-8", _filename(event.slug, ".ics"),
+                     "inline")
 
 
 @bp.route("/e/<slug>/schedule.json")

@@ -28,6 +28,7 @@ from app.installation import uid_domain
 from app.mail.render import absolute_url
 from app.notices.models import Notice, ProgrammeVersion
 from app.spreadsheets import cell
+from app.validators import one_line
 
 from . import services
 from .models import ProgrammeItem
@@ -156,16 +157,7 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
     wants) is the update that makes a calendar client remove the items."""
     counts, published_at = versions if versions is not None else sequences(event)
     stamp = calendar_stamp(event, published_at, now)
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", method)
-    cal.add("x-wr-calname", name)
-    cal.add("x-wr-timezone", event.timezone)
-    description = localized(event, "description")
-    if description:
-        cal.add("x-wr-caldesc", description)
+    cal = _new_calendar(event, name, method)
     url = programme_url(event)
     for item in items:
         entry = _vevent(event, item, stamp=stamp, url=url,
@@ -177,15 +169,94 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
         if attendee:
             entry.add("attendee", f"mailto:{attendee}")
         cal.add_component(entry)
-    # The zone's rules around the event, not since 1970: a few lines instead of hundreds.
+    _add_timezone(cal, event, timed=bool(items))
+    return cal.to_ical()
+
+
+def _new_calendar(event: Event, name: str, method: str,
+                  language: str | None = None) -> icalendar.Calendar:
+    cal = icalendar.Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    cal.add("method", method)
+    cal.add("x-wr-calname", name)
+    cal.add("x-wr-timezone", event.timezone)
+    description = localized(event, "description", language)
+    if description:
+        cal.add("x-wr-caldesc", description)
+    return cal
+
+
+def _add_timezone(cal: icalendar.Calendar, event: Event, *, timed: bool) -> None:
+    """The zone's rules around the event, not since 1970: a few lines instead of hundreds. A
+    calendar whose entries have no time still carries the zone: RFC 5545 wants a component."""
     first_date = event.starts_on - timedelta(days=366)
     last_date = event.ends_on + timedelta(days=366)
-    if items:
+    if timed:
         cal.add_missing_timezones(first_date=first_date, last_date=last_date)
     else:
         cal.add_component(icalendar.Timezone.from_tzid(
             event.timezone, first_date=first_date, last_date=last_date
         ))
+
+
+# --- the event as one entry -----------------------------------------------------------------------
+
+def event_uid(event: Event) -> str:
+    """The event as a whole, as the confirmation's calendar file adds it; stable like item_uid."""
+    return f"event-{event.id}@{uid_domain()}"
+
+
+def event_times(event: Event) -> tuple[datetime, datetime] | None:
+    """When the event begins and ends by its published programme: the first item's start and
+    the last one's end (UTC). None before a programme is published or when it is empty."""
+    items = published_programme(event, live_speakers=False).taking_place()
+    if not items:
+        return None
+    return min(item.starts_at for item in items), max(item.ends_at for item in items)
+
+
+def event_place(event: Event) -> str:
+    """The venue, its street address and the city, on one line (a calendar's LOCATION)."""
+    address = [line.strip() for line in event.venue_address.splitlines()]
+    parts = [event.venue, *address]
+    if event.city and not any(event.city in line for line in address):
+        parts.append(event.city)
+    return ", ".join(part for part in parts if part)
+
+
+def event_entry(event: Event, *, language: str, url: str,
+                times: tuple[datetime, datetime] | None = None,
+                now: datetime | None = None) -> bytes:
+    """A calendar with the event as ONE entry, in `language`, for a person to add to their own
+    calendar: timed by the programme (`times`, as event_times gives them) or, without one, the
+    event's days as a whole-day entry. `url` is where the entry links to (the person's own
+    page, or the event's)."""
+    # A name stored with a line break (before the forms refused them) is one line here.
+    title = one_line(localized(event, "name", language))
+    cal = _new_calendar(event, title, "PUBLISH", language)
+    entry = icalendar.Event()
+    entry.add("uid", event_uid(event))
+    entry.add("dtstamp", calendar_stamp(event, None, now))
+    if times is not None:
+        entry.add("dtstart", event.local(times[0]))
+        entry.add("dtend", event.local(times[1]))
+    else:
+        entry.add("dtstart", event.starts_on)
+        entry.add("dtend", event.ends_on + timedelta(days=1))
+    entry.add("summary", title)
+    place = event_place(event)
+    if place:
+        entry.add("location", place)
+    description = "\n\n".join(text for text in (
+        localized(event, "arrival_info", language).strip(), url) if text)
+    entry.add("description", description)
+    entry.add("url", url)
+    entry.add("sequence", entry_sequence(event))
+    entry.add("status", "CANCELLED" if event.is_cancelled else "CONFIRMED")
+    cal.add_component(entry)
+    _add_timezone(cal, event, timed=times is not None)
     return cal.to_ical()
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import queue_email
 from app.mail.render import render_email
 from app.programme.models import SessionSignup
@@ -137,30 +138,19 @@ def _forget_stars(registration: Registration) -> None:
 def _queue_transfer_notice(registration: Registration, old_email: str, language: str,
                            by_organiser: bool = False) -> None:
     event = registration.event
-    subject, body = render_email(
+    subject, body, html = render_email(
         "registration/email_transferred_by_organiser.txt" if by_organiser
         else "registration/email_transferred.txt", language,
-        lambda: _("Your ticket was passed on: %(event)s", event=event.name),
+        lambda: _("Your ticket was passed on: %(event)s", event=localized(event, "name")),
         registration=registration, event=event,
     )
-    queue_email(to=old_email, subject=subject, body=body, kind="transfer", event_id=event.id)
+    queue_email(to=old_email, subject=subject, body=body, html=html,
+                kind="transfer", event_id=event.id)
 
 
 def cancel_by_buyer(registration: Registration) -> bool:
     """The buyer cancels a colleague from the order page: the same rule, seat and refund as
-    the colleague cancelling themselves (services.cancel). The colleague is told, as their
-    link and badge stop working without their doing. False when nothing was left to cancel
+    the colleague cancelling themselves (services.cancel). The colleague is told and the buyer
+    gets a confirmation (services.queue_cancellation). False when nothing was left to cancel
     (a double submit). Commits."""
-    if not services.cancel(registration):
-        return False
-    order = registration.order
-    if registration.email != order.buyer_email:
-        event = registration.event
-        subject, body = render_email(
-            "registration/email_cancelled_by_buyer.txt", registration.language,
-            lambda: _("Your registration was cancelled: %(event)s", event=event.name),
-            registration=registration, order=order, event=event,
-        )
-        queue_email(to=registration.email, subject=subject, body=body, kind="cancellation",
-                    event_id=event.id)
-    return True
+    return services.cancel(registration, by="buyer")

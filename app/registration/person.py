@@ -23,8 +23,6 @@ from app.events.models import Event
 from app.extensions import db
 from app.i18n import current_language
 from app.mail.models import OutgoingEmail
-from app.mail.outbox import queue_email
-from app.mail.render import render_email
 from app.orders.models import Order
 from app.payments import invoicing
 from app.payments.models import Refund
@@ -144,7 +142,7 @@ def mails_to(event: Event, email: str) -> list[OutgoingEmail]:
     return list(db.session.scalars(
         select(OutgoingEmail)
         .where(OutgoingEmail.event_id == event.id, OutgoingEmail.to_address == email.lower())
-        .options(defer(OutgoingEmail.body_text))  # the page shows subjects, not the texts
+        .options(defer(OutgoingEmail.body_text), defer(OutgoingEmail.body_html))  # subjects only
         .order_by(OutgoingEmail.id.desc()).limit(MAIL_LIMIT)
     ))
 
@@ -207,18 +205,11 @@ def cancel(registration: Registration, user=None) -> bool:
     Commits, as services.cancel does."""
     if registration.status == "pending":
         _only_confirmed(registration, _l("It cannot be cancelled here."))
-    if not services.cancel(registration):
+    if not services.cancel(registration, by="organiser"):
         if registration.status == "cancelled":
             return False
         _only_confirmed(registration, _l("It cannot be cancelled here."))
     event = registration.event
-    subject, body = render_email(
-        "registration/email_cancelled_by_organiser.txt", registration.language,
-        lambda: _("Your registration was cancelled: %(event)s", event=event.name),
-        registration=registration, event=event,
-    )
-    queue_email(to=registration.email, subject=subject, body=body, kind="cancellation",
-                event_id=event.id)
     audit.record(event, user, "registration.cancelled",
                  {"registration": registration.id, "name": registration.name})
     db.session.flush()

@@ -143,7 +143,7 @@ def _empty_mail(event: Event) -> int:
     unsent = OutgoingEmail.status.in_(("pending", "sending"))
     db.session.execute(
         update(OutgoingEmail).where(OutgoingEmail.id.in_(ids))
-        .values(to_address=PURGED, body_text="", last_error="",
+        .values(to_address=PURGED, body_text="", body_html="", last_error="",
                 status=case((unsent, "failed"), else_=OutgoingEmail.status))
         .execution_options(synchronize_session=False)
     )

@@ -20,14 +20,14 @@ from app.db_types import utcnow
 from app.errors import AlreadyRegistered, Refusal
 from app.events.models import Event
 from app.extensions import db
-from app.i18n import current_language
+from app.i18n import current_language, localized
 from app.mail.outbox import Deferred, queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
 from app.orders.models import Order
 from app.payments import documents, gateway
 from app.payments.invoicing import invoice_available
-from app.programme import signups
+from app.programme import exports, signups
 from app.tickets import services as tickets
 from app.tickets.models import TicketType
 from app.tokens import badge_token, link_token
@@ -346,10 +346,15 @@ def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Regis
 # --- confirming, expiring, cancelling --------------------------------------------------------
 
 
-def cancel(registration: Registration, *, refund: bool = True) -> bool:
+CANCELLED_BY = ("attendee", "buyer", "organiser")
+
+
+def cancel(registration: Registration, *, refund: bool = True, by: str = "attendee") -> bool:
     """Cancel one attendee and free the seat at once (to the waiting list if anyone waits);
-    a paid seat is refunded according to the event's rule. False if it was already cancelled
-    (a double submit). Commits (payments then refund with no transaction open)."""
+    a paid seat is refunded according to the event's rule. Who cancelled (`by`: the attendee,
+    the buyer of their order, the organiser) decides the emails, written in the same
+    transaction. False if it was already cancelled (a double submit). Commits (payments then
+    refund with no transaction open)."""
     changed = db.session.execute(
         update(Registration)
         .where(Registration.id == registration.id, Registration.status == "confirmed")
@@ -361,6 +366,7 @@ def cancel(registration: Registration, *, refund: bool = True) -> bool:
         _leave_sessions(registration)
         if registration.order_id is not None:
             _cancel_order_if_empty(registration.order_id)
+        queue_cancellation(registration, by)
     db.session.commit()
     if changed and refund and registration.order is not None:
         signals.registrations_cancelled.send(registration.order, registrations=[registration])
@@ -401,6 +407,8 @@ def cancel_order(order: Order) -> int:
         .values(status="cancelled", cancelled_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+    if cancelled:
+        queue_order_cancellation(order, cancelled)
     db.session.commit()
     if cancelled:
         signals.registrations_cancelled.send(order, registrations=cancelled)
@@ -414,46 +422,75 @@ def _leave_sessions(registration: Registration) -> None:
 
 # --- emails ----------------------------------------------------------------------------------
 
-def queue_confirmation(registration: Registration) -> None:
-    """The attendee's own confirmation: their badge (drawn when the email is sent, by the
-    renderer in app.badges.services) and their personal link."""
-    subject, body = render_email(
-        "registration/email_confirmation.txt", registration.language,
-        lambda: _("Your registration: %(event)s", event=registration.event.name),
-        registration=registration, event=registration.event,
-        manage_url=absolute_url("registration.manage", token=registration.manage_token),
+_LOOK_UP = object()
+
+
+def queue_confirmation(registration: Registration, times=_LOOK_UP) -> None:
+    """The attendee's own confirmation: when and where, their badge (drawn when the email is
+    sent, by the renderer in app.badges.services), the event as a calendar entry, and their
+    personal links. A colleague registered by someone else is told who did."""
+    event, language = registration.event, registration.language
+    if times is _LOOK_UP:  # a caller with many confirmations looks it up once
+        times = exports.event_times(event)
+    manage_url = absolute_url("registration.manage", token=registration.manage_token)
+    swedish = language == "sv"
+    subject, body, html = render_email(
+        "registration/email_confirmation.txt", language,
+        lambda: _("Your registration: %(event)s", event=localized(event, "name", language)),
+        registration=registration, event=event, times=times,
+        registered_by=registered_by(registration),
+        manage_url=manage_url,
         programme_url=absolute_url("registration.my_programme", token=registration.manage_token),
+        calendar_url=absolute_url("programme.event_entry", slug=event.slug),
     )
     queue_email(
-        to=registration.email, subject=subject, body=body, kind="confirmation",
+        to=registration.email, subject=subject, body=body, html=html, kind="confirmation",
         event_id=registration.event_id,
-        attachments=[("namnbricka.pdf" if registration.language == "sv" else "badge.pdf",
-                      "application/pdf", Deferred(f"badge:{registration.id}"))],
+        attachments=[
+            ("namnbricka.pdf" if swedish else "badge.pdf", "application/pdf",
+             Deferred(f"badge:{registration.id}")),
+            ("kalender.ics" if swedish else "calendar.ics", "text/calendar; charset=utf-8",
+             exports.event_entry(event, language=language, url=manage_url, times=times)),
+        ],
     )
+
+
+def registered_by(registration: Registration) -> str:
+    """'Name (Organisation)' of the buyer who registered this attendee; empty when they
+    registered themselves. The organisation is the buyer's own registration's, or the invoice's
+    addressee."""
+    order = registration.order
+    if order is None or order.buyer_email == registration.email:
+        return ""
+    own = next((r for r in order.registrations if r.email == order.buyer_email), None)
+    organisation = own.organisation if own is not None and own.organisation else order.billing_name
+    return f"{order.buyer_name} ({organisation})" if organisation else order.buyer_name
 
 
 def queue_order_confirmation(order: Order) -> None:
     """Each attendee gets their own confirmation; a buyer who registered others (or who pays)
     also gets the order: what was bought, the receipt or invoice, and the order's link."""
+    times = exports.event_times(order.event)
     for registration in order.registrations:
         if registration.status == "confirmed":
-            queue_confirmation(registration)
+            queue_confirmation(registration, times)
     alone = (len(order.registrations) == 1
              and order.registrations[0].email == order.buyer_email)
     if alone and order.payment_method == "free":
         return
-    subject, body = render_email(
+    subject, body, html = render_email(
         "registration/email_order.txt", order.language,
-        lambda: _("Your order %(code)s: %(event)s", code=order.code, event=order.event.name),
-        order=order, event=order.event,
+        lambda: _("Your order %(code)s: %(event)s",
+                  code=order.code, event=localized(order.event, "name")),
+        order=order, event=order.event, times=times,
         order_url=absolute_url("registration.order", token=order.manage_token),
     )
     attachments = documents.attachments_for(order)
-    queue_email(to=order.buyer_email, subject=subject, body=body, kind="order",
+    queue_email(to=order.buyer_email, subject=subject, body=body, html=html, kind="order",
                 event_id=order.event_id, attachments=attachments)
     if order.payment_method == "invoice" and order.billing_email not in ("", order.buyer_email):
         # The employer's accounts department gets the invoice too.
-        queue_email(to=order.billing_email, subject=subject, body=body, kind="invoice",
+        queue_email(to=order.billing_email, subject=subject, body=body, html=html, kind="invoice",
                     event_id=order.event_id, attachments=attachments)
 
 
@@ -464,13 +501,14 @@ def resend_confirmation(registration: Registration) -> None:
 def resend_order_link(order: Order) -> None:
     """The buyer of an order waiting for payment gets its link again: on the order's page they
     can pay (someone tried to register an address the order holds a seat for)."""
-    subject, body = render_email(
+    subject, body, html = render_email(
         "registration/email_order_link.txt", order.language,
-        lambda: _("Your order %(code)s: %(event)s", code=order.code, event=order.event.name),
+        lambda: _("Your order %(code)s: %(event)s",
+                  code=order.code, event=localized(order.event, "name")),
         order=order, event=order.event,
         order_url=absolute_url("registration.order", token=order.manage_token),
     )
-    queue_email(to=order.buyer_email, subject=subject, body=body, kind="order",
+    queue_email(to=order.buyer_email, subject=subject, body=body, html=html, kind="order",
                 event_id=order.event_id)
 
 
@@ -504,3 +542,74 @@ def sensitive_counts(event: Event) -> dict[str, int]:
 
 # Orders confirmed by a payment (the Stripe webhook) are told here, by orders.confirm_order.
 signals.order_confirmed.connect(queue_order_confirmation)
+
+
+# --- cancellation emails -----------------------------------------------------------------------
+
+def _cancel_mail(template: str, to: str, language: str, subject, **context) -> None:
+    event = context["event"]
+    subject, body, html = render_email(
+        template, language, subject,
+        event_url=absolute_url("events.show", slug=event.slug), **context,
+    )
+    queue_email(to=to, subject=subject, body=body, html=html, kind="cancellation",
+                event_id=event.id)
+
+
+def queue_cancellation(registration: Registration, by: str) -> None:
+    """Whoever cancels gets a confirmation; an attendee whose registration someone else
+    cancelled is told, as their link and badge stop working without their doing."""
+    event, order = registration.event, registration.order
+    if by not in CANCELLED_BY:
+        raise ValueError(by)
+    registered_self = order is None or registration.email == order.buyer_email
+    if by == "organiser":
+        _cancel_mail(
+            "registration/email_cancelled_by_organiser.txt", registration.email,
+            registration.language,
+            lambda: _("Your registration was cancelled: %(event)s",
+                      event=localized(event, "name")),
+            registration=registration, event=event)
+    elif by == "attendee" or registered_self:
+        _cancel_mail(
+            "registration/email_cancelled.txt", registration.email, registration.language,
+            lambda: _("Your registration was cancelled: %(event)s",
+                      event=localized(event, "name")),
+            registration=registration, event=event)
+    else:
+        _cancel_mail(
+            "registration/email_cancelled_by_buyer.txt", registration.email,
+            registration.language,
+            lambda: _("Your registration was cancelled: %(event)s",
+                      event=localized(event, "name")),
+            registration=registration, order=order, event=event,
+            registered_by=registered_by(registration))
+        _cancel_mail(
+            "registration/email_cancelled_colleague.txt", order.buyer_email, order.language,
+            lambda: _("You cancelled %(name)s: %(event)s", name=registration.name,
+                      event=localized(event, "name")),
+            registration=registration, order=order, event=event,
+            order_url=absolute_url("registration.order", token=order.manage_token))
+
+
+def queue_order_cancellation(order: Order, cancelled: list[Registration]) -> None:
+    """The buyer who cancelled the whole order gets a confirmation naming everyone cancelled;
+    each colleague in it is told that the buyer cancelled them."""
+    event = order.event
+    _cancel_mail(
+        "registration/email_order_cancelled.txt", order.buyer_email, order.language,
+        lambda: _("Your order %(code)s is cancelled: %(event)s", code=order.code,
+                  event=localized(event, "name")),
+        order=order, event=event, cancelled=cancelled,
+        order_url=absolute_url("registration.order", token=order.manage_token))
+    for registration in cancelled:
+        if registration.email != order.buyer_email:
+            _cancel_mail(
+                "registration/email_cancelled_by_buyer.txt", registration.email,
+                registration.language,
+                lambda: _(
+                    "Your registration was cancelled: %(event)s",
+                    event=localized(event, "name")),
+                registration=registration, order=order, event=event,
+                registered_by=registered_by(registration))
+

@@ -10,6 +10,7 @@ from sqlalchemy.orm import contains_eager, selectinload, undefer
 from app.db_types import utcnow
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.programme.models import ProgrammeItem
@@ -65,13 +66,13 @@ def assign(item, speakers, invite: bool) -> list[SpeakerSlot]:
 
 def send_invitation(slot: SpeakerSlot) -> None:
     speaker, item = slot.speaker, slot.item
-    subject, body = render_email(
+    subject, body, html = render_email(
         "speakers/email_invitation.txt", speaker.language,
-        lambda: _("Invitation to speak at %(event)s", event=item.event.name),
+        lambda: _("Invitation to speak at %(event)s", event=localized(item.event, "name")),
         speaker=speaker, item=item, event=item.event,
         link=absolute_url("speakers.portal", token=speaker.token),
     )
-    queue_email(to=speaker.email, subject=subject, body=body, kind="speaker-invitation",
+    queue_email(to=speaker.email, subject=subject, body=body, html=html, kind="speaker-invitation",
                 event_id=item.event_id)
     slot.invited_at = utcnow()
 
@@ -215,11 +216,12 @@ def remind_unanswered(event=None, now=None, after_days: int | None = None) -> in
 def _send_reminder(slots: list[SpeakerSlot]) -> None:
     speaker = slots[0].speaker
     event = speaker.event
-    subject, body = render_email(
+    subject, body, html = render_email(
         "speakers/email_reminder.txt", speaker.language,
-        lambda: _("Reminder: please answer the invitation to %(event)s", event=event.name),
+        lambda: _("Reminder: please answer the invitation to %(event)s",
+                  event=localized(event, "name")),
         speaker=speaker, event=event, items=[slot.item for slot in slots],
         link=absolute_url("speakers.portal", token=speaker.token),
     )
-    queue_email(to=speaker.email, subject=subject, body=body, kind="speaker-reminder",
+    queue_email(to=speaker.email, subject=subject, body=body, html=html, kind="speaker-reminder",
                 event_id=event.id)

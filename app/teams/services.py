@@ -17,6 +17,7 @@ from app.db_types import utcnow
 from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 
@@ -171,14 +172,15 @@ def invite(event: Event, email: str, role: str, by: User, language: str) -> Team
     invitation.expires_at = invitation.created_at + timedelta(days=INVITATION_DAYS)
     invitation.accepted_at = invitation.accepted_by_id = None
     db.session.flush()
-    subject, body = render_email(
+    subject, body, html = render_email(
         "teams/email_invitation.txt", language,
-        lambda: _("Join the team of %(event)s", event=event.name),
+        lambda: _("Join the team of %(event)s", event=localized(event, "name")),
         event=event, inviter=by, role=ROLE_LABELS[role], has_account=account is not None,
         expires_on=event.local_day(invitation.expires_at),
         link=absolute_url("teams.invitation", token=token),
     )
-    queue_email(to=email, subject=subject, body=body, kind="team-invitation", event_id=event.id)
+    queue_email(to=email, subject=subject, body=body, html=html,
+                kind="team-invitation", event_id=event.id)
     _changed(event, by, "team.invited", email=email, role=role)
     return invitation
 

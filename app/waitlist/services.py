@@ -20,6 +20,7 @@ from app.db_types import utcnow
 from app.errors import AlreadyRegistered, Refusal
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders.models import Order
@@ -387,40 +388,40 @@ def queue_joined(entry: WaitingListEntry) -> None:
     """Their place in line and the private link to leave the list."""
     event = entry.event or db.session.get(Event, entry.event_id)
     ticket_type = entry.ticket_type or db.session.get(TicketType, entry.ticket_type_id)
-    subject, body = render_email(
+    subject, body, html = render_email(
         "waitlist/email_joined.txt", entry.language,
-        lambda: _("You are on the waiting list: %(event)s", event=event.name),
+        lambda: _("You are on the waiting list: %(event)s", event=localized(event, "name")),
         entry=entry, event=event, ticket=ticket_type.name_in(entry.language),
         position=position(entry), hours=current_app.config["WAITING_LIST_OFFER_HOURS"],
         **_links(entry),
     )
-    queue_email(to=entry.email, subject=subject, body=body, kind="waitlist",
+    queue_email(to=entry.email, subject=subject, body=body, html=html, kind="waitlist",
                 event_id=entry.event_id)
 
 
 def queue_offer(entry: WaitingListEntry) -> None:
     """A seat is held for them until the offer runs out: the link to take it."""
     event = entry.event
-    subject, body = render_email(
+    subject, body, html = render_email(
         "waitlist/email_offer.txt", entry.language,
-        lambda: _("A seat is free for you: %(event)s", event=event.name),
+        lambda: _("A seat is free for you: %(event)s", event=localized(event, "name")),
         entry=entry, event=event, ticket_type=entry.ticket_type,
         ticket=entry.ticket_type.name_in(entry.language), **_links(entry),
     )
-    queue_email(to=entry.email, subject=subject, body=body, kind="waitlist_offer",
+    queue_email(to=entry.email, subject=subject, body=body, html=html, kind="waitlist_offer",
                 event_id=entry.event_id)
 
 
 def queue_lapsed(entry: WaitingListEntry) -> None:
     """Their offer ran out and the seat went on; they may join again."""
     event = entry.event
-    subject, body = render_email(
+    subject, body, html = render_email(
         "waitlist/email_lapsed.txt", entry.language,
-        lambda: _("Your waiting-list offer has run out: %(event)s", event=event.name),
+        lambda: _("Your waiting-list offer has run out: %(event)s", event=localized(event, "name")),
         entry=entry, event=event, ticket=entry.ticket_type.name_in(entry.language),
         join_url=absolute_url("waitlist.join", slug=event.slug, ticket=entry.ticket_type_id),
     )
-    queue_email(to=entry.email, subject=subject, body=body, kind="waitlist_lapsed",
+    queue_email(to=entry.email, subject=subject, body=body, html=html, kind="waitlist_lapsed",
                 event_id=entry.event_id)
 
 

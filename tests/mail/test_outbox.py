@@ -393,6 +393,52 @@ def test_dev_mailbox_lists_shows_and_serves_attachments(app, client, dev_folder)
     assert client.get(f"/dev/mail/{name}/1").status_code == 404
 
 
+def test_dev_mailbox_shows_the_html_part_in_a_sandbox_that_loads_nothing(app, client,
+                                                                           dev_folder):
+    message = dev_message("Med HTML", "Hej Alva, i text")
+    message.add_alternative('<!doctype html><html lang="sv"><title>x</title>'
+                            '<p style="color:red">Hej Alva, i HTML</p>'
+                            '<script>alert(1)</script><img src="https://example.org/t.gif">',
+                            subtype="html")
+    FolderTransport(app.config["MAIL_FOLDER"]).send(message, 50)
+    page = client.get("/dev/mail/00000050.eml").get_data(as_text=True)
+    assert '<iframe class="mail-preview" sandbox src="/dev/mail/00000050.eml/html"' in page
+    assert "Hej Alva, i text" in page
+
+    served = client.get("/dev/mail/00000050.eml/html")
+    assert served.status_code == 200 and served.mimetype == "text/html"
+    assert "Hej Alva, i HTML" in served.get_data(as_text=True)
+    policy = dict(rule.strip().partition(" ")[::2] for rule in
+                  served.headers["Content-Security-Policy"].split(";"))
+    # No script runs, nothing is fetched (not the tracking image), inline styles apply.
+    assert "sandbox" in policy and policy["default-src"] == "'none'"
+    assert policy["img-src"] == "data:" and policy["style-src"] == "'unsafe-inline'"
+    assert policy["frame-ancestors"] == "'self'"
+
+    write_dev_mail(app, "Bara text", "Text", 51)
+    assert client.get("/dev/mail/00000051.eml/html").status_code == 404
+    assert "<iframe" not in client.get("/dev/mail/00000051.eml").get_data(as_text=True)
+    assert client.get("/dev/mail/..%2Fsecret.eml/html").status_code == 404
+
+
+def test_a_message_with_html_goes_out_as_alternatives_and_one_without_as_text(db, mailbox):
+    with_html = outbox.queue_email(to=TO, subject="Båda", body="Texten", html="<p>HTML</p>",
+                                   kind="test", attachments=[("a.pdf", "application/pdf",
+                                                              small_pdf())])
+    text_only = outbox.queue_email(to="annan@example.org", subject="Bara text", body="Texten",
+                                   kind="test")
+    db.session.commit()
+    mail = {m["Subject"]: m for m in mailbox.wait_for(2)}
+    both = mail["Båda"]
+    assert both.get_content_type() == "multipart/mixed"
+    alternative, pdf = both.get_payload()
+    assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
+    assert pdf.get_filename() == "a.pdf"
+    assert both.get_body(preferencelist=("html",)).get_content().strip() == "<p>HTML</p>"
+    assert mail["Bara text"].get_content_type() == "text/plain"
+    assert row(with_html.id).body_html == "<p>HTML</p>" and row(text_only.id).body_html == ""
+
+
 def test_dev_mailbox_serves_only_eml_files_in_its_folder(app, client, dev_folder):
     write_dev_mail(app, "Finns", "Text", 7)
     secret = dev_message("Hemligt", "Utanför mappen")

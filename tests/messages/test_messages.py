@@ -405,9 +405,14 @@ def test_line_breaks_and_tabs_are_kept_and_html_is_only_text(organiser, crowd, d
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in preview
     send(organiser, audience=f"ticket:{crowd['volunteer'].id}", **swedish(body_sv=text))
     [cilla] = mailbox.to("cilla@example.org")
-    assert cilla.get_content_type() == "text/plain"
+    assert cilla.get_content_type() == "multipart/alternative"
     assert body(mailbox, cilla).startswith(
         "Schema:\n\t09.00 <b>Start</b> & <script>alert(1)</script>\n\nHälsningar\n")
+    # In the HTML version the organiser's text is text too: escaped, its line breaks kept.
+    html = cilla.get_body(preferencelist=("html",)).get_content()
+    assert "<script>" not in html and "<b>" not in html
+    assert "09.00 &lt;b&gt;Start&lt;/b&gt; &amp; &lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Schema:<br>" in html
     page = organiser.get(f"{MESSAGES}/{latest_message(db).id}").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
 

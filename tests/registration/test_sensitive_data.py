@@ -159,7 +159,8 @@ def test_purge_deletes_exactly_what_it_says_and_keeps_the_bookkeeping(organiser,
 
     mail = db.session.scalars(select(OutgoingEmail).where(
         OutgoingEmail.event_id == event.id, OutgoingEmail.status == "sent")).all()
-    assert mail and all(m.to_address == "purged" and m.body_text == "" for m in mail)
+    assert mail and all(m.to_address == "purged" and m.body_text == m.body_html == ""
+                        for m in mail)
     assert db.session.scalar(select(EmailAttachment)) is None
 
     # The cancelled registration is anonymised; the confirmed keep name, email, organisation.
