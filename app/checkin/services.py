@@ -244,12 +244,11 @@ def upload(door: Door, scans: list[QueuedScan],
             answers.append(queue_answer(earlier[queued.nonce]))
             continue
         checkin_list = lists(queued.list_key)
-        if checkin_list is None:
-            answers.append({"nonce": queued.nonce, "outcome": "invalid", "status_code": 400,
-                            "conflict": False})
-            continue
-        result = scan(door, queued.code, checkin_list,
-                      at=device_clock(queued.device_time, now), offline=True)
+        if checkin_list is None:  # a list gone since the door was prepared: recorded too
+            result, checkin_list = ScanResult("invalid"), CheckInList(queued.list_key[:40], "")
+        else:
+            result = scan(door, queued.code, checkin_list,
+                          at=device_clock(queued.device_time, now), offline=True)
         answer = queue_answer(ScanRecord(nonce=queued.nonce, outcome=result.outcome,
                                          status=result.status_code,
                                          offline_outcome=queued.offline_outcome))

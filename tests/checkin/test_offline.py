@@ -194,3 +194,20 @@ def test_a_scan_sent_online_then_queued_is_answered_in_the_queues_shape(doors, p
     assert answer["results"] == [{"nonce": "t-1", "outcome": "checked_in", "status_code": 200,
                                   "conflict": False}]
     assert count(db, CheckIn) == 1 and count(db, ScanRecord) == 1
+
+
+def test_a_scan_queued_for_a_list_that_is_gone_is_recorded_and_shown_to_the_organiser(
+        doors, people, organiser, db):
+    """A workshop cancelled while a door was offline: the scans it queued for its list are
+    still kept, a badge it let in becomes a conflict, and a repeat is answered the same."""
+    scan = {**queued(people["alva"].badge_token, "g-1"), "list": "item:999999"}
+    first = doors[0].post(UPLOAD, json={"scans": [scan]}).get_json()["results"][0]
+    assert first == {"nonce": "g-1", "outcome": "invalid", "status_code": 400, "conflict": True}
+    again = doors[0].post(UPLOAD, json={"scans": [scan]}).get_json()["results"][0]
+    assert again == first
+    record = db.session.scalar(select(ScanRecord))
+    assert (record.list_key, record.outcome, record.nonce) == ("item:999999", "invalid", "g-1")
+    assert count(db, ScanRecord) == 1 and count(db, CheckIn) == 0
+    assert count(db, CheckInConflict) == 1
+    page = organiser.get(f"/manage/e/{SLUG}/check-in-conflicts")
+    assert page.status_code == 200 and "Entré norr" in page.get_data(as_text=True)
