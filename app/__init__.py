@@ -39,6 +39,7 @@ AREAS = (
     "exports",
     "messages",
     "statement",
+    "courses",
 )
 # Further view modules that add routes to their area's blueprints.
 MORE_VIEWS = (

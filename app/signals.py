@@ -15,6 +15,10 @@ create_app).
   team: `user` did `action` ("team.invited", "team.invitation_withdrawn", "team.member_added",
   "team.role_changed", "team.member_removed"), `detail` a dict (member or email, role,
   old_role). Sent in the change's own transaction.
+- course_session_moved(session, old_starts_at, old_ends_at, old_place, old_online_url): courses
+  tell whoever informs the participants that a session's time or place changed (its calendar
+  SEQUENCE is already raised; app.courses.calendar.session_uid names its entry). Sent in the
+  change's own transaction.
 """
 
 from blinker import Namespace
@@ -28,3 +32,4 @@ capacity_raised = _signals.signal("capacity-raised")
 order_confirmed = _signals.signal("order-confirmed")
 registrations_cancelled = _signals.signal("registrations-cancelled")
 team_changed = _signals.signal("team-changed")
+course_session_moved = _signals.signal("course-session-moved")

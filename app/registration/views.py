@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from app.courses import services as courses
 from app.events.manage import organiser_pages
 from app.events.views import event_or_404
 from app.extensions import db, limiter
@@ -452,6 +453,8 @@ def _render_manage(registration: Registration, cancel_form, status: int = 200):
         order_url=url_for("registration.order", token=order.manage_token) if is_buyer else None,
         can_change=attendee.can_change(registration),
         refund_open=orders.refund_window_open(event),
+        course_progress=courses.progress_of(registration),
+        course_certificate=courses.certificate_of(registration),
     ), status
 
 
