@@ -44,8 +44,13 @@ def _centred(canvas: Canvas, text: str, font: str, largest: float, y: float) -> 
     return y
 
 
+# Every certificate's code uses this mask: choosing the best of eight was most of the time a
+# certificate took to draw (bench/certificates.py), and any mask scans.
+QR_MASK = 2
+
+
 def _qr(canvas: Canvas, text: str, x: float, y: float, side: float) -> None:
-    count, operators = qr_modules(text)
+    count, operators = qr_modules(text, QR_MASK)
     module = side / count
     canvas.saveState()
     canvas.transform(module, 0, 0, -module, x, y + side)

@@ -24,7 +24,7 @@ from app.errors import Refusal
 from app.events.models import Event
 from app.extensions import db
 from app.mail.outbox import Deferred, queue_email
-from app.mail.render import absolute_url, render_email
+from app.mail.render import absolute_url_maker, render_email
 from app.registration.models import Registration
 from app.tokens import BADGE_TOKEN_RE, certificate_code, normalise_badge_input
 
@@ -333,8 +333,21 @@ def certificates(event: Event) -> list[Certificate]:
         .order_by(Certificate.holder_name, Certificate.id)))
 
 
+@dataclass
+class _Links:
+    """The two links of a certificate email, routed once for a whole course's certificates."""
+
+    manage: object
+    verify: object
+
+    @classmethod
+    def make(cls) -> "_Links":
+        return cls(absolute_url_maker("registration.manage"),
+                   absolute_url_maker("courses.verify", "code"))
+
+
 def _new_certificate(event: Event, registration: Registration, progress: Progress,
-                     now: datetime) -> Certificate:
+                     now: datetime, links: _Links) -> Certificate:
     certificate = Certificate(
         event_id=event.id, registration_id=registration.id, code=certificate_code(),
         holder_name=registration.name, language=registration.language,
@@ -342,27 +355,23 @@ def _new_certificate(event: Event, registration: Registration, progress: Progres
         minutes_attended=progress.minutes, issued_at=now)
     db.session.add(certificate)
     db.session.flush()
-    _queue_certificate_email(event, registration, certificate)
+    _queue_certificate_email(event, registration, certificate, links)
     return certificate
 
 
 def _queue_certificate_email(event: Event, registration: Registration,
-                             certificate: Certificate) -> None:
+                             certificate: Certificate, links: _Links) -> None:
     subject, body = render_email(
         "courses/email_certificate.txt", registration.language,
         lambda: _("Your certificate of attendance: %(course)s", course=event.name),
         event=event, registration=registration, certificate=certificate,
-        manage_url=absolute_url("registration.manage", token=registration.manage_token),
-        verify_url=verify_url(certificate))
+        manage_url=links.manage(registration.manage_token),
+        verify_url=links.verify(certificate.code))
     queue_email(to=registration.email, subject=subject, body=body, kind="certificate",
                 event_id=event.id,
                 attachments=[("intyg.pdf" if registration.language == "sv" else
                               "certificate.pdf", "application/pdf",
                               Deferred(f"certificate:{certificate.id}"))])
-
-
-def verify_url(certificate: Certificate) -> str:
-    return absolute_url("courses.verify", code=certificate.code)
 
 
 def issue(event: Event, user=None, now: datetime | None = None) -> list[Certificate]:
@@ -377,13 +386,13 @@ def issue(event: Event, user=None, now: datetime | None = None) -> list[Certific
     attended = attendance(event)
     holding = set(db.session.scalars(select(Certificate.registration_id).where(
         Certificate.event_id == event.id, Certificate.revoked_at.is_(None))))
-    issued = []
+    issued, links = [], _Links.make()
     for registration in enrolled(event):
         if registration.id in holding:
             continue
         progress = _progress(sessions, attended.get(registration.id, set()), required, now)
         if progress.met:
-            issued.append(_new_certificate(event, registration, progress, now))
+            issued.append(_new_certificate(event, registration, progress, now, links))
     course = course_of(event)
     if course is None:
         course = Course(event_id=event.id, min_percent=DEFAULT_PERCENT)
@@ -458,7 +467,7 @@ def reissue(event: Event, certificate_id: int, user) -> Certificate:
         old.revoked_at, old.revoked_by_id = now, user.id
         old.revoke_reason = _("Replaced by a new certificate")
         db.session.flush()
-    new = _new_certificate(event, registration, progress, now)
+    new = _new_certificate(event, registration, progress, now, _Links.make())
     record(event, user, "course.certificate_reissued", {"certificate": new.id,
                                                         "replaces": old.id})
     return new
