@@ -209,3 +209,25 @@ def test_a_conference_has_no_course_calendar_and_no_course_part(client, conferen
     assert client.get(f"/r/{alva.manage_token}/certificate.pdf").status_code == 404
     assert "Din kurs" not in client.get(f"/r/{alva.manage_token}").get_data(as_text=True)
     assert client.get("/r/no-such-token/course.ics").status_code == 404
+
+
+def test_an_english_participant_gets_the_certificate_in_english(running_course, db):
+    from app.courses.documents import pdf_for
+    from tests.readback import pdf_text, qr_codes
+
+    event, alva = running_course["event"], running_course["alva"]
+    alva.language = "en"
+    services.save_rule(event, min_sessions=6, min_percent=None, signer_name="Karin Kursledare",
+                       signer_title="Course leader")
+    for session in running_course["sessions"]:
+        session.starts_at -= timedelta(days=2)
+        session.ends_at -= timedelta(days=2)
+    db.session.commit()
+    [certificate] = services.issue(event)
+    db.session.commit()
+    pdf = pdf_for(db.session, certificate)
+    [text] = pdf_text(pdf)
+    for expected in ("Certificate of attendance", "This certifies that", "Alva Persson",
+                     "6 of 8", "Hours:", "18", "Karin Kursledare", "Course leader"):
+        assert expected in text, expected
+    assert qr_codes(pdf) == [f"http://localhost/certificates/{certificate.code}"]
