@@ -15,6 +15,7 @@ from app.audit.models import AuditEntry
 from app.checkin.models import CheckIn
 from app.courses.models import Certificate, CourseSession
 from app.registration.models import Registration
+from app.waitlist.models import WaitingListEntry
 from tests.conftest import login
 from tests.courses.conftest import SLUG
 from tests.readback import attachment, pdf_text, qr_codes
@@ -79,6 +80,10 @@ def test_a_course_from_enrolment_to_certificate(app, client, organiser, make_use
     full = client.post(f"/e/{SLUG}/register?t{course['free'].id}=1",
                        data={"a0-name": "Sen Anmälan", "a0-email": "sen@example.org"})
     assert full.status_code == 409
+    queued = client.post(f"/e/{SLUG}/waiting-list?ticket={course['free'].id}",
+                         data={"name": "Sen Anmälan", "email": "sen@example.org"})
+    assert queued.status_code == 303
+    assert db.session.scalar(select(WaitingListEntry.status)) == "waiting"
 
     # The participant's calendar: one entry per session, UIDs that stay.
     ics = client.get(f"/r/{alva.manage_token}/course.ics")
