@@ -231,3 +231,25 @@ def test_an_english_participant_gets_the_certificate_in_english(running_course, 
                      "6 of 8", "Hours:", "18", "Karin Kursledare", "Course leader"):
         assert expected in text, expected
     assert qr_codes(pdf) == [f"http://localhost/certificates/{certificate.code}"]
+
+
+def test_the_participants_own_data_holds_their_attendance_and_certificate(
+        client, running_course, db):
+    import json
+
+    event, alva = running_course["event"], running_course["alva"]
+    services.save_rule(event, min_sessions=6, min_percent=None, signer_name="", signer_title="")
+    for session in running_course["sessions"]:
+        session.starts_at -= timedelta(days=2)
+        session.ends_at -= timedelta(days=2)
+    db.session.commit()
+    [certificate] = services.issue(event)
+    db.session.commit()
+    response = client.post(f"/r/{alva.manage_token}/my-data")
+    assert response.status_code == 200
+    data = json.loads(response.data)
+    assert [c["where"].split()[:2] for c in data["check_ins"]] == [
+        ["Träff", str(n)] for n in range(1, 7)]
+    [kept] = data["certificates"]
+    assert kept["id"] == certificate.code and kept["sessions_attended"] == 6
+    assert kept["minutes_attended"] == 6 * 180 and kept["revoked_at"] is None
