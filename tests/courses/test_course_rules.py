@@ -253,3 +253,21 @@ def test_the_participants_own_data_holds_their_attendance_and_certificate(
     [kept] = data["certificates"]
     assert kept["id"] == certificate.code and kept["sessions_attended"] == 6
     assert kept["minutes_attended"] == 6 * 180 and kept["revoked_at"] is None
+
+
+def test_the_door_checks_in_to_a_session_and_refuses_who_is_not_enrolled(
+        app, make_user, running_course, db):
+    from app.registration.services import cancel
+
+    event, eva = running_course["event"], running_course["eva"]
+    first = running_course["sessions"][0]
+    make_user("dorr@example.org", role="door", events=[event])
+    door = login(app.test_client(), "dorr@example.org")
+    page = door.get(f"/checkin/{SLUG}?list=session:{first.id}")
+    assert page.status_code == 200 and "Träff 1" in page.get_data(as_text=True)
+    assert door.get(f"/checkin/{SLUG}?list=session:999999").status_code == 404
+    cancel(eva)
+    db.session.commit()
+    refused = door.post(f"/checkin/{SLUG}/scan.json?list=session:{first.id}",
+                        data={"code": eva.badge_token}, headers={"Accept": "application/json"})
+    assert refused.status_code == 409 and refused.get_json()["outcome"] == "cancelled"
