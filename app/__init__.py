@@ -40,6 +40,7 @@ AREAS = (
     "messages",
     "statement",
     "postponement",
+    "courses",
 )
 # Further view modules that add routes to their area's blueprints.
 MORE_VIEWS = (

@@ -4,6 +4,7 @@ from app.accounts.models import User  # noqa: F401
 from app.audit.models import AuditEntry  # noqa: F401
 from app.checkin.devices import DoorDevice  # noqa: F401
 from app.checkin.models import CheckIn, CheckInConflict, ScanRecord  # noqa: F401
+from app.courses.models import Certificate, Course, CourseSession  # noqa: F401
 from app.events.models import Event, Room  # noqa: F401
 from app.feedback.models import FeedbackResponse  # noqa: F401
 from app.installation import Installation  # noqa: F401

@@ -20,6 +20,10 @@ create_app).
   them by Event.shifted (same wall-clock time, `days` later): the programme its items, notices
   their pending changes and the published programme. Courses add their sessions here. Sent in
   the postponement's transaction.
+- course_session_moved(session, old_starts_at, old_ends_at, old_place, old_online_url): courses
+  tell whoever informs the participants that a session's time or place changed (its calendar
+  SEQUENCE is already raised; app.courses.calendar.session_uid names its entry). Sent in the
+  change's own transaction.
 """
 
 from blinker import Namespace
@@ -34,3 +38,4 @@ order_confirmed = _signals.signal("order-confirmed")
 registrations_cancelled = _signals.signal("registrations-cancelled")
 team_changed = _signals.signal("team-changed")
 event_shifted = _signals.signal("event-shifted")
+course_session_moved = _signals.signal("course-session-moved")

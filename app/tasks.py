@@ -10,6 +10,7 @@ from celery import Celery, Task, shared_task
 from celery.schedules import crontab
 from flask import Flask
 
+from app.courses import services as courses
 from app.database import unit_of_work
 from app.mail import outbox
 from app.payments import reminders
@@ -66,6 +67,12 @@ def purge_expired_personal_data() -> int:
     return len(run.done)
 
 
+@shared_task(name="samla.issue_certificates")
+def issue_certificates() -> int:
+    """Once per course, after its last session; each course in its own unit of work."""
+    return courses.issue_due(unit=unit_of_work)
+
+
 def celery_init_app(app: Flask) -> Celery:
     class FlaskTask(Task):
         def __call__(self, *args, **kwargs):
@@ -98,6 +105,9 @@ def celery_init_app(app: Flask) -> Celery:
             # event's place (each stage once: app/registration/retention.py).
             "purge-expired-personal-data": {"task": "samla.purge_expired_personal_data",
                                             "schedule": crontab(minute=15)},
+            # Certificates of attendance within the hour after a course's last session.
+            "issue-certificates": {"task": "samla.issue_certificates",
+                                   "schedule": crontab(minute=40)},
         },
     )
     celery.conf.update(app.config.get("CELERY", {}))

@@ -21,3 +21,9 @@ def normalise_badge_input(raw: str) -> str:
 def link_token() -> str:
     """Secret part of a personal link sent by email (attendee, speaker)."""
     return secrets.token_urlsafe(24)
+
+
+def certificate_code() -> str:
+    """A certificate's public id: 128 random bits in the badge's alphabet, so it can be read
+    off the paper and typed, and no one can guess another holder's."""
+    return badge_token()

@@ -46,6 +46,11 @@ ACTIONS = {
     "team.member_removed": _l("Removed a member from the team"),
     "message.sent": _l("Sent a message to attendees"),
     "invoices.reminded": _l("Sent reminders of overdue invoices"),
+    "course.attendance_marked": _l("Marked attendance by hand"),
+    "course.attendance_unmarked": _l("Took back attendance by hand"),
+    "course.certificates_issued": _l("Issued certificates of attendance"),
+    "course.certificate_revoked": _l("Revoked a certificate"),
+    "course.certificate_reissued": _l("Issued a certificate again"),
 }
 
 DETAILS = {
@@ -91,6 +96,11 @@ DETAILS = {
     # A change of the accessibility statement.
     "compliance": _l("Compliance"),
     "reviewed_on": _l("Reviewed"),
+    # Courses: attendance marked by hand, certificates.
+    "session": _l("Session"),
+    "reason": _l("Reason"),
+    "certificate": _l("Certificate"),
+    "replaces": _l("Replaces"),
 }
 
 

@@ -33,12 +33,14 @@ LEADING = 1.15
 
 
 @lru_cache(maxsize=4096)
-def qr_modules(token: str) -> tuple[int, str]:
+def qr_modules(token: str, mask_pattern: int | None = None) -> tuple[int, str]:
     """The QR code of `token` as the printer gets it: its width in modules (the quiet zone of
     four included) and the PDF operators that fill its dark modules, one rectangle per run of
     dark modules in a row, in module units from the top left corner. Each run reaches a hair
-    into the row below, so no seam shows between rows when the page is rendered."""
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4)
+    into the row below, so no seam shows between rows when the page is rendered. A fixed
+    `mask_pattern` (0-7) spares the library trying all eight for the best, most of its time;
+    any mask scans."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=4, mask_pattern=mask_pattern)
     code.add_data(token)
     code.make(fit=True)
     matrix = code.get_matrix()

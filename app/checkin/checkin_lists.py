@@ -1,15 +1,17 @@
 """Check-in lists: where a door checks people in. The event's entrance is one list; a programme
 item with sign-ups (a workshop) is another, for which only those signed up are entitled. A
-later area (courses) adds its sessions as lists the same way: a key and who is entitled.
+course's session is one too, for which everyone enrolled in the course is entitled; a check-in
+there is the session's attendance (app/courses).
 
 A list is named by its key in URLs, the API and the check-in rows: "" for the entrance,
-"item:<id>" for a programme item."""
+"item:<id>" for a programme item, "session:<id>" for a course session."""
 
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, func, select
 
+from app.courses.models import CourseSession
 from app.events.models import Event
 from app.extensions import db
 from app.programme.models import ProgrammeItem, SessionSignup
@@ -18,6 +20,7 @@ from app.registration.models import Registration
 from .models import ENTRANCE
 
 ITEM_PREFIX = "item:"
+SESSION_PREFIX = "session:"
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class CheckInList:
     key: str
     name: str
     item: ProgrammeItem | None = None
+    session: CourseSession | None = None
 
     @property
     def is_entrance(self) -> bool:
@@ -56,6 +60,24 @@ def item_key(item: ProgrammeItem) -> str:
     return f"{ITEM_PREFIX}{item.id}"
 
 
+def session_key(session: CourseSession) -> str:
+    return f"{SESSION_PREFIX}{session.id}"
+
+
+def session_list(session: CourseSession, name: str) -> "CheckInList":
+    """A course session's list: everyone enrolled (confirmed) may come in."""
+    return CheckInList(session_key(session), name, session=session)
+
+
+def _sessions(event: Event):
+    return select(CourseSession).where(CourseSession.event_id == event.id)
+
+
+def _session_name(event: Event, session: CourseSession) -> str:
+    day = event.local(session.starts_at).strftime("%Y-%m-%d %H:%M")
+    return f"{session.title} ({day})" if session.title else day
+
+
 def _items(event: Event):
     return select(ProgrammeItem).where(
         ProgrammeItem.event_id == event.id, ProgrammeItem.signup_required.is_(True),
@@ -63,10 +85,16 @@ def _items(event: Event):
 
 
 def lists_of(event: Event) -> list[CheckInList]:
-    """The entrance, then each workshop with sign-ups in the order they happen."""
+    """The entrance, then each workshop with sign-ups and each course session, in the order
+    they happen."""
     items = db.session.scalars(_items(event).order_by(ProgrammeItem.starts_at,
                                                       ProgrammeItem.id))
-    return [entrance()] + [CheckInList(item_key(item), item.title, item) for item in items]
+    sessions = db.session.scalars(_sessions(event).order_by(CourseSession.starts_at,
+                                                            CourseSession.id))
+    later = [(item.starts_at, CheckInList(item_key(item), item.title, item)) for item in items]
+    later += [(session.starts_at, session_list(session, _session_name(event, session)))
+              for session in sessions]
+    return [entrance()] + [found for _at, found in sorted(later, key=lambda pair: pair[0])]
 
 
 def by_key(event: Event, key: str | None) -> CheckInList | None:
@@ -74,6 +102,12 @@ def by_key(event: Event, key: str | None) -> CheckInList | None:
     key = (key or "").strip()
     if key == ENTRANCE:
         return entrance()
+    if key.startswith(SESSION_PREFIX):
+        number = key.removeprefix(SESSION_PREFIX)
+        if not number.isdigit() or len(number) > 12:
+            return None
+        session = db.session.scalar(_sessions(event).where(CourseSession.id == int(number)))
+        return session_list(session, _session_name(event, session)) if session else None
     number = key.removeprefix(ITEM_PREFIX)
     if not key.startswith(ITEM_PREFIX) or not number.isdigit() or len(number) > 12:
         return None

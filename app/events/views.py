@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from app.accounts.access import organiser_pages_required, organiser_required
+from app.courses.services import sessions_of
 from app.dashboard.chart import registrations_chart
 from app.dashboard.services import event_figures, list_figures
 from app.extensions import db
@@ -44,7 +45,8 @@ def index():
 def show(slug):
     event = event_or_404(slug)
 
-    return render_template("events/show.html", event=event, offers=public_offer(event))
+    return render_template("events/show.html", event=event, offers=public_offer(event),
+                           course_sessions=sessions_of(event))
 
 
 @bp.route("/manage/")

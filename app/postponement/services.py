@@ -32,11 +32,14 @@ from sqlalchemy import func, select, update
 
 from app import signals
 from app.audit.services import record
+from app.courses.calendar import session_entries, session_entry
+from app.courses.services import enrolled, sessions_of
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.events import services as events
 from app.events.models import Event
 from app.extensions import db
+from app.i18n import localized
 from app.mail.outbox import Deferred, Mail, attachment_renderer, queue_email, queue_emails
 from app.mail.render import absolute_url_maker, render_email
 from app.orders.models import Order
@@ -238,14 +241,20 @@ def _calendar_files(event: Event, method: str) -> dict[str, int]:
     event's change raised) in each language, stored once: language -> CalendarFile id. Empty
     before the first publish, when nobody has an entry in their calendar."""
     items = published_programme(event, live_speakers=False).items
-    if not items:
+    sessions = sessions_of(event)
+    if not items and not sessions:
         return {}
     files = {}
     for language in LANGUAGES:
         with force_locale(language):
-            name = _("%(event)s – programme", event=event.name)
-            data = calendar(event, items, name=name, method=method, now=event.calendar_changed_at,
-                            organizer=_organizer(event))
+            name = _("%(event)s – programme", event=localized(event, "name", language))
+            if sessions:  # a course: its sessions are the entries people have
+                data = entries_calendar(event, session_entries(event, sessions), name=name,
+                                        method=method, now=event.calendar_changed_at,
+                                        organizer=_organizer(event))
+            else:
+                data = calendar(event, items, name=name, method=method,
+                                now=event.calendar_changed_at, organizer=_organizer(event))
         stored = CalendarFile(event_id=event.id, method=method, language=language, data=data)
         db.session.add(stored)
         db.session.flush()
@@ -511,3 +520,17 @@ def tell_entries_moved(event: Event, recipients, moves: list[tuple[CalendarEntry
         count += 1
     db.session.flush()
     return count
+
+
+@signals.course_session_moved.connect
+def _course_session_moved(session, old_starts_at, old_ends_at, old_place, old_online_url):
+    """A course session moved: everyone enrolled is told, with the entry moved in their
+    calendar (same UID, SEQUENCE raised)."""
+    event = session.event
+    sessions = sessions_of(event)
+    number = next((n for n, s in enumerate(sessions, start=1) if s.id == session.id), 1)
+    manage = absolute_url_maker("registration.manage")
+    recipients = [(r.email, r.name, r.language, manage(r.manage_token))
+                  for r in enrolled(event)]
+    tell_entries_moved(event, recipients,
+                       [(session_entry(event, session, number), old_starts_at, old_ends_at)])

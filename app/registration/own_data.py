@@ -3,8 +3,9 @@ attendee downloads from their own page (/r/<token>, "Download your data"). The f
 listed in the README ("Your own data").
 
 Only what is about them: the registration, their answers and needs, their seat and the order's
-state, their sign-ups, their own programme, their check-ins, the waiting-list entries and the
-emails of the event sent to their address. Never another person's data: not the buyer's name
+state, their sign-ups, their own programme, their check-ins (a course session's is its
+attendance), their certificates of attendance, the waiting-list entries and the emails of the
+event sent to their address. Never another person's data: not the buyer's name
 and address nor the billing details when someone else bought the ticket, not the order's other
 attendees, not who at the door scanned them or what door staff typed when undoing a check-in.
 Times are in the event's local time with their offset (ISO 8601), amounts in öre with the
@@ -16,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from app.audit.services import record
-from app.checkin.checkin_lists import ITEM_PREFIX
+from app.checkin.checkin_lists import ITEM_PREFIX, SESSION_PREFIX
 from app.checkin.models import ENTRANCE, CheckIn
+from app.courses.models import Certificate, CourseSession
 from app.db_types import utcnow
 from app.extensions import db
 from app.payments import invoicing
@@ -100,9 +102,20 @@ def _check_ins(registration: Registration) -> list[dict]:
         select(ProgrammeItem.id, ProgrammeItem.title).where(ProgrammeItem.id.in_(item_ids))
     ).all()) if item_ids else {}
 
+    session_ids = {int(c.list_key.removeprefix(SESSION_PREFIX)) for c in check_ins
+                   if c.list_key.startswith(SESSION_PREFIX)
+                   and c.list_key.removeprefix(SESSION_PREFIX).isdigit()}
+    sessions = {session.id: session for session in db.session.scalars(
+        select(CourseSession).where(CourseSession.id.in_(session_ids)))} if session_ids else {}
+
     def where(key: str) -> str:
         if key == ENTRANCE:
             return "entrance"
+        if key.startswith(SESSION_PREFIX):
+            number = key.removeprefix(SESSION_PREFIX)
+            session = sessions.get(int(number)) if number.isdigit() else None
+            return (f"{session.title or 'session'} {_time(event, session.starts_at)}"
+                    if session is not None else key)
         number = key.removeprefix(ITEM_PREFIX)
         return titles.get(int(number), key) if number.isdigit() else key
 
@@ -165,6 +178,16 @@ def personal_data(registration: Registration, language: str,
         "personal_programme": [{**_item(event, item), "added_at": _time(event, at)}
                                for at, item in chosen],
         "check_ins": _check_ins(registration),
+        "certificates": [{"id": c.code, "name": c.holder_name,
+                          "sessions_attended": c.sessions_attended,
+                          "sessions_total": c.sessions_total,
+                          "minutes_attended": c.minutes_attended,
+                          "issued_at": _time(event, c.issued_at),
+                          "revoked_at": _time(event, c.revoked_at)}
+                         for c in db.session.scalars(
+                             select(Certificate).where(
+                                 Certificate.registration_id == registration.id)
+                             .order_by(Certificate.id))],
         "waiting_list": [{"ticket_type": entry.ticket_type.name_in(language),
                           "name": entry.name, "email": entry.email, "status": entry.status,
                           "joined_at": _time(event, entry.created_at),

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from app.courses import services as courses
 from app.events.manage import organiser_pages
 from app.events.views import event_or_404
 from app.extensions import db, limiter
@@ -445,6 +446,7 @@ def _render_manage(registration: Registration, cancel_form, status: int = 200):
     order = registration.order
     # The order page shows every attendee in it and cancels them all: only for its buyer.
     is_buyer = order is not None and order.buyer_email == registration.email
+    course_progress = courses.progress_of(registration)  # None unless the event is a course
     return render_template(
         "registration/manage.html", registration=registration, event=event,
         cancel_form=cancel_form, answers=answers,
@@ -452,6 +454,8 @@ def _render_manage(registration: Registration, cancel_form, status: int = 200):
         order_url=url_for("registration.order", token=order.manage_token) if is_buyer else None,
         can_change=attendee.can_change(registration),
         refund_open=orders.refund_window_open(event),
+        course_progress=course_progress,
+        course_certificate=courses.certificate_of(registration) if course_progress else None,
     ), status
 
 
