@@ -182,8 +182,9 @@ def _vevent(event: Event, item: ProgrammeItem, *, stamp: datetime, url: str,
 
 def _description(item: ProgrammeItem) -> str:
     parts = [item.description.strip()] if item.description.strip() else []
-    if item.speakers:
-        parts.append(_("Speakers") + ": " + "; ".join(speaker_line(s) for s in item.speakers))
+    speakers = item.announced_speakers  # a live item (emails) also has speakers not yet public
+    if speakers:
+        parts.append(_("Speakers") + ": " + "; ".join(speaker_line(s) for s in speakers))
     if item.cancelled:
         parts.insert(0, _("Cancelled"))
     return "\n\n".join(parts)
@@ -243,7 +244,7 @@ def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
         "description": "",
         "recording_license": "",
         "do_not_record": None,
-        "persons": [_person(s) for s in item.speakers],
+        "persons": [_person(s) for s in item.announced_speakers],
         "links": [],
         "attachments": [],
     }
