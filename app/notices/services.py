@@ -380,8 +380,10 @@ def preview(event, message: str = "") -> dict:
     samples = {}
     for person in people:
         by_language[person.language] = by_language.get(person.language, 0) + 1
-        if person.language not in samples:
-            samples[person.language] = render_for(event, person, number, message)
+        # One sample per language for attendees and one for speakers: their texts differ.
+        key = (person.language, "speaker" if person.speaker_only else "attendee")
+        if key not in samples:
+            samples[key] = render_for(event, person, number, message)
     return {"notices": notices, "recipients": people, "by_language": by_language,
             "samples": samples, "number": number, "first": first, "edits": edits,
             "item_count": len(draft["items"]),

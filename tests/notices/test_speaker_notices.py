@@ -109,3 +109,16 @@ def test_a_speaker_who_is_also_registered_gets_one_email_with_both_pages(
     assert subject == "Din programpunkt har flyttats: Peer support i vården"
     assert re.search(rf"Hela programmet och din anmälan:\s+\S+/r/{own.manage_token}", body)
     assert re.search(rf"Din sida som talare:\s+\S+/s/{sara.token}", body)
+
+
+def test_the_preview_shows_what_an_attendee_and_a_speaker_read(organiser, conference, alva,
+                                                              mailbox):
+    assert edit_talk(organiser, conference, start="11:00", end="11:45").status_code == 302
+    html = organiser.get(f"/manage/e/{SLUG}/publish").get_data(as_text=True)
+    attendee = html.split('id="sample-sv-attendee"')[1].split("</section>")[0]
+    speaker = html.split('id="sample-sv-speaker"')[1].split("</section>")[0]
+    assert "Hej Alva Persson," in attendee and "Hela programmet och din anmälan:" in attendee
+    assert "Vad en talare läser (sv)" in speaker
+    assert "Hej Sara Nilsson," in speaker and "Din programpunkt har flyttats." in speaker
+    assert "anmälan" not in speaker
+    assert mailbox.messages == []

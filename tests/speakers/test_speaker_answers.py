@@ -12,8 +12,10 @@ from app.events.models import Event
 from app.extensions import db as _db
 from app.registration.models import Registration
 from app.registration.personal import star
-from app.speakers.services import add_speaker, assign
+from app.speakers.models import SpeakerSlot
+from app.speakers.services import add_speaker, answer, assign
 from app.tickets.models import TicketType
+from tests.concurrency import run_at_once
 from tests.factories import edit_talk, publish_programme, register
 from tests.programme.test_exports import format_checker, load_schema, problems
 
@@ -228,6 +230,23 @@ def test_saying_yes_registers_the_speaker_once_with_the_speakers_ticket(
     db.session.refresh(ticket)
     assert ticket.seats_taken == 1
     assert len(mailbox.messages) == 1
+
+
+def test_pressing_accept_many_times_at_once_makes_one_registration(
+        app, organiser, conference, johan, mailbox, db):
+    _speaker, slot = johan
+    ticket = speakers_ticket(organiser, conference, db)
+    slot_id = slot.id
+
+    def press_accept(_i):
+        answer(_db.session.get(SpeakerSlot, slot_id), accept=True)
+
+    outcomes = run_at_once(app, 4, press_accept)
+    assert [result for _i, result in outcomes if result is not None] == []
+    assert len(registrations_of(JOHAN)) == 1
+    db.session.refresh(ticket)
+    assert ticket.seats_taken == 1
+    assert len(mailbox.wait_for(1)) == 1
 
 
 def test_a_speaker_registered_already_keeps_that_registration(
