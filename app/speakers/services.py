@@ -34,7 +34,8 @@ def speakers_for(event) -> list[Speaker]:
     return list(
         db.session.scalars(
             select(Speaker).where(Speaker.event_id == event.id)
-            .options(selectinload(Speaker.slots).selectinload(SpeakerSlot.item))
+            .options(selectinload(Speaker.slots).selectinload(SpeakerSlot.item),
+                     selectinload(Speaker.registration))
             .order_by(Speaker.name)
         )
     )

@@ -307,3 +307,15 @@ def test_the_speakers_ticket_is_free_and_one_per_event(organiser, conference, db
     assert db.session.get(TicketType, first.id).for_speakers is False
     listing = organiser.get(TICKETS).get_data(as_text=True)
     assert listing.count("Talarnas biljett") == 1
+
+
+def test_the_organiser_sees_which_speakers_are_registered(client, organiser, conference, johan,
+                                                          db):
+    speaker, slot = johan
+    speakers_ticket(organiser, conference, db)
+    say(client, speaker, slot, "accept")
+    [registration] = registrations_of(JOHAN)
+    html = organiser.get(f"/manage/e/{SLUG}/speakers").get_data(as_text=True)
+    row = html.split("Johan Ekström")[1].split("</tr>")[0]
+    assert f'<a href="/manage/e/{SLUG}/attendees/{registration.id}">Anmäld</a>' in row
+    assert "Anmäld" not in html.split("Sara Nilsson")[1].split("</tr>")[0]
