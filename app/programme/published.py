@@ -51,8 +51,10 @@ def _item_entry(item) -> dict[str, Any]:
         "ends_at": _iso(item.ends_at),
         "room": {"id": item.room.id, "name": item.room.name} if item.room is not None else None,
         "cancelled": bool(item.cancelled),
-        # Those who have not declined, in the order they were added.
-        "speakers": [_speaker_entry(speaker) for speaker in item.speakers],
+        # Those who have not declined, in the order they were added, with their answer then
+        # (readers without live answers name only those who had accepted).
+        "speakers": [{**_speaker_entry(slot.speaker), "state": slot.state}
+                     for slot in item.slots if slot.state != "declined"],
         "audience": getattr(item, "audience", "") or "",
         "created_at": _iso(item.created_at),
         "updated_at": _iso(item.updated_at),
@@ -228,8 +230,8 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
                   live_speakers: bool = True) -> PublishedProgramme:
     """The read-only programme of one snapshot. With live_speakers (one query) each speaker
     shows their profile as it is now, and only on the slots they have accepted by now (not
-    while invited, nor once declined). Without it, the speakers as the snapshot has them (for
-    readers that show no speakers)."""
+    while invited, nor once declined). Without it, the speakers as the snapshot has them, those
+    who had accepted when it was published."""
     programme = PublishedProgramme(event=event, number=number, published_at=published_at)
     if not snapshot:
         return programme
@@ -251,6 +253,8 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
         for person in entry.get("speakers", []):
             if live_speakers and (entry["id"], person["id"]) not in accepted:
                 continue
+            if not live_speakers and person.get("state", "accepted") != "accepted":
+                continue  # invited when published (snapshots before answers were kept: all)
             source = speakers.get(person["id"])
             people.append(PublishedSpeaker(
                 id=person["id"],

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from app.events.models import Event
 from app.extensions import db as _db
+from app.programme.published import published_programme
 from app.registration.models import Registration
 from app.registration.personal import star
 from app.speakers.models import SpeakerSlot
@@ -83,6 +84,16 @@ def test_an_invited_speaker_is_announced_only_after_saying_yes(client, conferenc
     for where, text in public_views(client).items():
         assert "Johan Ekström" in text, f"announced in {where} once he said yes"
     assert client.get(f"{SPEAKERS}/{speaker.id}").status_code == 200
+
+
+def test_a_snapshot_read_without_live_answers_names_only_those_who_had_accepted(
+        conference, johan, db):
+    """Readers of a published version that do not look up the answers now (a postponement's
+    calendar, say) name nobody who was only invited when it was published."""
+    programme = published_programme(db.session.get(Event, conference["event"].id),
+                                     live_speakers=False)
+    talk = programme.item(conference["talk"].id)
+    assert [speaker.name for speaker in talk.speakers] == ["Sara Nilsson"]
 
 
 def test_a_speaker_who_declines_never_appears(client, conference, johan, db):
