@@ -40,7 +40,7 @@ class ProgrammeItem(db.Model):
 
     @property
     def speakers(self):
-        """Everyone on the item who has not declined: the organiser's draft and snapshots."""
+        """Everyone on the item who has not declined: what the organiser's draft shows."""
         return [slot.speaker for slot in self.slots if slot.state != "declined"]
 
     @property

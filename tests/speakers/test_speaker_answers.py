@@ -270,6 +270,23 @@ def test_a_speaker_registered_already_keeps_that_registration(
     assert "Du är anmäld med biljetten Fri entré." in html
 
 
+def test_a_speaker_whose_registration_was_cancelled_is_told_how_to_register_again(
+        client, organiser, conference, johan, mailbox, db):
+    speaker, slot = johan
+    speakers_ticket(organiser, conference, db)
+    say(client, speaker, slot, "accept")
+    [registration] = registrations_of(JOHAN)
+    cancelled = client.post(f"/r/{registration.manage_token}/cancel", data={"confirm": "y"},
+                            follow_redirects=True)
+    assert cancelled.status_code == 200
+    assert registrations_of(JOHAN)[0].status == "cancelled"
+    html = client.get(portal_of(speaker)).get_data(as_text=True)
+    assert "Du är avanmäld." in html
+    assert f'href="/e/{SLUG}/register?code=TALARE2027"' in html
+    say(client, speaker, slot, "accept")
+    assert len(registrations_of(JOHAN)) == 1, "no new registration behind the speaker's back"
+
+
 def test_with_no_seat_left_the_answer_stands_and_the_access_code_is_shown(
         client, organiser, conference, johan, db):
     speaker, slot = johan
