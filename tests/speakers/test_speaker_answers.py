@@ -139,6 +139,7 @@ def practical(conference, db):
     event.arrival_info_en = "Tram to Järntorget. The entrance with a ramp is at the back."
     event.contact_email = "konferens@nsph.example"
     conference["talk"].description = "Hur peer support fungerar i vården."
+    conference["hall"].accessibility_notes = "Hörslinga."
     db.session.commit()
     return event
 
@@ -150,6 +151,7 @@ def test_the_speakers_page_has_what_they_need_for_the_day(client, conference, jo
     assert "Hej Johan Ekström" in html
     assert "Peer support i vården" in html and "Hur peer support fungerar i vården." in html
     assert "18 mars 2027 10:00–10:45" in html and "Stora salen" in html
+    assert "Stora salen: Hörslinga." in html
     assert "Tillsammans med dig: Sara Nilsson, Peer supporter" in html
     assert "Hitta hit" in html
     assert "Folkets hus<br>Järntorget 3\n413 04 Göteborg</address>" in html
