@@ -217,6 +217,7 @@ def load_demo() -> Event:
     speakers_ticket = TicketType(
         event=event, name="Talare och medarrangörer", name_en="Speakers and co-organisers",
         price_ore=0, vat_percent=0, visibility="code", access_code="TALARE2027", position=2,
+        for_speakers=True,  # a speaker who accepts is registered with it
     )
     db.session.add_all([free, paid, speakers_ticket])
     db.session.flush()

@@ -6,7 +6,7 @@ from app.events.models import Event, Room
 from app.extensions import db
 from app.programme.services import ItemPlacement, create_item
 from app.registration import services as registration
-from app.speakers.services import add_speaker, assign
+from app.speakers.services import add_speaker, answer, assign
 from app.tickets.models import TicketType
 
 DAY = date(2027, 3, 18)
@@ -15,7 +15,8 @@ DAY = date(2027, 3, 18)
 def build_conference(name="Vårkonferensen", slug="varkonferensen-2027", capacity=None,
                      publish=True):
     """A published event whose programme is published as version 1 (so the public pages show
-    it); publish=False leaves the programme a draft that nobody outside sees yet."""
+    it), with a talk by Sara Nilsson, who has accepted; publish=False leaves the programme a
+    draft that nobody outside sees yet."""
     event = Event(
         slug=slug, name=name, description="Om peer support.", organiser_name="NSPH",
         venue="Folkets hus", city="Göteborg", starts_on=DAY, ends_on=DAY,
@@ -35,7 +36,8 @@ def build_conference(name="Vårkonferensen", slug="varkonferensen-2027", capacit
     speaker = add_speaker(event, name="Sara Nilsson", role_title="Peer supporter",
                           organisation="Region Örebro län", email="sara@talare.example")
     db.session.flush()
-    assign(talk, [speaker], invite=False)
+    [slot] = assign(talk, [speaker], invite=False)
+    answer(slot, accept=True)  # Sara has said yes, so the public programme names her
     ticket = TicketType(event=event, name="Fri entré", price_ore=0, capacity=capacity,
                         seats_taken=0)
     paid = TicketType(event=event, name="Ordinarie", price_ore=95000, capacity=100,

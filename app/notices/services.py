@@ -54,7 +54,9 @@ def _room_name(room) -> str:
 
 
 def _speaker_names(item) -> str:
-    return ", ".join(slot.speaker.name for slot in item.slots if slot.state != "declined")
+    """Who the public is told speaks: those who have accepted, never an invited speaker who
+    may still say no."""
+    return ", ".join(speaker.name for speaker in item.announced_speakers)
 
 
 def has_published(event_id: int) -> bool:
@@ -191,11 +193,21 @@ def pending(event) -> list[Notice]:
 
 @dataclass
 class Recipient:
+    """One person to tell. `link` is their registration's page, or their speaker page if they
+    have no registration; a speaker also has `speaker_link` and the ids of the items they
+    speak at (`speaking`), which the email words as their own programme items."""
+
     email: str
     name: str
     language: str
     link: str
     notices: list = field(default_factory=list)
+    speaker_link: str = ""
+    speaking: set = field(default_factory=set)
+
+    @property
+    def speaker_only(self) -> bool:
+        return bool(self.speaker_link) and self.link == self.speaker_link
 
 
 def _registrants(event_id, item_ids=None):
@@ -222,10 +234,14 @@ def recipients(event, notices) -> list[Recipient]:
     """Each affected person once, with the changes that concern them, in programme order."""
     people: dict[str, Recipient] = {}
 
-    def add(email, name, language, link, notice):
+    def add(email, name, language, link, notice, speaker_link=""):
         person = people.get(email.lower())
         if person is None:
-            person = people[email.lower()] = Recipient(email, name, language, link)
+            person = people[email.lower()] = Recipient(email, name, language,
+                                                       link or speaker_link)
+        if speaker_link:
+            person.speaker_link = speaker_link
+            person.speaking.add(notice.item_id)
         if notice not in person.notices:
             person.notices.append(notice)
 
@@ -252,8 +268,8 @@ def recipients(event, notices) -> list[Recipient]:
         for slot in notice.item.slots:
             speaker = slot.speaker
             if slot.state != "declined" and speaker.email:
-                add(speaker.email, speaker.name, speaker.language,
-                    speaker_link(speaker.token), notice)
+                add(speaker.email, speaker.name, speaker.language, "", notice,
+                    speaker_link=speaker_link(speaker.token))
     order = {n.id: i for i, n in enumerate(notices)}
     result = list(people.values())
     for person in result:
@@ -261,9 +277,13 @@ def recipients(event, notices) -> list[Recipient]:
     return result
 
 
-def _subject(event, notices):
+def _subject(event, notices, speaking=frozenset()):
     if len(notices) == 1:
         notice = notices[0]
+        if notice.item_id in speaking and notice.kind == "cancelled":
+            return _("Your programme item is cancelled: %(title)s", title=notice.item_title)
+        if notice.item_id in speaking and notice.kind == "moved":
+            return _("Your programme item has moved: %(title)s", title=notice.item_title)
         if notice.kind == "cancelled":
             return _("Cancelled: %(title)s", title=notice.item_title)
         if notice.kind == "new":
@@ -278,25 +298,33 @@ def _subject(event, notices):
 def render_for(event, person: Recipient, number: int, message: str):
     return render_email(
         "notices/email_publish.txt", person.language,
-        lambda: _subject(event, person.notices),
+        lambda: _subject(event, person.notices, person.speaking),
         notices=person.notices, event=event, name=person.name, link=person.link,
-        number=number, message=message,
+        number=number, message=message, speaking=person.speaking,
+        speaker_link=person.speaker_link, speaker_only=person.speaker_only,
     )
 
 
 _NAME, _LINK = "\x00samla-name\x00", "\x00samla-link\x00"
+_SPEAKER_LINK = "\x00samla-speaker-link\x00"
 
 
 def _personal_text(event, person: Recipient, version, cache: dict) -> tuple[str, str, str]:
-    """People with the same language and the same changes read the same text but for their
-    name and link: render it once per such group (thousands of recipients, a few groups)."""
-    key = (person.language, tuple(n.id for n in person.notices))
+    """People with the same language, the same changes and the same part in them (attendee,
+    speaker, or both) read the same text but for their name and links: render it once per
+    such group (thousands of recipients, a few groups)."""
+    key = (person.language, tuple(n.id for n in person.notices),
+           tuple(sorted(person.speaking)), bool(person.speaker_link), person.speaker_only)
     if key not in cache:
-        shared = replace(person, name=_NAME, link=_LINK)
+        speaker_link = _SPEAKER_LINK if person.speaker_link else ""
+        shared = replace(person, name=_NAME, speaker_link=speaker_link,
+                         link=speaker_link if person.speaker_only else _LINK)
         cache[key] = render_for(event, shared, version.number, version.message)
     subject, body, html = cache[key]
-    return (subject, body.replace(_NAME, person.name).replace(_LINK, person.link),
-            html.replace(_NAME, escape(person.name)).replace(_LINK, escape(person.link)))
+    body = body.replace(_NAME, person.name).replace(_SPEAKER_LINK, person.speaker_link)
+    html = html.replace(_NAME, escape(person.name)).replace(
+        _SPEAKER_LINK, escape(person.speaker_link))
+    return subject, body.replace(_LINK, person.link), html.replace(_LINK, escape(person.link))
 
 
 def calendar_attachments(event, person: Recipient, versions, cache=None) -> list[tuple]:
@@ -363,8 +391,10 @@ def preview(event, message: str = "") -> dict:
     samples = {}
     for person in people:
         by_language[person.language] = by_language.get(person.language, 0) + 1
-        if person.language not in samples:
-            samples[person.language] = render_for(event, person, number, message)[:2]
+        # One sample per language for attendees and one for speakers: their texts differ.
+        key = (person.language, "speaker" if person.speaker_only else "attendee")
+        if key not in samples:
+            samples[key] = render_for(event, person, number, message)[:2]
     return {"notices": notices, "recipients": people, "by_language": by_language,
             "samples": samples, "number": number, "first": first, "edits": edits,
             "item_count": len(draft["items"]),

@@ -342,8 +342,9 @@ def entries_calendar(event: Event, entries, *, name: str, method: str = "PUBLISH
 def _description(item: ProgrammeItem) -> str:
     text = localized(item, "description").strip()
     parts = [text] if text else []
-    if item.speakers:
-        parts.append(_("Speakers") + ": " + "; ".join(speaker_line(s) for s in item.speakers))
+    speakers = item.announced_speakers  # a live item (emails) also has speakers not yet public
+    if speakers:
+        parts.append(_("Speakers") + ": " + "; ".join(speaker_line(s) for s in speakers))
     if item.cancelled:
         parts.insert(0, _("Cancelled"))
     return "\n\n".join(parts)
@@ -405,7 +406,7 @@ def _schedule_event(event: Event, item: ProgrammeItem, language: str) -> dict:
         "description": "",
         "recording_license": "",
         "do_not_record": None,
-        "persons": [_person(s) for s in item.speakers],
+        "persons": [_person(s) for s in item.announced_speakers],
         "links": [],
         "attachments": [],
     }

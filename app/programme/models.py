@@ -43,7 +43,13 @@ class ProgrammeItem(db.Model):
 
     @property
     def speakers(self):
+        """Everyone on the item who has not declined: what the organiser's draft shows."""
         return [slot.speaker for slot in self.slots if slot.state != "declined"]
+
+    @property
+    def announced_speakers(self):
+        """Those who have accepted: the only ones named to the public and in emails."""
+        return [slot.speaker for slot in self.slots if slot.state == "accepted"]
 
 
 class SessionSignup(db.Model):

@@ -10,8 +10,9 @@ The readers get small read-only objects with the attribute names the templates a
 already use for live items (item.room.name, item.speakers, speaker.role_title, ...).
 
 Two things a speaker does themselves show at once, as they did before versions existed: the
-speaker's own profile (name, title, organisation, biography) and a declined slot (someone who
-said no is not announced as speaking). Everything the organiser edits waits for a publish."""
+speaker's own profile (name, title, organisation, biography) and their answer: a speaker is
+announced only on the slots they have accepted (an invited speaker may still say no, and one
+who said no is not speaking). Everything the organiser edits waits for a publish."""
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -58,8 +59,10 @@ def _item_entry(item) -> dict[str, Any]:
         "ends_at": _iso(item.ends_at),
         "room": _room_entry(item.room) if item.room is not None else None,
         "cancelled": bool(item.cancelled),
-        # Those who have not declined, in the order they were added.
-        "speakers": [_speaker_entry(speaker) for speaker in item.speakers],
+        # Those who have not declined, in the order they were added, with their answer then
+        # (readers without live answers name only those who had accepted).
+        "speakers": [{**_speaker_entry(slot.speaker), "state": slot.state}
+                     for slot in item.slots if slot.state != "declined"],
         "audience": getattr(item, "audience", "") or "",
         "audience_en": getattr(item, "audience_en", "") or "",
         "created_at": _iso(item.created_at),
@@ -174,7 +177,7 @@ class PublishedItem:
     ends_at: datetime
     room: PublishedRoom | None
     cancelled: bool
-    speakers: tuple[PublishedSpeaker, ...]
+    speakers: tuple[PublishedSpeaker, ...]  # with live speakers: those who accepted
     created_at: datetime
     updated_at: datetime
     audience: str = ""
@@ -186,6 +189,11 @@ class PublishedItem:
     @property
     def room_id(self) -> int | None:
         return self.room.id if self.room is not None else None
+
+    @property
+    def announced_speakers(self) -> tuple[PublishedSpeaker, ...]:
+        """As ProgrammeItem.announced_speakers: who may be named in public."""
+        return self.speakers
 
 
 @dataclass
@@ -228,10 +236,10 @@ def _instant(text: str | None) -> datetime | None:
 
 
 def _live_speakers(event_id: int) -> tuple[dict[int, SpeakerProfile], set[tuple[int, int]]]:
-    """The event's speakers as they are now, and the (item, speaker) slots they declined: one
-    query of plain columns however many speakers and slots."""
+    """The event's speakers as they are now, and the (item, speaker) slots they have accepted:
+    one query of plain columns however many speakers and slots."""
     speakers: dict[int, SpeakerProfile] = {}
-    declined: set[tuple[int, int]] = set()
+    accepted: set[tuple[int, int]] = set()
     rows = db.session.execute(
         select(Speaker.id, Speaker.name, Speaker.role_title, Speaker.organisation, Speaker.bio,
                Speaker.photo_updated_at, SpeakerSlot.item_id, SpeakerSlot.state,
@@ -244,9 +252,9 @@ def _live_speakers(event_id: int) -> tuple[dict[int, SpeakerProfile], set[tuple[
         if speaker_id not in speakers:
             speakers[speaker_id] = SpeakerProfile(speaker_id, name, role_title, organisation,
                                                   bio, photo_at, role_title_en, bio_en)
-        if state == "declined":
-            declined.add((item_id, speaker_id))
-    return speakers, declined
+        if state == "accepted":
+            accepted.add((item_id, speaker_id))
+    return speakers, accepted
 
 
 def _order(item: PublishedItem) -> tuple:
@@ -257,11 +265,13 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
                   published_at: datetime | None = None,
                   live_speakers: bool = True) -> PublishedProgramme:
     """The read-only programme of one snapshot. With live_speakers (one query) each speaker
-    shows their profile as it is now, and a slot they have declined since is left out."""
+    shows their profile as it is now, and only on the slots they have accepted by now (not
+    while invited, nor once declined). Without it, the speakers as the snapshot has them, those
+    who had accepted when it was published."""
     programme = PublishedProgramme(event=event, number=number, published_at=published_at)
     if not snapshot:
         return programme
-    speakers, declined = _live_speakers(event.id) if live_speakers else ({}, set())
+    speakers, accepted = _live_speakers(event.id) if live_speakers else ({}, set())
     programme.rooms = [
         PublishedRoom(id=room["id"], name=room["name"], capacity=room.get("capacity"),
                       accessibility_notes=room.get("accessibility_notes") or "",
@@ -280,8 +290,10 @@ def read_snapshot(event, snapshot: dict | None, *, number: int | None = None,
                 name_en=entry["room"].get("name_en") or "")
         people = []
         for person in entry.get("speakers", []):
-            if (entry["id"], person["id"]) in declined:
+            if live_speakers and (entry["id"], person["id"]) not in accepted:
                 continue
+            if not live_speakers and person.get("state", "accepted") != "accepted":
+                continue  # invited when published (snapshots before answers were kept: all)
             source = speakers.get(person["id"])
             people.append(PublishedSpeaker(
                 id=person["id"],

@@ -343,6 +343,43 @@ def register(event: Event, ticket_type: TicketType, attendee: Attendee) -> Regis
     return order.registrations[0]
 
 
+class _NoSeat(Exception):
+    """Leaves the savepoint of register_speaker."""
+
+
+def register_speaker(event: Event, ticket_type: TicketType,
+                     attendee: Attendee) -> Registration | None:
+    """Give a speaker who accepted the organiser's free speakers' ticket: confirmed at once,
+    with the usual confirmation (badge and personal link). The organiser chose to give it, so
+    neither its access code, its sales window nor closed registration stops it; seats do. None,
+    and nothing of it stored, when the address is registered already or no seat is left; the
+    caller's other changes in the transaction stay (a savepoint, never a rollback)."""
+    if ticket_type.event_id != event.id or not ticket_type.is_free:
+        raise RegistrationError(_l("The speakers' ticket must be a free ticket of this event."))
+    email = attendee.email.strip().lower()
+    if not email or find_live(event, email) is not None:
+        return None
+    now = utcnow()
+    try:
+        with db.session.begin_nested():
+            order = Order(
+                event=event, code=orders.new_order_code(), buyer_name=attendee.name.strip(),
+                buyer_email=email, language=attendee.language, status="confirmed",
+                payment_method="free", payment_status="none", total_ore=0, currency="SEK",
+                manage_token=link_token(), confirmed_at=now,
+            )
+            db.session.add(order)
+            registration = _new_registration(event, ticket_type, attendee, "confirmed")
+            order.registrations.append(registration)
+            db.session.flush()
+            if seats.take_for_order(event.id, {ticket_type.id: 1}) is not None:
+                raise _NoSeat
+    except (_NoSeat, IntegrityError):
+        return None
+    queue_order_confirmation(order)
+    return registration
+
+
 # --- confirming, expiring, cancelling --------------------------------------------------------
 
 

@@ -24,8 +24,13 @@ class Speaker(db.Model):
     # A JPEG made by app.speakers.photos (no metadata); loaded only when served.
     photo = deferred(db.Column(db.LargeBinary))
     photo_updated_at = db.Column(UTCDateTime)
+    # The registration made for the speaker when they first accepted (the event's speakers'
+    # ticket), or their own one at the same address; None until then.
+    registration_id = db.Column(db.ForeignKey("registration.id", ondelete="SET NULL"),
+                                index=True)
 
     event = db.relationship("Event")
+    registration = db.relationship("Registration")
     slots = db.relationship("SpeakerSlot", back_populates="speaker", cascade="all, delete-orphan")
 
 

@@ -1,5 +1,11 @@
-"""Speakers and their slots: invitations, answers, profiles."""
+"""Speakers and their slots: invitations, answers, their ticket, profiles.
 
+A speaker is announced (public programme, speaker pages, schedule.json, calendars) only for
+the slots they have accepted: app.programme.published reads the answers live. A speaker who
+accepts gets the event's speakers' ticket, if the organiser marked one (app.tickets): a
+registration made for them through app.registration, with its badge and personal link."""
+
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -15,6 +21,10 @@ from app.mail.outbox import queue_email
 from app.mail.render import absolute_url, render_email
 from app.programme.models import ProgrammeItem
 from app.programme.published import published_programme
+from app.registration import services as registrations
+from app.registration.models import Registration
+from app.tickets import services as tickets
+from app.tickets.models import TicketType
 from app.tokens import link_token
 
 from .models import Speaker, SpeakerSlot
@@ -25,7 +35,8 @@ def speakers_for(event) -> list[Speaker]:
     return list(
         db.session.scalars(
             select(Speaker).where(Speaker.event_id == event.id)
-            .options(selectinload(Speaker.slots).selectinload(SpeakerSlot.item))
+            .options(selectinload(Speaker.slots).selectinload(SpeakerSlot.item),
+                     selectinload(Speaker.registration))
             .order_by(Speaker.name)
         )
     )
@@ -78,9 +89,114 @@ def send_invitation(slot: SpeakerSlot) -> None:
 
 
 def answer(slot: SpeakerSlot, accept: bool) -> None:
+    """The speaker's answer; accepting also gives them their ticket (give_ticket)."""
     slot.state = "accepted" if accept else "declined"
     slot.answered_at = utcnow()
     db.session.flush()
+    if accept:
+        give_ticket(slot.speaker)
+
+
+def give_ticket(speaker: Speaker) -> Registration | None:
+    """Link the speaker's registration, made once: their own if their address is registered
+    already, else a new one with the event's speakers' ticket (none without such a ticket, an
+    email address or a free seat; their page then says how to get in). Answering again, or
+    twice at once, never makes a second one: the first is linked, and a second registration
+    of the same address is refused by the database."""
+    if speaker.registration_id is not None or not speaker.email:
+        return speaker.registration
+    event = speaker.event
+    registration = registrations.find_live(event, speaker.email)
+    if registration is None:
+        ticket_type = tickets.speakers_ticket(event)
+        if ticket_type is None:
+            return None
+        registration = registrations.register_speaker(event, ticket_type, registrations.Attendee(
+            name=speaker.name, email=speaker.email, organisation=speaker.organisation,
+            role=speaker.role_title, language=speaker.language,
+        )) or registrations.find_live(event, speaker.email)  # made at the same moment
+    speaker.registration = registration
+    db.session.flush()
+    return registration
+
+
+# --- the speaker's own page ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SlotView:
+    slot: SpeakerSlot
+    # The others on the item who have not declined, with their answers (slots).
+    co_speakers: list
+
+
+@dataclass(frozen=True)
+class TicketView:
+    """How the speaker gets in: "registered" (their registration), "on_accept" (they get the
+    speakers' ticket when they accept), "code" (register with the ticket's access code) or
+    "ask" (the organiser tells them)."""
+
+    kind: str
+    registration: Registration | None = None
+    ticket_type: TicketType | None = None
+    # A registration was made or linked for them, and it has been cancelled since.
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class PortalView:
+    speaker: Speaker
+    # "accepted" if any slot on an item that takes place is accepted, else "invited" if any
+    # waits for an answer, else "declined" if any was declined, else "none": the heading.
+    answer: str
+    # Some slot on an item that takes place still waits for an answer.
+    unanswered: bool
+    slots: list
+    ticket: TicketView
+
+
+def overall_answer(slots) -> str:
+    states = {slot.state for slot in slots if not slot.item.cancelled}
+    for state in ("accepted", "invited", "declined"):
+        if state in states:
+            return state
+    return "none"
+
+
+def _ticket_view(speaker: Speaker, answered: str) -> TicketView:
+    registration = speaker.registration
+    if registration is not None and registration.status in ("confirmed", "pending"):
+        return TicketView("registered", registration, registration.ticket_type)
+    cancelled = registration is not None
+    ticket_type = tickets.speakers_ticket(speaker.event)
+    if ticket_type is None:
+        return TicketView("ask", cancelled=cancelled)
+    if answered != "accepted" and not cancelled and speaker.email:
+        return TicketView("on_accept", ticket_type=ticket_type)
+    if answered == "accepted" and ticket_type.visibility == "code" and ticket_type.access_code:
+        return TicketView("code", ticket_type=ticket_type, cancelled=cancelled)
+    return TicketView("ask", ticket_type=ticket_type, cancelled=cancelled)
+
+
+def portal_view(speaker: Speaker) -> PortalView:
+    """What the speaker's page shows: their slots with the items, rooms and co-speakers (one
+    query for all of them), the heading that follows their answers, and their ticket."""
+    slots = list(db.session.scalars(
+        select(SpeakerSlot).join(SpeakerSlot.item)
+        .where(SpeakerSlot.speaker_id == speaker.id)
+        .options(contains_eager(SpeakerSlot.item).selectinload(ProgrammeItem.room),
+                 contains_eager(SpeakerSlot.item).selectinload(ProgrammeItem.slots)
+                 .selectinload(SpeakerSlot.speaker))
+        .order_by(ProgrammeItem.starts_at, ProgrammeItem.id)
+    ).unique())
+    views = [SlotView(slot, [other for other in slot.item.slots
+                             if other.speaker_id != speaker.id and other.state != "declined"])
+             for slot in slots]
+    answered = overall_answer(slots)
+    return PortalView(
+        speaker=speaker, answer=answered, slots=views,
+        unanswered=any(s.state == "invited" and not s.item.cancelled for s in slots),
+        ticket=_ticket_view(speaker, answered),
+    )
 
 
 def update_profile(speaker: Speaker, *, name, role_title, organisation, bio,

@@ -112,6 +112,7 @@ def portal(token):
 def _portal_page(speaker, *, form=None, photo_form=None, status=200):
     return render_template(
         "speakers/portal.html", speaker=speaker, event=speaker.event,
+        portal=services.portal_view(speaker),
         form=form or ProfileForm(obj=speaker), photo_form=photo_form or PhotoForm(),
         answer_form=AnswerForm(), max_photo_bytes=photos.MAX_BYTES,
     ), status

@@ -73,6 +73,7 @@ class TicketTypeForm(FlaskForm):
     )
     access_code = StringField(_l("Access code"),
                               validators=[Optional(), Length(max=40), single_line()])
+    for_speakers = BooleanField(_l("Give this ticket to speakers when they accept"))
 
     price_ore = None
 
@@ -85,6 +86,11 @@ class TicketTypeForm(FlaskForm):
     def validate_access_code(self, field):
         if self.visibility.data == "code" and not (field.data or "").strip():
             raise ValidationError(_l("Enter the access code people need to see this ticket."))
+
+    def validate_for_speakers(self, field):
+        if field.data and self.price_ore not in (None, 0):
+            raise ValidationError(_l("Speakers get their ticket for free: set the price to 0 "
+                                     "to give this ticket to speakers."))
 
     def validate_sales_end(self, field):
         start = self.sales_start.data

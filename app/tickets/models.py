@@ -9,6 +9,11 @@ from app.i18n import localized
 class TicketType(db.Model):
     __table_args__ = (
         db.CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
+        # At most one speakers' ticket per event.
+        db.Index(
+            "uq_ticket_type_event_for_speakers", "event_id", unique=True,
+            postgresql_where=db.text("for_speakers"), sqlite_where=db.text("for_speakers = 1"),
+        ),
     )
 
     id = db.Column(db.Integer, primary_key=True)
@@ -24,6 +29,9 @@ class TicketType(db.Model):
     # "public", or "code": shown only to people who enter access_code (speakers, staff).
     visibility = db.Column(db.String(10), nullable=False, default="public", server_default="public")
     access_code = db.Column(db.String(40), nullable=False, default="", server_default="")
+    # A free ticket the organiser gives every speaker who accepts (app.speakers.services makes
+    # their registration); at most one per event.
+    for_speakers = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
     price_ore = db.Column(db.Integer, nullable=False, default=0)
     currency = db.Column(db.String(3), nullable=False, default="SEK")
     capacity = db.Column(db.Integer)

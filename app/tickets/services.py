@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext as _ln
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app import money, seats, signals
 from app.db_types import utcnow
@@ -206,6 +206,7 @@ class TicketDetails:
     sales_end: datetime | None = None
     visibility: str = "public"
     access_code: str = ""
+    for_speakers: bool = False
 
 
 def _check(details: TicketDetails) -> None:
@@ -225,6 +226,9 @@ def _check(details: TicketDetails) -> None:
     if (details.sales_start is not None and details.sales_end is not None
             and details.sales_end <= details.sales_start):
         raise TicketRuleError(_l("Sales must end after they start."), "sales_end")
+    if details.for_speakers and details.price_ore != 0:
+        raise TicketRuleError(_l("Speakers get their ticket for free: set the price to 0 to "
+                                 "give this ticket to speakers."), "for_speakers")
 
 
 def _capacity_refused(taken: int) -> TicketRuleError:
@@ -242,6 +246,7 @@ def create_ticket_type(event: Event, details: TicketDetails) -> TicketType:
         select(func.max(TicketType.position)).where(TicketType.event_id == event.id))
     ticket_type = TicketType(event=event, currency="SEK",
                              position=(last + 1) if last is not None else 0)
+    _claim_for_speakers(event, None, details)
     _apply(ticket_type, details)
     ticket_type.capacity = details.capacity
     db.session.add(ticket_type)
@@ -264,6 +269,7 @@ def update_ticket_type(ticket_type: TicketType, details: TicketDetails) -> None:
     _check(details)
     _set_capacity(ticket_type, details.capacity)
     raised = _raises(ticket_type.capacity, details.capacity)
+    _claim_for_speakers(ticket_type.event, ticket_type.id, details)
     _apply(ticket_type, details)
     db.session.flush()
     db.session.refresh(ticket_type)
@@ -280,6 +286,26 @@ def _offer_new_seats(event: Event) -> None:
     signals.capacity_raised.send(event)
 
 
+def _claim_for_speakers(event: Event, ticket_type_id: int | None,
+                        details: TicketDetails) -> None:
+    """One speakers' ticket per event: marking this one unmarks the one before (first, so the
+    unique index never sees two)."""
+    if not details.for_speakers:
+        return
+    query = update(TicketType).where(TicketType.event_id == event.id,
+                                     TicketType.for_speakers.is_(True))
+    if ticket_type_id is not None:
+        query = query.where(TicketType.id != ticket_type_id)
+    db.session.execute(query.values(for_speakers=False)
+                       .execution_options(synchronize_session="fetch"))
+
+
+def speakers_ticket(event: Event) -> TicketType | None:
+    """The free ticket a speaker gets on accepting, if the organiser chose one."""
+    return db.session.scalar(select(TicketType).where(TicketType.event_id == event.id,
+                                                      TicketType.for_speakers.is_(True)))
+
+
 def _apply(ticket_type: TicketType, details: TicketDetails) -> None:
     ticket_type.name = details.name.strip()
     ticket_type.name_en = details.name_en.strip()
@@ -292,6 +318,7 @@ def _apply(ticket_type: TicketType, details: TicketDetails) -> None:
     ticket_type.visibility = details.visibility
     ticket_type.access_code = (details.access_code.strip()
                                if details.visibility == "code" else "")
+    ticket_type.for_speakers = details.for_speakers
 
 
 def move(ticket_type: TicketType, direction: str) -> bool:

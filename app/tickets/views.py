@@ -32,6 +32,7 @@ def _details(event, form: TicketTypeForm) -> tickets.TicketDetails:
         sales_start=tickets.local_to_utc(event, form.sales_start.data, "sales_start"),
         sales_end=tickets.local_to_utc(event, form.sales_end.data, "sales_end"),
         visibility=form.visibility.data, access_code=form.access_code.data or "",
+        for_speakers=bool(form.for_speakers.data),
     )
 
 
@@ -95,6 +96,7 @@ def _edit_form(event, ticket_type: TicketType, **kwargs) -> TicketTypeForm:
         "sales_start": tickets.utc_to_local(event, ticket_type.sales_start),
         "sales_end": tickets.utc_to_local(event, ticket_type.sales_end),
         "visibility": ticket_type.visibility, "access_code": ticket_type.access_code,
+        "for_speakers": ticket_type.for_speakers,
     }, **kwargs)
 
 

@@ -58,5 +58,13 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
 
     page.goto(f"/e/{SLUG}/programme")
     expect(page.locator("main")).to_contain_text("10:30")
+    expect(page.locator("main")).to_contain_text("Brukarens röst")
+    expect(page.locator("main")).not_to_contain_text("Ahmed Yusuf")  # he has not said yes
+
+    # Ahmed follows his invitation and says yes: the programme names him at once.
+    page.goto(mailbox.link(invitation, "/s/"))
+    page.get_by_role("button", name="Tacka ja").click()
+    expect(page.locator("h1")).to_have_text("Du föreläser på Vårkonferensen")
+    page.goto(f"/e/{SLUG}/programme")
     expect(page.locator("main")).to_contain_text("Ahmed Yusuf")
     assert_accessible(page)

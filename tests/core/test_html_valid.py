@@ -160,6 +160,8 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
     request_feedback(event)
     [slot] = conference["speaker"].slots
     send_invitation(slot)
+    event.venue_address = "Järntorget 3\n413 04 Göteborg"  # on the speaker's page
+    event.arrival_info = "Spårvagn till Järntorget."
     set_photo(conference["speaker"], small_jpeg())
     question.required = True  # from now on: the others registered without answering
     db.session.commit()

@@ -113,7 +113,7 @@ def test_two_moves_and_a_cancel_make_one_message_per_person(conference, people, 
     assert "Skrivverkstad" in alva and "Tidigare: 18 mars 2027 14:00–15:00, Sal B" in alva
 
     sara = mailbox.body(mail[SARA])
-    assert mail[SARA]["Subject"] == "Ändrad tid: Peer support i vården"
+    assert mail[SARA]["Subject"] == "Din programpunkt har flyttats: Peer support i vården"
     assert "Skrivverkstad" not in sara
     assert len(mailbox.messages) == 2
 
@@ -211,7 +211,8 @@ def test_new_items_and_new_speakers_are_news_after_the_first_version(
     before = notices.speaker_names(talk)
     eva = add_speaker(event, name="Eva Lund", email="eva@talare.example")
     db.session.flush()
-    assign(talk, [conference["speaker"], eva], invite=False)
+    [eva_slot] = assign(talk, [conference["speaker"], eva], invite=False)
+    eva_slot.state = "accepted"  # the public hears of a speaker only once they said yes
     assert notices.record_speakers(talk, before).kind == "speakers"
     db.session.commit()
 

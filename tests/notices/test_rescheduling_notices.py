@@ -96,7 +96,7 @@ def test_moving_a_talk_tells_each_attendee_and_speaker_once_in_their_language(
     assert "14:00–14:45, Sal B" in body
 
     sara = mail[SARA]
-    assert sara["Subject"] == "Ändrad tid: Peer support i vården"
+    assert sara["Subject"] == "Din programpunkt har flyttats: Peer support i vården"
     assert mailbox.link(sara, "/s/") == f"/s/{conference['speaker'].token}"
 
     [notice] = db.session.scalars(select(Notice)).all()

@@ -94,6 +94,10 @@ def test_item_with_a_new_speaker_invites_them_and_shows_in_local_time(
     html = programme.get_data(as_text=True)
     assert "Återhämtning i praktiken" in html
     assert "09:30</time>–<time" in html and "10:15</time>" in html
+    assert "Johan Ekström" not in html, "not announced before he says yes"
+    assert client.post(f"/s/{slot.speaker.token}/slots/{slot.id}",
+                       data={"answer": "accept"}).status_code == 302
+    html = client.get(f"/e/{SLUG}/programme").get_data(as_text=True)
     assert "Johan Ekström, Peer supporter (Region Örebro län)" in html
     assert "Aulan" in html
 

@@ -133,6 +133,9 @@ def test_draft_edits_stay_out_of_sight_until_the_organiser_publishes(
     assert added.status_code == 302
     closing = db.session.scalar(select(ProgrammeItem).where(ProgrammeItem.title == "Avslutning"))
     eva = closing.slots[0].speaker
+    # Eva says yes on her own page: she is announced with the item, once it is published.
+    assert client.post(f"/s/{eva.token}/slots/{closing.slots[0].id}", data={"answer": "accept"},
+                       follow_redirects=True).status_code == 200
 
     # The organiser's pages show the draft and say it is not published.
     manage = page(organiser, MANAGE)

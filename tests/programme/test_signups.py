@@ -493,7 +493,9 @@ def test_the_speaker_sees_the_audience_of_their_slot(organiser, client, conferen
     assert organiser.post(f"/manage/e/{SLUG}/items/{talk.id}", data=data).status_code == 302
     english(client)
     html = client.get(f"/s/{sara.token}").get_data(as_text=True)
-    assert re.search(r"10:00–10:45 · Stora salen\s*· 45 minutes\s*· For: Chefer och HR", html)
+    # The room has no English name: its Swedish one is marked as Swedish.
+    assert re.search(r'10:00–10:45 · <span lang="sv">Stora salen</span>\s*· 45 minutes\s*'
+                     r"· For: Chefer och HR", html)
 
     # A new speaker's invitation names it too.
     data = {"title": "Panel om stöd", "kind": "panel", "description": "",

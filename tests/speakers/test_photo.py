@@ -243,10 +243,13 @@ def test_photo_of_a_speaker_without_slots_is_not_served(client, conference, db):
     db.session.commit()
     with_photo(client, db, loner)
     assert client.get(photo_url(loner)).status_code == 404
-    assign(conference["lunch"], [loner], invite=False)
+    [slot] = assign(conference["lunch"], [loner], invite=False)
     db.session.commit()
     assert client.get(photo_url(loner)).status_code == 404, "a draft slot is not public yet"
     publish_programme(conference["event"])
+    assert client.get(photo_url(loner)).status_code == 404, "invited, not yet accepted"
+    slot.state = "accepted"
+    db.session.commit()
     assert client.get(photo_url(loner)).status_code == 200
 
 

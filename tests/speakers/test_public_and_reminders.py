@@ -75,7 +75,8 @@ def test_speaker_page_shows_bio_and_items_in_local_time(client, conference, db):
     sara.bio = "Arbetar med peer support sedan 2019."
     extra = workshop(conference)
     db.session.flush()
-    assign(extra, [sara], invite=False)
+    [accepted] = assign(extra, [sara], invite=False)
+    accepted.state = "accepted"
     declined = workshop(conference, "Avböjt pass", time(16, 0), time(17, 0))
     db.session.flush()
     [slot] = assign(declined, [sara], invite=False)
@@ -128,7 +129,8 @@ def add_speakers(conference, db, first, last):
             speaker.photo = b"\xff\xd8"
             speaker.photo_updated_at = utcnow()
         db.session.flush()
-        assign(conference["talk"], [speaker], invite=False)
+        [slot] = assign(conference["talk"], [speaker], invite=False)
+        slot.state = "accepted"
     db.session.commit()
     publish_programme(conference["event"])
 
@@ -166,6 +168,7 @@ def reminder_setup(conference, db, now=NOW):
     Eva accepted and Per declined long ago. Anne (English) waits 7 days."""
     sara = conference["speaker"]
     [talk_slot] = sara.slots
+    talk_slot.state, talk_slot.answered_at = "invited", None
     invited(talk_slot, 6, now)
     extra = workshop(conference)
     db.session.flush()
@@ -236,6 +239,7 @@ def test_reminders_for_one_event_leave_other_events_alone(conference, db, mailbo
     reminder_setup(conference, db)
     other = build_conference(name="Höstkonferensen", slug="hostkonferensen-2027")
     [stranger_slot] = other["speaker"].slots
+    stranger_slot.state = "invited"
     invited(stranger_slot, 20)
     db.session.commit()
     assert remind(other["event"], NOW) == 1

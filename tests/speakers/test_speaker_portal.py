@@ -11,8 +11,10 @@ MANAGE = "/manage/e/varkonferensen-2027/programme"
 
 @pytest.fixture
 def portal(conference, mailbox):
-    """The path of Sara's personal page, taken from the invitation she received."""
+    """The path of Sara's personal page, taken from the invitation she received; she has not
+    answered yet."""
     [slot] = conference["speaker"].slots
+    slot.state, slot.answered_at = "invited", None
     send_invitation(slot)
     _db.session.commit()
     [invitation] = mailbox.wait_for(1)
@@ -54,6 +56,7 @@ def test_speaker_accepts_and_the_organiser_sees_it(client, organiser, portal, co
 def test_speaker_declines_and_leaves_the_public_programme(
         client, organiser, portal, conference, db):
     slot = sara_slot(conference)
+    assert answer(client, portal, slot, "accept").status_code == 302
     assert "Sara Nilsson" in client.get(PROGRAMME).get_data(as_text=True)
     assert answer(client, portal, slot, "decline").status_code == 302
     db.session.refresh(slot)
@@ -65,6 +68,7 @@ def test_speaker_declines_and_leaves_the_public_programme(
 
 
 def test_speaker_edits_the_profile_and_the_programme_follows(client, portal, conference, db):
+    assert answer(client, portal, sara_slot(conference), "accept").status_code == 302
     response = client.post(portal, data={
         "name": "Sara Nilsson Berg", "role_title": "Peer supporter och handledare",
         "organisation": "Region Uppsala", "bio": "Arbetar med peer support sedan 2019."})
@@ -108,8 +112,8 @@ def test_speaker_cannot_answer_for_another_speakers_slot(client, portal, confere
 def test_unknown_token_is_not_found(client, conference):
     assert client.get("/s/" + "x" * 43).status_code == 404
     slot = sara_slot(conference)
-    assert client.post(f"/s/{'x' * 43}/slots/{slot.id}", data={"answer": "accept"}) \
+    assert client.post(f"/s/{'x' * 43}/slots/{slot.id}", data={"answer": "decline"}) \
         .status_code == 404
     assert client.post("/s/" + "x" * 43, data={"name": "Inkräktare"}).status_code == 404
     _db.session.refresh(slot)
-    assert slot.state == "invited"
+    assert slot.state == "accepted"
