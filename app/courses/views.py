@@ -24,6 +24,7 @@ from app.database import unit_of_work
 from app.db_types import utcnow
 from app.events.manage import current_event, organiser_pages
 from app.extensions import db, limiter
+from app.mail.render import absolute_url
 from app.registration.views import active_registration_or_404, registration_or_404
 from app.teams.access import EDITORS
 
@@ -34,6 +35,20 @@ bp = Blueprint("courses", __name__)
 organiser = organiser_pages("courses", __name__, roles=EDITORS)
 
 CELL = re.compile(r"^(\d{1,12})-(\d{1,12})$")
+
+
+# --- what other areas' pages and emails show of a course ---------------------------------------
+
+@bp.app_template_global()
+def course_sessions(event) -> list:
+    """The course's sessions in order (none for a conference): the registration confirmation
+    lists them, so a participant has every date from the start."""
+    return services.sessions_of(event)
+
+
+@bp.app_template_global()
+def course_calendar_url(registration) -> str:
+    return absolute_url("courses.course_ical", token=registration.manage_token)
 
 
 # --- public: the check of a certificate ---------------------------------------------------------

@@ -80,3 +80,19 @@ def test_postponing_a_course_moves_every_session_and_every_calendar(course, orga
     assert all(int(e["SEQUENCE"]) == 1 for e in told.values())
     assert sorted(e["DTSTART"].dt.date() for e in told.values()) == [
         new_first, new_first + timedelta(days=7)]
+
+
+def test_the_confirmation_lists_every_session_and_links_the_course_calendar(
+        running_course, client, mailbox, db):
+    mailbox.clear()
+    kim = register(running_course["event"], running_course["free"], name="Kim Berg",
+                   email="kim@example.org")
+    deliver_due()
+    [message] = mailbox.wait_for(1)
+    text = mailbox.body(message)
+    assert "Kursen har 8 träffar:" in text
+    assert "Träff 1" in text and "Träff 8" in text and "Folkets hus, sal 3" in text
+    link = mailbox.link(message, "/course.ics")
+    assert link == f"/r/{kim.manage_token}/course.ics"
+    calendar = icalendar.Calendar.from_ical(client.get(link).data)
+    assert len(calendar.walk("VEVENT")) == 8
