@@ -38,7 +38,7 @@ from .forms import (
     StarForm,
     attendee_form_class,
 )
-from .manage_forms import TransferForm, details_form
+from .manage_forms import ReplaceAttendeeForm, TransferForm, details_form
 from .models import Registration
 from .questions import answer_value, display_value
 
@@ -203,6 +203,11 @@ def register(slug):
         return _register_page(cart, form, attendee_forms, outcome.status)
     if outcome.kind == "pending_payment":
         return redirect(url_for("payments.checkout", token=outcome.order.manage_token), 303)
+    # Who registered only themselves lands on their own page (badge, calendar, programme); a
+    # buyer for others on the order page, where each colleague is listed.
+    own = outcome.order.own_registration
+    if own is not None:
+        return redirect(url_for("registration.manage", token=own.manage_token), 303)
     return redirect(url_for("registration.order", token=outcome.order.manage_token), 303)
 
 
@@ -298,6 +303,39 @@ def cancel_attendee(token, registration_id):
         flash(_("%(name)s has no confirmed registration, so there is nothing to cancel.",
                 name=registration.name), "info")
     return redirect(url_for("registration.order", token=token), 303)
+
+
+@bp.route("/o/<token>/attendees/<int:registration_id>/replace", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def replace_attendee(token, registration_id):
+    """The buyer gives one colleague's seat to another person (a transfer, as the colleague
+    could do from their own page): the new person gets their own link and badge by email, the
+    old ones stop working and the colleague is told who did it."""
+    order = order_or_404(token)
+    registration = order_attendee_or_404(order, registration_id)
+    if not attendee.can_change(registration):
+        flash(_("%(name)s can no longer be replaced: the registration is cancelled, or they "
+                "have already been checked in.", name=registration.name), "error")
+        return _render_order(order, CancelOrderForm(), 409)
+    form = ReplaceAttendeeForm()
+    status, old_name = 200, registration.name
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            try:
+                attendee.transfer(registration, name=form.name.data, email=form.email.data,
+                                  by_buyer=True)
+            except services.AlreadyRegistered as error:
+                form.email.errors.append(str(error))
+                status = 409
+            except services.RegistrationError as error:
+                form.email.errors.append(str(error))
+            else:
+                flash(_("%(new)s has the seat of %(old)s now. We have emailed %(new)s their own "
+                        "link and badge.", new=registration.name, old=old_name), "success")
+                return redirect(url_for("registration.order", token=token), 303)
+    return render_template("registration/order_replace.html", order=order, event=order.event,
+                           registration=registration, old_name=old_name, form=form), status
 
 
 def registration_or_404(token: str) -> Registration:
