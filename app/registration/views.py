@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from app.errors import render_error
 from app.events.manage import organiser_pages
 from app.events.views import event_or_404
 from app.extensions import db, limiter
@@ -23,6 +24,7 @@ from app.i18n import current_language
 from app.orders import services as orders
 from app.orders.models import Order
 from app.programme import services as programme_services
+from app.programme.models import SHARED_KINDS
 from app.programme.published import published_programme
 from app.teams.access import EDITORS
 from app.tickets import services as tickets
@@ -34,9 +36,11 @@ from .forms import (
     CancelForm,
     CancelOrderForm,
     DataExportForm,
+    LinkAgainForm,
     OrderForm,
     StarForm,
     attendee_form_class,
+    with_shared_details,
 )
 from .manage_forms import ReplaceAttendeeForm, TransferForm, details_form
 from .models import Registration
@@ -102,6 +106,10 @@ def _forms(cart: checkout.Cart):
     if len(form.payment_method.choices) == 1 and not form.payment_method.data:
         form.payment_method.data = form.payment_method.choices[0][0]
     formdata = request.form if request.method == "POST" else None
+    if formdata is not None and cart.for_others:
+        formdata = with_shared_details(
+            formdata, len(cart.tickets), attending_too=form.attending_too.data,
+            same_organisation=form.same_organisation.data)
     classes, attendee_forms = {}, []
     for index, ticket_type in enumerate(cart.tickets):
         if ticket_type.id not in classes:
@@ -209,6 +217,33 @@ def register(slug):
     if own is not None:
         return redirect(url_for("registration.manage", token=own.manage_token), 303)
     return redirect(url_for("registration.order", token=outcome.order.manage_token), 303)
+
+
+def _address_key() -> str:
+    return "link-again:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/e/<slug>/my-link", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_address_key)
+def link_again(slug):
+    """The personal link again, for someone who lost their confirmation (to sign up for a
+    workshop, say): it goes only to the address asked about, and the page says the same
+    whether that address is registered or not, so nobody learns who is. A few times an hour
+    per address, as that inbox is not the asker's to fill."""
+    event = event_or_404(slug)
+    form = LinkAgainForm()
+    if not form.is_submitted():
+        return render_template("registration/link_again.html", event=event, form=form)
+    if form.website.data:
+        abort(400)
+    if not form.validate():
+        return render_template("registration/link_again.html", event=event, form=form), 400
+    services.resend_link(event, form.email.data.strip().lower())
+    flash(_("If %(email)s is registered for the event, we have sent the personal link to it. "
+            "It may take a few minutes. Also look in your spam folder.",
+            email=form.email.data.strip()), "success")
+    return redirect(url_for("registration.link_again", slug=slug), 303)
 
 
 def order_or_404(token: str) -> Order:
@@ -421,6 +456,7 @@ def my_programme(token):
         "registration/my_programme.html", registration=registration, event=event,
         chosen=[item for item in items if item.id in starred], starred=starred,
         days=programme_services.by_day(event, items), star_form=StarForm(),
+        shared_kinds=SHARED_KINDS,
         calendar_url=url_for("registration.my_programme_ical", token=token, _external=True),
     )
 
@@ -442,6 +478,8 @@ def star(token, item_id):
             personal.star(registration, item, programme)
         else:
             personal.unstar(registration, item)
+    except personal.SharedItem as refused:
+        return render_error(refused.status, _("That cannot be added"), str(refused))
     except personal.PersonalProgrammeError:
         abort(409)
     return redirect(url_for("registration.my_programme", token=token) + f"#item-{item.id}"), 303

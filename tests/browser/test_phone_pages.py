@@ -109,7 +109,8 @@ def _problems(page, paths, width, text_200=False):
         if scroll > width:
             wide = page.evaluate("""w => [...document.querySelectorAll('body *')]
                 .filter(e => e.getBoundingClientRect().right > w + 1)
-                .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))
+                .map(e => e.tagName + '.' + e.className + ' '
+                     + Math.round(e.getBoundingClientRect().right))
                 .slice(0, 4)""", width)
             problems.append(f"{path}: {scroll} px wide at {width} px: {wide}")
         if not text_200:
