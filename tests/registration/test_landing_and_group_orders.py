@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.orders.models import Order
 from app.registration.models import Registration
-from tests.factories import register
+from app.registration.personal import starred_ids
+from tests.factories import add_workshop, publish_programme, register
 
 SLUG = "varkonferensen-2027"
 BUYER = "eva.chef@region.example"
@@ -212,8 +213,6 @@ def test_the_link_form_refuses_bad_input_and_too_many_asks(client, conference, m
 
 
 def test_the_programme_says_how_to_sign_up_and_where_the_link_is(client, conference):
-    from tests.factories import add_workshop, publish_programme
-
     add_workshop(conference["event"])
     publish_programme(conference["event"])
     page = text(client.get(f"/e/{SLUG}/programme"))
@@ -248,6 +247,4 @@ def test_lunch_cannot_be_put_in_my_programme(client, conference, db, mailbox):
     assert refused.status_code == 400
     assert "Pauser och lunch är för alla" in text(refused)
     db.session.rollback()
-    from app.registration.personal import starred_ids
-
     assert starred_ids(db.session.get(Registration, alva.id)) == set()
