@@ -4,10 +4,11 @@ from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from babel.dates import format_date
+from babel.dates import format_date, get_timezone_location
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, abort, current_app, g, has_request_context, redirect, request, session
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from app import money
@@ -129,11 +130,21 @@ def loc_text(obj, field: str) -> str:
     return str(localized(obj, field))
 
 
+def times_note(tz: str) -> str:
+    """Which clock the times on a page follow, in words people use: Swedish time for
+    Europe/Stockholm, else the zone's city in the reader's language (never the zone's id)."""
+    if tz == "Europe/Stockholm":
+        return _("All times are Swedish time.")
+    return _("All times are local time in %(place)s.",
+             place=get_timezone_location(tz, locale=current_language(), return_city=True))
+
+
 def init_app(app: Flask) -> None:
     app.add_url_rule("/language/<code>", "set_language", set_language)
     app.jinja_env.filters.update(
         date=fmt_date, time=fmt_time, datetime=fmt_datetime, money=money.format,
         decimal=fmt_decimal, percent=fmt_percent, loc=loc, loc_text=loc_text,
+        times_note=times_note,
     )
 
     @app.context_processor

@@ -66,6 +66,14 @@ class Order(db.Model):
     )
 
     @property
+    def own_registration(self):
+        """The buyer's registration when the order is only the buyer themselves, else None: a
+        person who registered alone is at home on their own page, not on an order page."""
+        if len(self.registrations) == 1 and self.registrations[0].email == self.buyer_email:
+            return self.registrations[0]
+        return None
+
+    @property
     def is_paid_for(self) -> bool:
         return self.payment_status in ("paid", "partially_refunded")
 

@@ -4,6 +4,8 @@ from app.db_types import UTCDateTime, utcnow
 from app.extensions import db
 
 KINDS = ("talk", "panel", "workshop", "plenary", "break", "lunch")
+# Breaks and lunch are for everyone: nobody chooses them for their own programme.
+SHARED_KINDS = ("break", "lunch")
 
 
 class ProgrammeItem(db.Model):

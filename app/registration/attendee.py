@@ -70,12 +70,13 @@ def update_details(registration: Registration, *, name: str, organisation: str |
 
 
 def transfer(registration: Registration, *, name: str, email: str, language: str | None = None,
-             by_organiser: bool = False) -> Registration:
+             by_organiser: bool = False, by_buyer: bool = False) -> Registration:
     """Give the ticket to someone else. The registration gets the new holder's name and
     address and a new personal link and badge code (the old link and badge stop working); what
     was personal to the old holder (phone, role, sensitive needs and consent, answers) goes.
     The new holder gets the confirmation with the badge (in `language`, else the old holder's),
-    the old address a short notice saying who passed the ticket on (`by_organiser`).
+    the old address a short notice saying who passed the ticket on (`by_organiser`, or
+    `by_buyer`: the buyer replaced a colleague from the order page).
     Refused for an address already registered for the event."""
     if not can_change(registration):
         raise services.RegistrationError(_l("This registration can no longer be changed."))
@@ -117,7 +118,9 @@ def transfer(registration: Registration, *, name: str, email: str, language: str
         raise services.AlreadyRegistered(
             _l("%(email)s is already registered for the event.", email=email),
             email=email) from error
-    _queue_transfer_notice(registration, old_email, old_language, by_organiser)
+    by_buyer = by_buyer and registration.order is not None and (
+        old_email != registration.order.buyer_email)
+    _queue_transfer_notice(registration, old_email, old_language, by_organiser, by_buyer)
     services.queue_confirmation(registration)
     db.session.flush()
     return registration
@@ -136,13 +139,15 @@ def _forget_stars(registration: Registration) -> None:
 
 
 def _queue_transfer_notice(registration: Registration, old_email: str, language: str,
-                           by_organiser: bool = False) -> None:
+                           by_organiser: bool = False, by_buyer: bool = False) -> None:
     event = registration.event
+    template = ("registration/email_transferred_by_organiser.txt" if by_organiser
+                else "registration/email_transferred_by_buyer.txt" if by_buyer
+                else "registration/email_transferred.txt")
     subject, body, html = render_email(
-        "registration/email_transferred_by_organiser.txt" if by_organiser
-        else "registration/email_transferred.txt", language,
+        template, language,
         lambda: _("Your ticket was passed on: %(event)s", event=localized(event, "name")),
-        registration=registration, event=event,
+        registration=registration, event=event, order=registration.order,
     )
     queue_email(to=old_email, subject=subject, body=body, html=html,
                 kind="transfer", event_id=event.id)

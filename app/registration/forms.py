@@ -104,6 +104,9 @@ class OrderForm(FlaskForm):
                                     validators=[Optional(), Length(max=200), single_line()])
     peppol_id = StringField(_l("E-invoice address, Peppol ID (optional)"),
                             validators=[Optional(), Length(max=100), single_line()])
+    # A buyer for colleagues types what is shared once (with_shared_details).
+    attending_too = BooleanField(_l("I am attending too"))
+    same_organisation = BooleanField(_l("Same organisation for everyone"))
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
 
@@ -120,6 +123,30 @@ class OrderForm(FlaskForm):
         for missing in (f for f in required if not (f.data or "").strip()):
             missing.errors.append(_l("This field is required."))
         return not any(f.errors for f in (self.payment_method, *required))
+
+
+def with_shared_details(formdata, seats: int, *, attending_too: bool, same_organisation: bool):
+    """The attendees' fields as sent, with what a buyer for colleagues typed once filled in
+    for everyone: their own name and email as the first attendee's ("I am attending too"),
+    and the first attendee's organisation as everyone's ("same organisation"). Done on the
+    server, so it works without JavaScript; register.js only shows it as it happens."""
+    data = formdata.copy()
+    if attending_too:
+        data["a0-name"] = data.get("buyer_name", "")
+        data["a0-email"] = data.get("buyer_email", "")
+    if same_organisation:
+        for index in range(1, seats):
+            data[f"a{index}-organisation"] = data.get("a0-organisation", "")
+    return data
+
+
+class LinkAgainForm(FlaskForm):
+    """Someone who lost their confirmation asks for their personal link again."""
+
+    email = EmailField(_l("Your email"), validators=[DataRequired(), valid_email(),
+                                                     Length(max=254), single_line()])
+    # Left empty by people; bots that fill every field give themselves away.
+    website = StringField(_l("Leave this field empty"), validators=[Optional()])
 
 
 class CancelForm(FlaskForm):

@@ -102,6 +102,18 @@ class TransferForm(FlaskForm):
         validators=[DataRequired()])
 
 
+class ReplaceAttendeeForm(FlaskForm):
+    """The buyer gives a colleague's seat to another person, from the order page."""
+
+    name = StringField(_l("Full name of the new attendee"),
+                       validators=[DataRequired(), Length(max=200), single_line()])
+    email = EmailField(_l("Email of the new attendee"),
+                       validators=[DataRequired(), valid_email(), Length(max=254), single_line()])
+    confirm = BooleanField(
+        _l("Yes, give the seat to this person. The old link and badge stop working."),
+        validators=[DataRequired()])
+
+
 # --- the organiser's page of one attendee (several forms on one page: each has a prefix, so
 # their field ids differ) ---------------------------------------------------------------------
 

@@ -8,6 +8,7 @@ last published (a cancellation shows once it is published)."""
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +17,7 @@ from app.errors import Refusal
 from app.extensions import db
 from app.i18n import localized
 from app.programme.exports import calendar
+from app.programme.models import SHARED_KINDS
 from app.programme.published import PublishedItem, PublishedProgramme, published_programme
 
 from .models import PersonalProgrammeEntry, Registration
@@ -23,6 +25,12 @@ from .models import PersonalProgrammeEntry, Registration
 
 class PersonalProgrammeError(Refusal):
     pass
+
+
+class SharedItem(PersonalProgrammeError):
+    """A break or lunch: it is in everyone's day already, so it is not chosen."""
+
+    status = 400
 
 
 def _check(registration: Registration, item) -> None:
@@ -45,6 +53,9 @@ def star(registration: Registration, item, programme: PublishedProgramme | None 
         raise PersonalProgrammeError("the item is not in the published programme")
     if published.cancelled:
         raise PersonalProgrammeError("the item is cancelled")
+    if published.kind in SHARED_KINDS:
+        raise SharedItem(_l("Breaks and lunch are for everyone, so you do not add them to "
+                            "your programme."))
     if is_starred(registration, item):
         return False
     try:

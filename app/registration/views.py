@@ -17,6 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from app.courses import services as courses
+from app.errors import render_error
 from app.events.manage import organiser_pages
 from app.events.views import event_or_404
 from app.extensions import db, limiter
@@ -24,6 +25,7 @@ from app.i18n import current_language
 from app.orders import services as orders
 from app.orders.models import Order
 from app.programme import services as programme_services
+from app.programme.models import SHARED_KINDS
 from app.programme.published import published_programme
 from app.teams.access import EDITORS
 from app.tickets import services as tickets
@@ -35,11 +37,13 @@ from .forms import (
     CancelForm,
     CancelOrderForm,
     DataExportForm,
+    LinkAgainForm,
     OrderForm,
     StarForm,
     attendee_form_class,
+    with_shared_details,
 )
-from .manage_forms import TransferForm, details_form
+from .manage_forms import ReplaceAttendeeForm, TransferForm, details_form
 from .models import Registration
 from .questions import answer_value, display_value
 
@@ -103,6 +107,10 @@ def _forms(cart: checkout.Cart):
     if len(form.payment_method.choices) == 1 and not form.payment_method.data:
         form.payment_method.data = form.payment_method.choices[0][0]
     formdata = request.form if request.method == "POST" else None
+    if formdata is not None and cart.for_others:
+        formdata = with_shared_details(
+            formdata, len(cart.tickets), attending_too=form.attending_too.data,
+            same_organisation=form.same_organisation.data)
     classes, attendee_forms = {}, []
     for index, ticket_type in enumerate(cart.tickets):
         if ticket_type.id not in classes:
@@ -204,7 +212,39 @@ def register(slug):
         return _register_page(cart, form, attendee_forms, outcome.status)
     if outcome.kind == "pending_payment":
         return redirect(url_for("payments.checkout", token=outcome.order.manage_token), 303)
+    # Who registered only themselves lands on their own page (badge, calendar, programme); a
+    # buyer for others on the order page, where each colleague is listed.
+    own = outcome.order.own_registration
+    if own is not None:
+        return redirect(url_for("registration.manage", token=own.manage_token), 303)
     return redirect(url_for("registration.order", token=outcome.order.manage_token), 303)
+
+
+def _address_key() -> str:
+    return "link-again:" + (request.form.get("email") or "").strip().lower()[:254]
+
+
+@bp.route("/e/<slug>/my-link", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_REGISTRATION"], methods=["POST"])
+@limiter.limit("3 per hour", methods=["POST"], key_func=_address_key)
+def link_again(slug):
+    """The personal link again, for someone who lost their confirmation (to sign up for a
+    workshop, say): it goes only to the address asked about, and the page says the same
+    whether that address is registered or not, so nobody learns who is. A few times an hour
+    per address, as that inbox is not the asker's to fill."""
+    event = event_or_404(slug)
+    form = LinkAgainForm()
+    if not form.is_submitted():
+        return render_template("registration/link_again.html", event=event, form=form)
+    if form.website.data:
+        abort(400)
+    if not form.validate():
+        return render_template("registration/link_again.html", event=event, form=form), 400
+    services.resend_link(event, form.email.data.strip().lower())
+    flash(_("If %(email)s is registered for the event, we have sent the personal link to it. "
+            "It may take a few minutes. Also look in your spam folder.",
+            email=form.email.data.strip()), "success")
+    return redirect(url_for("registration.link_again", slug=slug), 303)
 
 
 def order_or_404(token: str) -> Order:
@@ -301,6 +341,39 @@ def cancel_attendee(token, registration_id):
     return redirect(url_for("registration.order", token=token), 303)
 
 
+@bp.route("/o/<token>/attendees/<int:registration_id>/replace", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def replace_attendee(token, registration_id):
+    """The buyer gives one colleague's seat to another person (a transfer, as the colleague
+    could do from their own page): the new person gets their own link and badge by email, the
+    old ones stop working and the colleague is told who did it."""
+    order = order_or_404(token)
+    registration = order_attendee_or_404(order, registration_id)
+    if not attendee.can_change(registration):
+        flash(_("%(name)s can no longer be replaced: the registration is cancelled, or they "
+                "have already been checked in.", name=registration.name), "error")
+        return _render_order(order, CancelOrderForm(), 409)
+    form = ReplaceAttendeeForm()
+    status, old_name = 200, registration.name
+    if form.is_submitted():
+        status = 400
+        if form.validate():
+            try:
+                attendee.transfer(registration, name=form.name.data, email=form.email.data,
+                                  by_buyer=True)
+            except services.AlreadyRegistered as error:
+                form.email.errors.append(str(error))
+                status = 409
+            except services.RegistrationError as error:
+                form.email.errors.append(str(error))
+            else:
+                flash(_("%(new)s has the seat of %(old)s now. We have emailed %(new)s their own "
+                        "link and badge.", new=registration.name, old=old_name), "success")
+                return redirect(url_for("registration.order", token=token), 303)
+    return render_template("registration/order_replace.html", order=order, event=order.event,
+                           registration=registration, old_name=old_name, form=form), status
+
+
 def registration_or_404(token: str) -> Registration:
     registration = services.by_token(token)
     if registration is None:
@@ -384,6 +457,7 @@ def my_programme(token):
         "registration/my_programme.html", registration=registration, event=event,
         chosen=[item for item in items if item.id in starred], starred=starred,
         days=programme_services.by_day(event, items), star_form=StarForm(),
+        shared_kinds=SHARED_KINDS,
         calendar_url=url_for("registration.my_programme_ical", token=token, _external=True),
     )
 
@@ -405,6 +479,8 @@ def star(token, item_id):
             personal.star(registration, item, programme)
         else:
             personal.unstar(registration, item)
+    except personal.SharedItem as refused:
+        return render_error(refused.status, _("That cannot be added"), str(refused))
     except personal.PersonalProgrammeError:
         abort(409)
     return redirect(url_for("registration.my_programme", token=token) + f"#item-{item.id}"), 303

@@ -31,10 +31,12 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
     expect(page.locator(".message-success")).to_contain_text("alva@example.org")
     assert_accessible(page)
 
-    # The confirmation arrives; the badge opens from the personal page and its QR code reads back.
+    # The confirmation arrives; the badge opens from her own page and its QR code reads back.
     [confirmation] = mailbox.wait_for(1)
     assert confirmation["To"] == "alva@example.org"
-    badge_link = page.get_by_role("link", name="Namnbricka för Alva Persson (PDF)")
+    # Registered alone, she is on her own page: the badge is its first button.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Din anmälan")
+    badge_link = page.get_by_role("link", name="Ladda ner din namnbricka (PDF)")
     badge = page.request.get(badge_link.get_attribute("href"))
     assert badge.headers["content-type"] == "application/pdf"
     [code] = qr_codes(badge.body())

@@ -203,6 +203,8 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
                f"/e/{SLUG}/waiting-list?ticket={c['ticket'].id}", {"name": "", "email": ""},
                status=400)
     pages.get(client, "waiting-list-entry", f"/waiting-list/{c['entry'].token}")
+    pages.get(client, "link-again", f"/e/{SLUG}/my-link")
+    pages.post(client, "link-again-errors", f"/e/{SLUG}/my-link", {"email": "x"}, status=400)
 
     # What attendees, buyers and speakers reach from their emails.
     attendee = f"/r/{alva.manage_token}"
@@ -216,6 +218,10 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(client, "order-free", f"/o/{alva.order.manage_token}")
     pages.get(client, "order-card", f"/o/{c['card'].manage_token}")
     pages.get(client, "order-invoice", f"/o/{c['invoice'].manage_token}")
+    replace = (f"/o/{c['invoice'].manage_token}/attendees/"
+               f"{c['invoice'].registrations[0].id}/replace")
+    pages.get(client, "order-replace", replace)
+    pages.post(client, "order-replace-errors", replace, {"email": "x"}, status=400)
     came = f"/r/{c['nils'].manage_token}"
     pages.get(client, "attendee-checked-in", came)
     pages.get(client, "feedback", f"{came}/feedback")

@@ -14,7 +14,7 @@ from app.notices.models import ProgrammeVersion
 from app.programme import services as programme
 from app.programme.models import ProgrammeItem
 from app.registration.personal import star
-from tests.factories import DAY, register
+from tests.factories import DAY, add_workshop, register
 from tests.queries import queries_for
 
 ALVA, JOHN, SARA = "alva@example.org", "john@example.org", "sara@talare.example"
@@ -140,7 +140,9 @@ def test_announcing_a_new_item_does_not_raise_its_sequence(client, conference, m
 
 def test_the_personal_calendar_shows_the_same_sequence(client, conference, mailbox, db):
     registration = alva_starred_talk(conference, mailbox)
-    star(registration, conference["lunch"])
+    workshop = add_workshop(conference["event"])  # lunch is everyone's: nobody stars it
+    publish(db, conference)
+    star(registration, workshop)
     move(db, conference["talk"].id, time(11, 0), time(11, 45))
     publish(db, conference)
     move(db, conference["talk"].id, time(14, 0), time(14, 45))
@@ -149,7 +151,7 @@ def test_the_personal_calendar_shows_the_same_sequence(client, conference, mailb
     assert response.status_code == 200
     mine = by_uid(icalendar.Calendar.from_ical(response.get_data()))
     everything = by_uid(whole_calendar(client, conference))
-    assert set(mine) == {uid(conference["talk"]), uid(conference["lunch"])}
+    assert set(mine) == {uid(conference["talk"]), uid(workshop)}
     assert sequence(mine[uid(conference["talk"])]) == 2
     for key, entry in mine.items():
         assert sequence(entry) == sequence(everything[key])

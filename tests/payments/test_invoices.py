@@ -307,7 +307,7 @@ def test_one_colleague_cancelling_in_time_credits_their_seat_and_the_rest_is_due
     assert credit.reason == "credit_note" and credit.amount_ore == 95000
     page = client.get(f"/o/{order.manage_token}").get_data(as_text=True)
     assert "av fakturan är krediterat för avbokade platser" in page
-    assert "återstår att betala" in page
+    assert "Kvar att betala:" in page
 
     english(organiser)
     page = organiser.get(f"/manage/e/{SLUG}/invoices").get_data(as_text=True)

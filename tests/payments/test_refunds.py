@@ -327,7 +327,7 @@ def test_a_refund_stripe_did_not_answer_stays_reserved_and_is_asked_again_once(
     assert made["metadata"]["samla_refund_id"] == str(stored.id)
 
     page = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
-    assert "Stripe svarade inte, så det är ännu inte känt om detta betalades tillbaka" in page
+    assert "Stripe svarade inte, så vi vet inte än om beloppet betalades tillbaka" in page
     # Meanwhile nothing is left to refund, so it cannot be paid back a second time by hand.
     by_hand = organiser.post(refund_url(order), data={"amount": "950",
                                                       "seen_refunded_ore": "95000"})
@@ -362,7 +362,7 @@ def test_a_refund_that_never_reached_stripe_is_made_when_asked_again(
                                                        "seen_refunded_ore": "0"},
                               follow_redirects=True)
     monkeypatch.undo()
-    assert "Stripe svarade inte, så det är ännu inte känt om" in response.get_data(as_text=True)
+    assert "Stripe svarade inte, så vi vet inte än om" in response.get_data(as_text=True)
     assert stripe_standin.refunds == []
     stored = db.session.scalar(select(Refund))
     assert stored.status == "pending" and stored.error

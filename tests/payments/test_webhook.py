@@ -177,7 +177,7 @@ def test_a_payment_of_the_wrong_amount_does_not_confirm(client, conference, db, 
     assert message["To"] == "kollega0@region.example"
     assert message["Subject"] == "Din betalning för Vårkonferensen har betalats tillbaka"
     body = mailbox.body(message)
-    assert "Eftersom betalningen inte stämmer med beställningen" in body
+    assert "Därför kunde vi inte bekräfta beställningen" in body
     assert order.code in body and "1\u00a0kr" in body and "950\u00a0kr" in body
 
     page = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)

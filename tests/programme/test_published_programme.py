@@ -141,7 +141,7 @@ def test_draft_edits_stay_out_of_sight_until_the_organiser_publishes(
     manage = page(organiser, MANAGE)
     assert "Peer support i vården – fördjupning" in manage and "Avslutning" in manage
     assert "Opublicerade ändringar: 3" in manage
-    assert manage.count("Ej publicerad") == 3
+    assert manage.count("Inte publicerad") == 3
     grid = page(organiser, f"/manage/e/{SLUG}/grid")
     assert "Avslutning" in grid and "Opublicerade ändringar: 3" in grid
 

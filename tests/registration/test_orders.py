@@ -169,8 +169,12 @@ def test_invoice_order_is_confirmed_at_once_to_be_invoiced(client, conference, m
     assert order.invoice_number >= 1 and order.invoice_reference == "Kst 4711"
     assert order.total_ore == 95000 and order.registrations[0].vat_percent == 25
     assert order.registrations[0].status == "confirmed"
-    # 950 kr including 25 % VAT holds 190 kr of VAT.
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    # Alone: they land on their own page, which leads to the order with its invoice; 950 kr
+    # including 25 % VAT holds 190 kr of VAT.
+    own_page = response.headers["Location"]
+    assert own_page.endswith(f"/r/{order.registrations[0].manage_token}")
+    assert f"/o/{order.manage_token}" in client.get(own_page).get_data(as_text=True)
+    page = client.get(f"/o/{order.manage_token}").get_data(as_text=True)
     assert "varav moms 25 %" in page and "190\u00a0kr" in page
 
 

@@ -11,7 +11,7 @@ from app.installation import uid_domain
 from app.programme.services import ItemPlacement, cancel_item, create_item
 from app.registration import personal
 from app.registration.models import PersonalProgrammeEntry, Registration
-from tests.factories import publish_programme, register
+from tests.factories import add_workshop, publish_programme, register
 from tests.queries import count_queries
 
 
@@ -81,7 +81,9 @@ def test_attendee_stars_items_from_the_link_in_the_confirmation_email(client, co
     assert "I ditt program" in item_html  # the state in text, not only colour
     assert 'value="remove"' in item_html
     assert "Ta bort från mitt program<span class=\"visually-hidden\">: Peer support" in item_html
-    assert 'value="add"' in html.split(f'id="item-{lunch.id}"')[1].split("</li>")[0]
+    # Lunch is everyone's: it says so, with nothing to add.
+    lunch_html = html.split(f'id="item-{lunch.id}"')[1].split("</li>")[0]
+    assert 'value="add"' not in lunch_html and "För alla" in lunch_html
 
     # The personal page links to it.
     manage = client.get(f"/r/{registration.manage_token}").get_data(as_text=True)
@@ -258,9 +260,11 @@ def test_item_cancelled_after_starring_stays_as_cancelled(client, conference, db
 
 def test_deleting_a_registration_or_item_deletes_its_entries(conference, db):
     registration = register(conference["event"], conference["ticket"])
+    workshop = add_workshop(conference["event"])
+    publish_programme(conference["event"])
     personal.star(registration, conference["talk"])
-    personal.star(registration, conference["lunch"])
-    db.session.delete(conference["lunch"])
+    personal.star(registration, workshop)
+    db.session.delete(workshop)
     db.session.commit()
     assert entries(db) == [conference["talk"].id]
     db.session.delete(db.session.get(Registration, registration.id))

@@ -49,7 +49,8 @@ def test_attendee_registers_and_receives_confirmation_with_badge(client, confere
     assert response.status_code == 303
     registration = db.session.scalar(select(Registration))
     order = db.session.scalar(select(Order))
-    assert response.headers["Location"].endswith(f"/o/{order.manage_token}")
+    # Registered alone: straight to their own page, with the badge.
+    assert response.headers["Location"].endswith(f"/r/{registration.manage_token}")
     assert order.status == "confirmed" and order.payment_method == "free"
     assert registration.order_id == order.id and registration.status == "confirmed"
     assert registration.dietary_needs == "Vegetarisk"

@@ -229,7 +229,7 @@ def test_after_the_first_stage_the_pages_no_longer_ask_for_what_went(organiser, 
     own = client.get(f"/r/{alva.manage_token}/edit").get_data(as_text=True)
     assert 'name="dietary_needs"' not in own and f'name="q{health.id}"' not in own
     assert f'name="q{work.id}"' in own
-    assert "raderades den 18 april 2027, så de efterfrågas inte längre" in own
+    assert "raderades den 18 april 2027. Därför frågar vi inte efter dem längre" in own
     # Sending them anyway stores nothing sensitive.
     saved = client.post(f"/r/{alva.manage_token}/edit", data={
         "name": "Alva Ek", f"q{work.id}": "Region Väst", f"q{health.id}": "Ja",

@@ -129,7 +129,7 @@ def test_fourteen_people_at_once_for_five_seats_five_get_in(app, db, mailbox):
     refused = [r for r in results if r[0] == 409]
     assert len(admitted) == 5 and len(refused) == PEOPLE - 5
     for _status, location, _emails in admitted:
-        assert "/o/" in location
+        assert "/r/" in location  # each registered alone: their own page
     for _status, page, _emails in refused:
         assert SOLD_OUT in page
         assert f"{WAITING_LIST}{ticket_id}" in page  # the waiting list is offered instead
