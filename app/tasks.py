@@ -11,6 +11,7 @@ from celery.schedules import crontab
 from flask import Flask
 
 from app.database import unit_of_work
+from app.feedback import services as feedback
 from app.mail import outbox
 from app.payments import reminders
 from app.payments import services as payments
@@ -52,6 +53,14 @@ def remind_speakers() -> int:
         return speakers.remind_unanswered()
 
 
+@shared_task(name="samla.send_feedback")
+def send_feedback() -> int:
+    """Surveys whose time has come, and their one reminder; nothing is sent twice."""
+    with unit_of_work():
+        sending = feedback.send_due()
+    return sending.requested + sending.reminded
+
+
 @shared_task(name="samla.expire_waiting_list_offers")
 def expire_waiting_list_offers() -> int:
     with unit_of_work():
@@ -87,6 +96,8 @@ def celery_init_app(app: Flask) -> Celery:
             # Overdue invoices, once a day in the morning in Sweden.
             "remind-invoices": {"task": "samla.remind_invoices",
                                 "schedule": crontab(hour=7, minute=30)},
+            # Surveys go out within a quarter of an hour of their time (app/feedback).
+            "send-feedback": {"task": "samla.send_feedback", "schedule": 900.0},
             # Waiting-list offers that ran out pass their seat on within a few minutes.
             "expire-waiting-list-offers": {"task": "samla.expire_waiting_list_offers",
                                            "schedule": 300.0},

@@ -152,9 +152,9 @@ def submit(registration: Registration, survey: Survey, layout: list[Step],
         response = SurveyResponse(survey_id=survey.id, answered_on=today,
                                   item_id=step.item.id if step.item else None,
                                   ticket_type_id=None if step.item else group)
-        response.answers = [SurveyAnswer(hidden=False, **row)
-                            for asked in given for row in _rows(asked)]
-        random.shuffle(response.answers)
+        answers = [SurveyAnswer(hidden=False, **row) for asked in given for row in _rows(asked)]
+        random.shuffle(answers)
+        response.answers = answers
         responses.append(response)
     random.shuffle(responses)
     db.session.add_all(responses)

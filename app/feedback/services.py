@@ -117,13 +117,13 @@ def create_survey(event: Event, template: str) -> Survey:
 
 def save_question(survey: Survey, question: SurveyQuestion | None, fields: dict) -> SurveyQuestion:
     """Add a question at the end, or change one."""
+    if fields["kind"] in ("single", "multiple", "grid") and not fields["options"]:
+        raise FeedbackError(_("Give at least one choice or statement."), status=400)
     if question is None:
         question = SurveyQuestion(survey=survey, position=len(survey.questions))
         db.session.add(question)
     for name, value in fields.items():
         setattr(question, name, value)
-    if question.kind in ("single", "multiple", "grid") and not question.options:
-        raise FeedbackError(_("Give at least one choice or statement."), status=400)
     db.session.flush()
     return question
 
