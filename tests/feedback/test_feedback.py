@@ -37,7 +37,8 @@ def full_answer(survey, talk, workshop=None, rating=4):
 
 def test_the_organiser_starts_from_the_ready_made_survey_and_edits_it(organiser, conference, db):
     page = organiser.get(BASE)
-    assert page.status_code == 200 and "färdiga enkäten för en konferens" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "färdiga enkäten för en konferens" in page.get_data(as_text=True)
     assert organiser.post(f"{BASE}/create", data={"template": "kurs"}).status_code == 400
     assert organiser.post(f"{BASE}/create", data={"template": "course"}).status_code == 302
     listing = organiser.get(f"{BASE}/questions").get_data(as_text=True)
