@@ -11,6 +11,7 @@ from app.accounts.services import AccountError, create_user
 from app.database import unit_of_work
 from app.events.models import Event
 from app.extensions import db
+from app.feedback.services import scramble_storage
 from app.feedback.services import send_due as send_due_feedback
 from app.payments import reminders
 from app.registration import retention
@@ -116,6 +117,8 @@ def init_app(app: Flask) -> None:
         quarter of an hour; running it again sends nothing twice)."""
         with unit_of_work():
             sending = send_due_feedback()
+        with unit_of_work():
+            scramble_storage()
         click.echo(f"requested: {sending.requested}")
         click.echo(f"reminded: {sending.reminded}")
 

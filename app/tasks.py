@@ -61,6 +61,12 @@ def send_feedback() -> int:
     return sending.requested + sending.reminded
 
 
+@shared_task(name="samla.scramble_feedback_storage")
+def scramble_feedback_storage() -> None:
+    with unit_of_work():
+        feedback.scramble_storage()
+
+
 @shared_task(name="samla.expire_waiting_list_offers")
 def expire_waiting_list_offers() -> int:
     with unit_of_work():
@@ -98,6 +104,9 @@ def celery_init_app(app: Flask) -> Celery:
                                 "schedule": crontab(hour=7, minute=30)},
             # Surveys go out within a quarter of an hour of their time (app/feedback).
             "send-feedback": {"task": "samla.send_feedback", "schedule": 900.0},
+            # Survey answers rewritten in the order of their random keys, nightly.
+            "scramble-feedback-storage": {"task": "samla.scramble_feedback_storage",
+                                          "schedule": crontab(hour=3, minute=40)},
             # Waiting-list offers that ran out pass their seat on within a few minutes.
             "expire-waiting-list-offers": {"task": "samla.expire_waiting_list_offers",
                                            "schedule": 300.0},

@@ -322,7 +322,8 @@ def compare(survey: Survey, earlier: Event) -> list[Compared]:
 
 def table(survey: Survey, yes: str, no: str) -> list[list] | None:
     """One row per response (in the random order of their keys), one column per question or
-    grid statement; hidden texts left out. None when fewer than MIN_GROUP answered."""
+    grid statement; hidden texts, and sessions with fewer than MIN_GROUP answers, left out.
+    None when fewer than MIN_GROUP answered."""
     total = db.session.scalar(select(func.count()).select_from(SurveyResponse).where(
         SurveyResponse.survey_id == survey.id, SurveyResponse.item_id.is_(None)))
     if total < MIN_GROUP:
@@ -343,6 +344,12 @@ def table(survey: Survey, yes: str, no: str) -> list[list] | None:
         select(ProgrammeItem).where(ProgrammeItem.event_id == survey.event_id))}
     tickets = {t.id: localized(t, "name") for t in db.session.scalars(
         select(TicketType).where(TicketType.event_id == survey.event_id))}
+    # Sessions and ticket types fewer than MIN_GROUP answered about are left out, as on the page.
+    small_items = {item_id for item_id, count in db.session.execute(
+        select(SurveyResponse.item_id, func.count())
+        .where(SurveyResponse.survey_id == survey.id, SurveyResponse.item_id.is_not(None))
+        .group_by(SurveyResponse.item_id)) if count < MIN_GROUP}
+    shown_groups = {ticket.id for ticket, _count in _groups(survey)}
     rows: dict[str, list] = {}
     for response_id, item_id, ticket_type_id, question_id, row, value, text, hidden in (
             db.session.execute(
@@ -352,8 +359,10 @@ def table(survey: Survey, yes: str, no: str) -> list[list] | None:
                 .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
                 .where(SurveyResponse.survey_id == survey.id)
                 .order_by(SurveyResponse.id))):
-        line = rows.setdefault(response_id, [titles.get(item_id, ""),
-                                             tickets.get(ticket_type_id, "")]
+        if item_id in small_items:
+            continue
+        group = tickets.get(ticket_type_id, "") if ticket_type_id in shown_groups else ""
+        line = rows.setdefault(response_id, [titles.get(item_id, ""), group]
                                + [None] * len(columns))
         question = by_id[question_id]
         if question.kind == "text":

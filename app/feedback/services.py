@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import String, cast, func, literal, or_, select
+from sqlalchemy import String, cast, func, literal, or_, select, text
 
 from app.checkin.models import CheckIn
 from app.db_types import utcnow
@@ -19,7 +19,7 @@ from app.mail.render import absolute_url, render_email
 from app.programme.models import ProgrammeItem, SessionSignup
 from app.registration.models import PersonalProgrammeEntry, Registration
 
-from .models import Survey, SurveyQuestion
+from .models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse
 
 MIN_GROUP = 5  # results of fewer people than this are not shown
 CLOSES_AFTER_DAYS = 14  # answers are taken this long after the event unless a day is set
@@ -308,6 +308,15 @@ def send_due(now: datetime | None = None) -> Sending:
             reminded += 1
     db.session.flush()
     return Sending(requested, reminded)
+
+
+def scramble_storage() -> None:
+    """On PostgreSQL rows lie on disk in the order they were written (ctid), and so would the
+    answers; CLUSTER rewrites the answer tables in the order of their random keys. SQLite
+    keeps them WITHOUT ROWID, already in that order. Run daily by the beat and the CLI."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        for table in (SurveyResponse.__table__, SurveyAnswer.__table__):
+            db.session.execute(text(f"CLUSTER {table.name} USING {table.name}_pkey"))
 
 
 @dataclass(frozen=True)

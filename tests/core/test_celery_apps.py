@@ -12,7 +12,8 @@ from config import TestConfig
 TASKS = {"samla.deliver_email", "samla.deliver_due", "samla.remind_speakers",
          "samla.expire_waiting_list_offers", "samla.expire_payment_holds",
          "samla.retry_pending_refunds", "samla.remind_invoices",
-         "samla.purge_expired_personal_data", "samla.send_feedback"}
+         "samla.purge_expired_personal_data", "samla.send_feedback",
+         "samla.scramble_feedback_storage"}
 
 
 @pytest.fixture
