@@ -62,7 +62,7 @@ class SettingsForm(FlaskForm):
 
 
 class SendForm(FlaskForm):
-    audience = RadioField(_l("Send to"), choices=[
+    send_to = RadioField(_l("Send to"), choices=[
         ("checked_in", _l("Those who were checked in")),
         ("registered", _l("Everyone registered")),
     ], default="checked_in")

@@ -84,7 +84,7 @@ def _overview(event, survey, *, create=None, settings=None, send=None, status=20
         "feedback/manage.html", event=event, survey=survey,
         create=create or CreateSurveyForm(),
         settings=settings or (SettingsForm(obj=survey) if survey else None),
-        send=send or SendForm(audience=survey.audience if survey else "checked_in"),
+        send=send or SendForm(send_to=survey.audience if survey else "checked_in"),
         progress=services.progress(survey) if survey else None,
     ), status
 
@@ -129,7 +129,7 @@ def send():
     if not form.validate():
         return _overview(event, survey, send=form, status=400)
     try:
-        sent = services.request_feedback(event, form.audience.data,
+        sent = services.request_feedback(event, form.send_to.data,
                                          confirm_early=form.confirm_early.data)
     except services.FeedbackError as refusal:
         form.confirm_early.errors = [str(refusal)]

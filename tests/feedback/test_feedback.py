@@ -11,7 +11,7 @@ BASE = f"/manage/e/{SLUG}/feedback"
 
 
 def send(organiser, **data):
-    return organiser.post(f"{BASE}/send", data={"audience": "checked_in", **data})
+    return organiser.post(f"{BASE}/send", data={"send_to": "checked_in", **data})
 
 
 def count(db, model):

@@ -4,6 +4,7 @@ survey closes."""
 
 from datetime import timedelta
 
+import pytest
 from celery import _state as celery_state
 from sqlalchemy import delete, func, select
 
@@ -79,6 +80,7 @@ def test_a_closed_survey_sends_nothing(surveyed, mailbox):
     assert send_due(now=event_ended_at(survey.event) + timedelta(days=2)).requested == 0
 
 
+@pytest.mark.filterwarnings("ignore::celery.exceptions.AlwaysEagerIgnored")
 def test_the_beat_runs_the_task_eagerly(app_settings, surveyed, mailbox):
     """The beat schedule has the task; run eagerly by an app configured like production (on
     the same database) it sends what is due: nothing before this conference has ended, all of
