@@ -82,11 +82,14 @@ class SurveyQuestion(db.Model):
 class SurveyResponse(db.Model):
     """One person's answers about the whole event (item_id None) or about one programme item."""
 
-    __table_args__ = ANONYMOUS
+    __table_args__ = (
+        # Covers the results' counts: responses about the event or a session, by ticket type.
+        db.Index("ix_survey_response_scope", "survey_id", "item_id", "ticket_type_id"),
+        ANONYMOUS,
+    )
 
     id = db.Column(db.String(32), primary_key=True, default=random_key)
-    survey_id = db.Column(db.ForeignKey("survey.id", ondelete="CASCADE"), nullable=False,
-                          index=True)
+    survey_id = db.Column(db.ForeignKey("survey.id", ondelete="CASCADE"), nullable=False)
     item_id = db.Column(db.ForeignKey("programme_item.id", ondelete="CASCADE"), index=True)
     # The day only, at the event's place.
     answered_on = db.Column(db.Date, nullable=False)
@@ -101,13 +104,19 @@ class SurveyAnswer(db.Model):
     """One value: a rating, a choice (one row per option chosen), a grid statement's rating
     (row = the statement) or a free text."""
 
-    __table_args__ = ANONYMOUS
+    __table_args__ = (
+        # Covers the results' one aggregate of every value (and who answered), so counting
+        # 50,000 answers reads this index alone.
+        db.Index("ix_survey_answer_values", "question_id", "row", "value", "hidden",
+                 "response_id"),
+        ANONYMOUS,
+    )
 
     id = db.Column(db.String(32), primary_key=True, default=random_key)
     response_id = db.Column(db.ForeignKey("survey_response.id", ondelete="CASCADE"),
                             nullable=False, index=True)
     question_id = db.Column(db.ForeignKey("survey_question.id", ondelete="CASCADE"),
-                            nullable=False, index=True)
+                            nullable=False)
     row = db.Column(db.Integer)
     value = db.Column(db.Integer)
     text = db.Column(db.Text)

@@ -6,12 +6,11 @@ however many people answered."""
 
 import csv
 import io
-import statistics
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from app.events.models import Event
 from app.extensions import db
@@ -105,13 +104,31 @@ def figures(question: SurveyQuestion, counts: dict[int, int], answered: int) -> 
                 if total else 0.0) for value, label in labels]
     mean = median = None
     if question.kind in ("rating", "recommend", "grid", "yes_no") and total:
-        values = sorted(value for value, count in counts.items() for _ in range(count))
-        mean, median = statistics.fmean(values), statistics.median(values)
+        mean = sum(value * count for value, count in counts.items()) / total
+        median = _median(counts, total)
     return Figures(answered, bars, mean, median)
 
 
+def _median(counts: dict[int, int], total: int) -> float:
+    """The median of the values `counts` holds (value -> how many), without listing them."""
+    ordered = sorted(counts.items())
+
+    def at(position: int) -> int:  # the value at 0-based `position` in sorted order
+        seen = 0
+        for value, count in ordered:
+            seen += count
+            if position < seen:
+                return value
+        return ordered[-1][0]
+
+    middle = total // 2
+    return float(at(middle)) if total % 2 else (at(middle - 1) + at(middle)) / 2
+
+
 def _scope(survey: Survey, item_id: int | None, ticket_type_id: int | None, sessions: bool):
-    """The responses counted: about the event or about sessions (one item or all)."""
+    """The responses counted: about the event or about sessions (one item or all). A
+    question is either about the event or per session, so its answers need the responses
+    only to narrow them to one item or one ticket type (`narrowed`)."""
     conditions = [SurveyResponse.survey_id == survey.id]
     if sessions:
         conditions.append(SurveyResponse.item_id == item_id if item_id
@@ -120,52 +137,69 @@ def _scope(survey: Survey, item_id: int | None, ticket_type_id: int | None, sess
         conditions.append(SurveyResponse.item_id.is_(None))
         if ticket_type_id:
             conditions.append(SurveyResponse.ticket_type_id == ticket_type_id)
-    return conditions
+    return Scope(conditions, bool(item_id or ticket_type_id))
 
 
-def _question_results(survey: Survey, questions: list[SurveyQuestion], conditions,
+@dataclass(frozen=True)
+class Scope:
+    conditions: list
+    narrowed: bool
+
+
+def _question_results(survey: Survey, questions: list[SurveyQuestion], scope: Scope,
                       texts_limit: int | None = TEXTS_SHOWN, with_hidden: bool = True,
                       titles: dict[int, str] | None = None) -> tuple[int, list[QuestionResult]]:
+    """A fixed number of queries: the responses, one aggregate of every value, the people
+    who answered each several-value question, and each free-text question's texts."""
     responses = db.session.scalar(select(func.count()).select_from(SurveyResponse)
-                                  .where(*conditions))
+                                  .where(*scope.conditions))
     ids = [q.id for q in questions]
     if not ids or responses < MIN_GROUP:
         return responses, []
-    joined = (select().select_from(SurveyAnswer)
-              .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
-              .where(*conditions, SurveyAnswer.question_id.in_(ids)))
-    counts: dict[tuple[int, int | None], dict[int, int]] = {}
-    for question_id, row, value, count in db.session.execute(
-            joined.add_columns(SurveyAnswer.question_id, SurveyAnswer.row, SurveyAnswer.value,
-                               func.count())
-            .where(SurveyAnswer.text.is_(None))
+    within = [SurveyAnswer.question_id.in_(ids)]
+    if scope.narrowed:
+        within.append(SurveyAnswer.response_id.in_(
+            select(SurveyResponse.id).where(*scope.conditions)))
+    counts: dict[tuple[int, int | None], dict[int | None, int]] = {}
+    answered: dict[int, int] = {}
+    hidden: dict[int, int] = {}
+    for question_id, row, value, count, hidden_count in db.session.execute(
+            select(SurveyAnswer.question_id, SurveyAnswer.row, SurveyAnswer.value, func.count(),
+                   func.sum(case((SurveyAnswer.hidden.is_(True), 1), else_=0)))
+            .where(*within)
             .group_by(SurveyAnswer.question_id, SurveyAnswer.row, SurveyAnswer.value)):
         counts.setdefault((question_id, row), {})[value] = count
-    answered = dict(db.session.execute(
-        joined.add_columns(SurveyAnswer.question_id,
-                           func.count(func.distinct(SurveyAnswer.response_id)))
-        .group_by(SurveyAnswer.question_id)).all())
-    hidden = dict(db.session.execute(
-        joined.add_columns(SurveyAnswer.question_id, func.count())
-        .where(SurveyAnswer.hidden.is_(True)).group_by(SurveyAnswer.question_id)).all())
-    numbered = (joined.add_columns(
-        SurveyAnswer.id, SurveyAnswer.question_id, SurveyAnswer.text, SurveyAnswer.hidden,
-        SurveyResponse.item_id,
-        func.row_number().over(partition_by=SurveyAnswer.question_id,
-                               order_by=SurveyAnswer.id).label("n"))
-        .where(SurveyAnswer.text.is_not(None)))
-    if not with_hidden:
-        numbered = numbered.where(SurveyAnswer.hidden.is_(False))
-    numbered = numbered.subquery()
-    query = select(numbered.c.id, numbered.c.question_id, numbered.c.text, numbered.c.hidden,
-                   numbered.c.item_id)
-    if texts_limit is not None:
-        query = query.where(numbered.c.n <= texts_limit)
+        answered[question_id] = answered.get(question_id, 0) + count
+        hidden[question_id] = hidden.get(question_id, 0) + (hidden_count or 0)
+    several = [q.id for q in questions if q.kind in ("multiple", "grid")]
+    if several:
+        answered.update(db.session.execute(
+            select(SurveyAnswer.question_id, func.count(func.distinct(SurveyAnswer.response_id)))
+            .where(*within, SurveyAnswer.question_id.in_(several))
+            .group_by(SurveyAnswer.question_id)).all())
     texts: dict[int, list[Text]] = {}
-    for answer_id, question_id, text, is_hidden, item_id in db.session.execute(
-            query.order_by(numbered.c.question_id, numbered.c.n)):
-        texts.setdefault(question_id, []).append(
-            Text(answer_id, text, is_hidden, (titles or {}).get(item_id, "")))
+    for question in questions:
+        if question.kind != "text" or texts_limit == 0:
+            continue
+        query = (select(SurveyAnswer.id, SurveyAnswer.text, SurveyAnswer.hidden,
+                        SurveyAnswer.response_id)
+                 .where(*within, SurveyAnswer.question_id == question.id,
+                        SurveyAnswer.row.is_(None), SurveyAnswer.value.is_(None))
+                 # The covering index's order: shown ones first, then by the random key.
+                 .order_by(SurveyAnswer.hidden, SurveyAnswer.response_id))
+        if not with_hidden:
+            query = query.where(SurveyAnswer.hidden.is_(False))
+        if texts_limit is not None:
+            query = query.limit(texts_limit)
+        found = db.session.execute(query).all()
+        items = {}
+        if titles and question.per_session and found:
+            items = dict(db.session.execute(select(SurveyResponse.id, SurveyResponse.item_id)
+                                            .where(SurveyResponse.id.in_([f[3] for f in found]))
+                                            ).all())
+        texts[question.id] = [Text(answer_id, text, is_hidden,
+                                   (titles or {}).get(items.get(response_id), ""))
+                              for answer_id, text, is_hidden, response_id in found]
     results = []
     for question in questions:
         result = QuestionResult(question, hidden=hidden.get(question.id, 0))
@@ -248,8 +282,8 @@ def texts(survey: Survey, question: SurveyQuestion) -> QuestionResult | None:
     """Every free text of one question, for moderation."""
     titles = {item.id: localized(item, "title") for item in db.session.scalars(
         select(ProgrammeItem).where(ProgrammeItem.event_id == survey.event_id))}
-    conditions = [SurveyResponse.survey_id == survey.id]
-    _count, found = _question_results(survey, [question], conditions, texts_limit=None,
+    scope = _scope(survey, None, None, question.per_session)
+    _count, found = _question_results(survey, [question], scope, texts_limit=None,
                                       titles=titles)
     return found[0] if found else None
 

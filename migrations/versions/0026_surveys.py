@@ -76,7 +76,8 @@ def upgrade():
         **ANONYMOUS,
     )
     op.create_index(op.f('ix_survey_response_item_id'), 'survey_response', ['item_id'])
-    op.create_index(op.f('ix_survey_response_survey_id'), 'survey_response', ['survey_id'])
+    op.create_index('ix_survey_response_scope', 'survey_response',
+                    ['survey_id', 'item_id', 'ticket_type_id'])
     op.create_table(
         'survey_answer',
         sa.Column('id', sa.String(length=32), nullable=False),
@@ -91,7 +92,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
         **ANONYMOUS,
     )
-    op.create_index(op.f('ix_survey_answer_question_id'), 'survey_answer', ['question_id'])
+    op.create_index('ix_survey_answer_values', 'survey_answer',
+                    ['question_id', 'row', 'value', 'hidden', 'response_id'])
     op.create_index(op.f('ix_survey_answer_response_id'), 'survey_answer', ['response_id'])
     with op.batch_alter_table('registration', schema=None) as batch_op:
         batch_op.add_column(sa.Column('feedback_reminded_at', sa.DateTime(), nullable=True))
