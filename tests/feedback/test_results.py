@@ -13,6 +13,7 @@ from app.extensions import db
 from app.feedback.models import SurveyAnswer, SurveyResponse
 from app.feedback.services import create_survey, request_feedback
 from tests.feedback.conftest import by_kind
+from tests.queries import queries_for
 
 SLUG = "varkonferensen-2027"
 BASE = f"/manage/e/{SLUG}/feedback"
@@ -113,3 +114,13 @@ def test_comparison_with_the_organisers_earlier_event(organiser, client, surveye
     page = organiser.get(f"{BASE}/results").get_data(as_text=True)
     assert "Jämfört med Vårkonferensen 2026" in page
     assert "<td class=\"number\">4,2</td><td class=\"number\">2,6</td>" in page
+
+
+def test_the_results_page_costs_the_same_queries_however_many_answered(
+        organiser, client, surveyed):
+    asked(surveyed)
+    people = surveyed["people"]
+    answer(client, surveyed, people[:5])
+    five = queries_for(organiser, f"{BASE}/results")
+    answer(client, surveyed, people[5:9])
+    assert queries_for(organiser, f"{BASE}/results") == five
