@@ -8,7 +8,9 @@ respondents: results_queries_1000 and results_queries).
 The answers are written with bulk inserts straight into the answer tables. Uses
 bench/programme.py's harness: a throwaway SQLite database, or a scratch PostgreSQL database with
 BENCH_DATABASE_URL, and its `measure` (5 warm-ups, then 200 timed requests through the Flask
-test client). Prints `name: value` lines."""
+test client), then 200 more for the CPU time one request costs this process
+(results_cpu_median_ms: the app and SQLite run in it; other work on the machine does not inflate
+it as it does the wall clock). Prints `name: value` lines."""
 
 import random
 import sys
@@ -19,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dashboard import cpu_per_request  # noqa: E402
 from programme import measure, scratch_database  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
@@ -119,6 +122,7 @@ def main():
             answer(survey_id, item_ids, ticket_id, RESPONDENTS - RESPONDENTS // 2, seed=2)
         build_s = time.perf_counter() - started
         full = measure(app, organiser, path, f"{RESPONDENTS} personer svarade")
+        full_cpu = cpu_per_request(organiser, path)
         session = measure(app, organiser, f"{path}?item={item_ids[0]}", "personer svarade")
         with app.app_context():
             db.engine.dispose()
@@ -128,6 +132,7 @@ def main():
     print(f"results_median_ms: {full[0]:.1f}")
     print(f"results_p95_ms: {full[1]:.1f}")
     print(f"results_queries: {full[2]}")
+    print(f"results_cpu_median_ms: {full_cpu:.1f}")
     print(f"results_queries_1000: {half[2]}")
     print(f"session_results_median_ms: {session[0]:.1f}")
     print(f"session_results_queries: {session[2]}")
