@@ -144,3 +144,12 @@ def test_a_closed_survey_takes_no_more_answers(organiser, client, surveyed, db):
     db.session.commit()
     link = f"/r/{surveyed['people'][0].manage_token}/feedback"
     assert client.get(link).status_code == 404
+
+
+def test_the_survey_in_english(organiser, client, surveyed):
+    send(organiser, confirm_early="y")
+    client.get("/language/en")
+    page = client.get(f"/r/{surveyed['people'][0].manage_token}/feedback").get_data(as_text=True)
+    assert "Overall, what did you think of the conference?" in page
+    assert "Through my workplace" in page and "1 means Very poor, 5 means Very good." in page
+    assert "About: " in page and "Send my answers" in page
