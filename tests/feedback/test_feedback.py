@@ -153,3 +153,24 @@ def test_the_survey_in_english(organiser, client, surveyed):
     assert "Overall, what did you think of the conference?" in page
     assert "Through my workplace" in page and "1 means Very poor, 5 means Very good." in page
     assert "About: " in page and "Send my answers" in page
+
+
+def test_the_organiser_sets_when_and_to_whom_it_goes(organiser, surveyed, db):
+    settings = {"auto_send": "y", "send_after_hours": "3", "send_from": "session",
+                "audience": "registered", "remind_after_days": "5", "closes_on": "2027-04-01",
+                "released_to_speakers": "y", "intro": "Tack för att du kom!", "intro_en": ""}
+    assert organiser.post(f"{BASE}/settings", data=settings).status_code == 302
+    survey = db.session.merge(surveyed["survey"])
+    db.session.refresh(survey)
+    assert (survey.auto_send, survey.send_after_hours, survey.send_from, survey.audience,
+            survey.remind_after_days, str(survey.closes_on), survey.released_to_speakers) == (
+        True, 3, "session", "registered", 5, "2027-04-01", True)
+    for wrong in ({"send_after_hours": "-1"}, {"remind_after_days": "x"},
+                  {"send_from": "midnatt"}, {"closes_on": "i morgon"}):
+        refused = organiser.post(f"{BASE}/settings", data={**settings, **wrong})
+        assert refused.status_code == 400, wrong
+    db.session.refresh(survey)
+    assert survey.send_after_hours == 3
+    assert organiser.get(f"{BASE}/questions/{by_kind(survey, 'text').id}/texts").status_code == 200
+    assert organiser.get(f"{BASE}/questions/{by_kind(survey, 'rating').id}/texts").status_code \
+        == 404
