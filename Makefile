@@ -99,7 +99,7 @@ test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translatio
 	fi
 
 bench: $(VENV)/.installed translations
-	@for script in bench/door.py bench/programme.py bench/dashboard.py bench/registration_rush.py bench/door_scan.py bench/exports.py bench/attendees.py bench/postpone.py bench/certificates.py; do \
+	@for script in bench/door.py bench/programme.py bench/dashboard.py bench/registration_rush.py bench/door_scan.py bench/exports.py bench/attendees.py bench/postpone.py bench/certificates.py bench/feedback.py; do \
 	  echo "# $$script"; $(PY) $$script || exit 1; done
 
 worker: $(VENV)/.installed translations

@@ -1,4 +1,4 @@
-"""Command-line tasks: accounts, the demo conference, speaker and invoice reminders,
+"""Command-line tasks: accounts, the demo conference, speaker and invoice reminders, surveys,
 waiting-list offers and the purge of personal data whose retention ran out. Each command is one
 unit of work (app.database.unit_of_work), the purge one per event."""
 
@@ -11,6 +11,8 @@ from app.accounts.services import AccountError, create_user
 from app.database import unit_of_work
 from app.events.models import Event
 from app.extensions import db
+from app.feedback.services import scramble_storage
+from app.feedback.services import send_due as send_due_feedback
 from app.payments import reminders
 from app.registration import retention
 from app.speakers.services import remind_unanswered
@@ -108,6 +110,17 @@ def init_app(app: Flask) -> None:
                     raise click.ClickException("unknown event slug")
             reminded = reminders.remind_overdue(event, days=days)
         click.echo(f"reminded: {reminded.count}")
+
+    @app.cli.command("send-feedback")
+    def send_feedback():
+        """Send the surveys whose time has come, and their one reminder (for cron, every
+        quarter of an hour; running it again sends nothing twice)."""
+        with unit_of_work():
+            sending = send_due_feedback()
+        with unit_of_work():
+            scramble_storage()
+        click.echo(f"requested: {sending.requested}")
+        click.echo(f"reminded: {sending.reminded}")
 
     @app.cli.command("purge-expired")
     def purge_expired():

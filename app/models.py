@@ -6,7 +6,7 @@ from app.checkin.devices import DoorDevice  # noqa: F401
 from app.checkin.models import CheckIn, CheckInConflict, ScanRecord  # noqa: F401
 from app.courses.models import Certificate, Course, CourseSession  # noqa: F401
 from app.events.models import Event, Room  # noqa: F401
-from app.feedback.models import FeedbackResponse  # noqa: F401
+from app.feedback.models import Survey, SurveyAnswer, SurveyQuestion, SurveyResponse  # noqa: F401
 from app.installation import Installation  # noqa: F401
 from app.mail.models import EmailAttachment, OutgoingEmail  # noqa: F401
 from app.messages.models import Message, MessageRecipient  # noqa: F401

@@ -12,6 +12,7 @@ from flask import Flask
 
 from app.courses import services as courses
 from app.database import unit_of_work
+from app.feedback import services as feedback
 from app.mail import outbox
 from app.payments import reminders
 from app.payments import services as payments
@@ -51,6 +52,20 @@ def remind_invoices() -> int:
 def remind_speakers() -> int:
     with unit_of_work():
         return speakers.remind_unanswered()
+
+
+@shared_task(name="samla.send_feedback")
+def send_feedback() -> int:
+    """Surveys whose time has come, and their one reminder; nothing is sent twice."""
+    with unit_of_work():
+        sending = feedback.send_due()
+    return sending.requested + sending.reminded
+
+
+@shared_task(name="samla.scramble_feedback_storage")
+def scramble_feedback_storage() -> None:
+    with unit_of_work():
+        feedback.scramble_storage()
 
 
 @shared_task(name="samla.expire_waiting_list_offers")
@@ -94,6 +109,11 @@ def celery_init_app(app: Flask) -> Celery:
             # Overdue invoices, once a day in the morning in Sweden.
             "remind-invoices": {"task": "samla.remind_invoices",
                                 "schedule": crontab(hour=7, minute=30)},
+            # Surveys go out within a quarter of an hour of their time (app/feedback).
+            "send-feedback": {"task": "samla.send_feedback", "schedule": 900.0},
+            # Survey answers rewritten in the order of their random keys, nightly.
+            "scramble-feedback-storage": {"task": "samla.scramble_feedback_storage",
+                                          "schedule": crontab(hour=3, minute=40)},
             # Waiting-list offers that ran out pass their seat on within a few minutes.
             "expire-waiting-list-offers": {"task": "samla.expire_waiting_list_offers",
                                            "schedule": 300.0},

@@ -159,7 +159,7 @@ def bulk_registrations(event, ticket, count, *, until, days=60, start=0):
             status="cancelled" if cancelled else "confirmed", manage_token=link_token(),
             badge_token=badge_token(), created_at=at, cancelled_at=at if cancelled else None,
             feedback_requested_at=at if i % 4 == 0 else None,
-            feedback_given_at=at if i % 8 == 0 else None))
+            feedback_answered_on=at.date() if i % 8 == 0 else None))
     order_ids = db.session.scalars(
         insert(Order).returning(Order.id, sort_by_parameter_order=True), orders).all()
     for n, (row, order_id) in enumerate(zip(registrations, order_ids, strict=True)):

@@ -177,7 +177,7 @@ def _registrations(event: Event) -> tuple[dict[tuple[int, str], int], FeedbackFi
     """(ticket type id, status) -> registrations, and the feedback figures, in one query.
     Whether a registration answered is all Samla knows of who answered (the answers are
     anonymous), so the rate is counted here and not from the answers."""
-    answered = Registration.feedback_given_at.is_not(None)
+    answered = Registration.feedback_answered_on.is_not(None)
     asked = or_(Registration.feedback_requested_at.is_not(None), answered)
     rows = db.session.execute(
         select(Registration.ticket_type_id, Registration.status, func.count(),

@@ -45,7 +45,10 @@ class Registration(db.Model):
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
     cancelled_at = db.Column(UTCDateTime)
     feedback_requested_at = db.Column(UTCDateTime)
-    feedback_given_at = db.Column(UTCDateTime)
+    feedback_reminded_at = db.Column(UTCDateTime)
+    # The day (event time) this person answered the survey: one answer each, and nothing
+    # finer, so it cannot be matched with the order answers were stored in (app/feedback).
+    feedback_answered_on = db.Column(db.Date)
     # Name, email, organisation and order code folded (lower case, no accents): what searches
     # compare. And the name and the surname-then-name as sort keys in the Swedish alphabet (å,
     # ä, ö after z). Written only by app/registration/search.py, on every insert and change.

@@ -194,7 +194,8 @@ def personal_data(registration: Registration, language: str,
                           "offered_at": _time(event, entry.offered_at)}
                          for entry in _waiting(registration)],
         "feedback": {"asked_at": _time(event, registration.feedback_requested_at),
-                     "answered_at": _time(event, registration.feedback_given_at)},
+                     "reminded_at": _time(event, registration.feedback_reminded_at),
+                     "answered_on": _day(registration.feedback_answered_on)},
         "emails": [{"subject": mail.subject, "kind": mail.kind, "status": mail.status,
                     "written_at": _time(event, mail.created_at),
                     "sent_at": _time(event, mail.sent_at)}

@@ -11,7 +11,7 @@ at 200 % on a 640 px window, which lays the page out at 320 CSS px - the first c
 import pytest
 from playwright.sync_api import expect
 
-from app.feedback.services import request_feedback
+from app.feedback.services import create_survey, request_feedback
 from app.registration import services
 from app.waitlist.services import join
 from tests.browser.conftest import assert_accessible, log_in
@@ -71,7 +71,8 @@ def phone_pages(conference, make_user, mailbox, db):
     db.session.commit()
     entry = join(event, conference["paid"], LONG_NAME, "vantar." + LONG_EMAIL, "sv")
     db.session.commit()
-    request_feedback(event, checked_in_only=False)
+    create_survey(event, "conference")
+    request_feedback(event, "registered", confirm_early=True)
     db.session.commit()
     speaker = conference["speaker"]
     make_user("dorr@example.org", role="door", events=[event], name="Dora Door")

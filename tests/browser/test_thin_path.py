@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from app.feedback.services import request_feedback
+from app.feedback.services import create_survey, request_feedback
 from app.registration.models import Registration
 from tests.browser.conftest import assert_accessible, log_in
 from tests.readback import qr_codes
@@ -62,21 +62,22 @@ def test_attendee_registers_gets_checked_in_and_gives_feedback(
     assert_accessible(door)
 
     # After the event the attendee is asked for feedback and answers from the link in the email.
-    assert request_feedback(conference["event"]) == 1
+    create_survey(conference["event"], "course")
+    assert request_feedback(conference["event"], confirm_early=True) == 1
     db.session.commit()
     request = mailbox.wait_for(2)[1]
     page.goto(mailbox.link(request, "/feedback"))
     assert_accessible(page)
-    page.get_by_label("4 – Bra").check()
+    page.get_by_role("group", name=re.compile("som helhet")).get_by_label("4", exact=True).check()
     page.get_by_label(re.compile("Vad var bra")).fill("Mer tid med peer supportrarna, tack.")
-    page.get_by_role("button", name="Skicka").click()
+    page.get_by_role("button", name="Skicka mina svar").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Tack för ditt svar!")
 
-    # The organiser reads the answer.
+    # The organiser sees that one person answered (the answers show from five).
     make_user("arrangor@example.org", role="organiser", events=[conference["event"]])
     log_in(page)
     page.goto(f"/manage/e/{SLUG}/feedback")
-    expect(page.locator("main")).to_contain_text("Mer tid med peer supportrarna, tack.")
+    expect(page.locator("main")).to_contain_text("Har svarat: 1.")
     assert_accessible(page)
 
 

@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from app.checkin.models import CheckIn
+from app.extensions import db
+from app.feedback.services import create_survey
 from tests.conftest import login
 from tests.factories import build_conference, register
 
@@ -122,7 +124,11 @@ def test_an_undone_check_in_is_not_asked_for_feedback(door, organiser, attendee,
     mailbox.clear()
     scanned = scan(door, attendee.badge_token).get_json()
     annul(door, scanned["check_in"]["id"])
-    organiser.post(f"/manage/e/{SLUG}/feedback", data={"checked_in_only": "y"})
+    create_survey(attendee.event, "conference")
+    db.session.commit()
+    sent = organiser.post(f"/manage/e/{SLUG}/feedback/send",
+                          data={"send_to": "checked_in", "confirm_early": "y"})
+    assert sent.status_code == 302
     assert mailbox.messages == []
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 
 from app.accounts.services import find_user
 from app.checkin.services import Door, scan
-from app.feedback.services import request_feedback
+from app.feedback.services import create_survey, request_feedback
 from app.mail.models import OutgoingEmail
 from app.mail.outbox import build_message
 from app.mail.transport import FolderTransport
@@ -157,7 +157,8 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
     door = make_user("dorr@example.org", role="door", events=[event])
     signups.sign_up(alva, workshop)
     scan(Door(event, user=door), nils.badge_token)
-    request_feedback(event)
+    survey = create_survey(event, "conference")
+    request_feedback(event, confirm_early=True)
     [slot] = conference["speaker"].slots
     send_invitation(slot)
     event.venue_address = "Järntorget 3\n413 04 Göteborg"  # on the speaker's page
@@ -173,7 +174,8 @@ def busy_conference(app, conference, organiser, make_user, mailbox, db, monkeypa
     db.session.execute(update(OutgoingEmail).where(OutgoingEmail.id == first.id)
                        .values(status="failed"))
     db.session.commit()
-    return {**conference, "workshop": workshop, "empty_workshop": empty_workshop,
+    return {**conference, "survey": survey, "workshop": workshop,
+            "empty_workshop": empty_workshop,
             "question": question, "alva": alva,
             "nils": nils, "entry": entry, "card": card, "invoice": invoice, "unpaid": unpaid,
             "dev_mail": f"{first.id:08d}.eml"}
@@ -225,10 +227,12 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     came = f"/r/{c['nils'].manage_token}"
     pages.get(client, "attendee-checked-in", came)
     pages.get(client, "feedback", f"{came}/feedback")
-    pages.post(client, "feedback-errors", f"{came}/feedback", {"rating": "9"}, status=400)
-    pages.post(client, "feedback-thanks", f"{came}/feedback", {"rating": "4"})
+    rating = f"q{c['survey'].questions[0].id}"
+    pages.post(client, "feedback-errors", f"{came}/feedback", {rating: "9"}, status=400)
+    pages.post(client, "feedback-thanks", f"{came}/feedback", {rating: "4"})
     portal = f"/s/{speaker.token}"
     pages.get(client, "speaker-portal", portal)
+    pages.get(client, "speaker-feedback", f"{portal}/feedback")
     pages.post(client, "speaker-portal-errors", portal, {"name": ""}, status=400)
     pages.post(client, "speaker-photo-errors", f"{portal}/photo",
                {"photo": (io.BytesIO(b"not a picture"), "face.jpg")}, status=400,
@@ -310,7 +314,13 @@ def test_every_page_is_valid_html_and_reading_it_writes_nothing(
     pages.get(o, "waiting-list", f"{MANAGE}/waiting-list")
     pages.get(o, "publish", f"{MANAGE}/publish")
     pages.get(o, "speakers-manage", f"{MANAGE}/speakers")
-    pages.get(o, "feedback-results", f"{MANAGE}/feedback")
+    pages.get(o, "feedback", f"{MANAGE}/feedback")
+    pages.get(o, "feedback-questions", f"{MANAGE}/feedback/questions")
+    pages.post(o, "feedback-question-errors", f"{MANAGE}/feedback/questions",
+               {"kind": "grid", "text": ""}, status=400)
+    grid = c["survey"].questions[2].id
+    pages.get(o, "feedback-question", f"{MANAGE}/feedback/questions/{grid}")
+    pages.get(o, "feedback-results", f"{MANAGE}/feedback/results")
     pages.get(o, "signups", f"{MANAGE}/items/{c['workshop'].id}/signups")
     person = f"{MANAGE}/attendees/{alva.id}"
     pages.get(o, "attendee-person", person)

@@ -7,6 +7,7 @@ import pytest
 from app import create_app
 from app.db_types import utcnow
 from app.extensions import limiter
+from app.feedback.services import create_survey
 from app.waitlist.models import WaitingListEntry
 from config import Config
 from tests.conftest import login
@@ -26,6 +27,7 @@ def attendee(conference, db):
     """Alva, registered, asked for feedback, and on the waiting list of the paid ticket."""
     registration = register(conference["event"], conference["ticket"])
     registration.feedback_requested_at = utcnow()
+    create_survey(conference["event"], "course")
     entry = WaitingListEntry(event_id=conference["event"].id, name="Alva Persson",
                              ticket_type_id=conference["paid"].id, email="alva@example.org",
                              token="vantelista-alva-token-0123456789")

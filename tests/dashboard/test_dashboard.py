@@ -16,7 +16,7 @@ from app.checkin.models import CheckIn
 from app.checkin.services import Door, annul, scan
 from app.dashboard.services import overdue_condition
 from app.db_types import utcnow
-from app.feedback.services import give_feedback, request_feedback
+from app.feedback.services import create_survey, request_feedback
 from app.orders.models import Order
 from app.payments import invoicing
 from app.payments.services import refund_by_hand
@@ -118,9 +118,10 @@ def busy_event(app, db, client, conference, make_user, organiser, mailbox, strip
     signups.sign_up(nils, workshop)
     signups.sign_up(alva, circle)
     db.session.commit()
-    assert request_feedback(event) == 2
+    create_survey(event, "conference")
+    assert request_feedback(event, confirm_early=True) == 2
     db.session.commit()
-    give_feedback(db.session.get(Registration, alva.id), 5, "Bra!")
+    db.session.get(Registration, alva.id).feedback_answered_on = event.today()
     db.session.commit()
     return {**conference, "workshop": workshop, "circle": circle}
 

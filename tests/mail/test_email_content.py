@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from app.accounts.services import find_user
 from app.extensions import db
-from app.feedback.services import request_feedback
+from app.feedback.services import create_survey, request_feedback
 from app.mail.models import OutgoingEmail
 from app.messages import services as messages
 from app.orders.models import Order
@@ -326,7 +326,8 @@ def test_every_kind_of_email_is_html_and_text_and_valid(app, venue, organiser, m
     answer(slot, accept=True)  # only a speaker who accepted is told of their item's changes
     make_user("olga@example.org", role="admin", name="Olga Organiser")
     teams.invite(event, "nina@example.org", "finance", find_user("olga@example.org"), "sv")
-    request_feedback(event, checked_in_only=False)
+    create_survey(event, "conference")
+    request_feedback(event, "registered", confirm_early=True)
     db.session.commit()
     assert edit_talk(organiser, venue, start="11:00", end="11:45").status_code == 302
     publish_programme(event)
