@@ -13,7 +13,7 @@ from tests.redis_db import REDIS_URL
 TASKS = {"samla.deliver_email", "samla.deliver_due", "samla.remind_speakers",
          "samla.expire_waiting_list_offers", "samla.expire_payment_holds",
          "samla.retry_pending_refunds", "samla.remind_invoices",
-         "samla.purge_expired_personal_data"}
+         "samla.purge_expired_personal_data", "samla.refund_cancelled_event"}
 
 
 @pytest.fixture
