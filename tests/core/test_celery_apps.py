@@ -6,7 +6,7 @@ import warnings
 import pytest
 from celery import _state as celery_state
 
-from app import create_app
+from app import background, create_app
 from config import TestConfig
 from tests.redis_db import REDIS_URL
 
@@ -43,3 +43,8 @@ def test_two_apps_in_one_process_register_each_task_once(app_settings, restore_c
     finally:
         for celery_app in celery_apps:
             celery_app.close()
+
+
+def test_every_job_handed_over_after_commit_is_a_task_a_worker_knows():
+    """app/background.py sends a job to the workers by name: each must be one of the tasks."""
+    assert background.registered() and background.registered() <= TASKS
