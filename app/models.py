@@ -13,7 +13,7 @@ from app.messages.models import Message, MessageRecipient  # noqa: F401
 from app.notices.models import Notice, ProgrammeVersion  # noqa: F401
 from app.orders.models import Counter, Order  # noqa: F401
 from app.payments.models import Refund, StripeEvent  # noqa: F401
-from app.postponement.models import CalendarFile, Postponement  # noqa: F401
+from app.postponement.models import CalendarFile, CancellationRefund, Postponement  # noqa: F401
 from app.programme.models import ProgrammeItem, SessionSignup  # noqa: F401
 from app.registration import search  # noqa: F401 (keeps Registration.search_text current)
 from app.registration.models import (  # noqa: F401

@@ -76,6 +76,15 @@ def give_back(event_id: int, ticket_type_id: int, count: int = 1) -> None:
     _move(Event.seats_taken, Event.id, event_id, -count)
 
 
+def lock_event(event_id: int) -> None:
+    """Lock the event's ticket types, then the event, in the order an order takes them, before
+    many seats of the event change at once (its cancellation): a concurrent order waits instead
+    of deadlocking."""
+    db.session.execute(select(TicketType.id).where(TicketType.event_id == event_id)
+                       .order_by(TicketType.id).with_for_update())
+    db.session.execute(select(Event.id).where(Event.id == event_id).with_for_update())
+
+
 class _TicketFull(Exception):
     """Leaves the savepoint of swap_ticket."""
 

@@ -16,6 +16,7 @@ from app.feedback import services as feedback
 from app.mail import outbox
 from app.payments import reminders
 from app.payments import services as payments
+from app.postponement import refunds as cancellation_refunds
 from app.registration import retention
 from app.speakers import services as speakers
 from app.waitlist import services as waitlist
@@ -39,6 +40,13 @@ def expire_payment_holds() -> int:
 @shared_task(name="samla.retry_pending_refunds")
 def retry_pending_refunds() -> int:
     return payments.retry_pending_refunds()
+
+
+@shared_task(name=cancellation_refunds.REFUND_JOB)
+def refund_cancelled_event(event_id: int | None = None) -> int:
+    """Idempotent: each order of a cancelled event is claimed once (app/postponement/refunds.py);
+    without an event id, the sweep pays back whatever a lost or failed run left queued."""
+    return cancellation_refunds.pay_back(event_id).refunded
 
 
 @shared_task(name="samla.remind_invoices")
@@ -119,6 +127,10 @@ def celery_init_app(app: Flask) -> Celery:
                                            "schedule": 300.0},
             # Card orders not paid in time give their seats back within a minute.
             "expire-payment-holds": {"task": "samla.expire_payment_holds", "schedule": 60.0},
+            # Orders of a cancelled event that no run paid back yet (the hand-over was lost,
+            # a worker stopped) are paid back within a few minutes.
+            "refund-cancelled-events": {"task": "samla.refund_cancelled_event",
+                                        "schedule": 300.0},
             # Refunds whose answer from Stripe never came are asked about again.
             "retry-pending-refunds": {"task": "samla.retry_pending_refunds", "schedule": 300.0},
             # Personal data whose retention ran out goes within the hour its day begins at the

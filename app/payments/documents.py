@@ -287,8 +287,8 @@ def receipt_pdf(order) -> bytes:
         story.append(_p(_("Paid %(date)s %(method)s: %(amount)s",
                           date=_date(invoicing.paid_date(order)), method=method,
                           amount=_money(order, paid)), SELLER))
-        refunds = [r for r in settled if r.reason in ("attendee_cancelled", "organiser",
-                                                       "late_payment")]
+        refunds = [r for r in settled if r.reason in ("attendee_cancelled", "event_cancelled",
+                                                       "organiser", "late_payment")]
         if refunds:
             data = [[_("Refund date"), _("Amount")]]
             for refund in refunds:

@@ -27,7 +27,7 @@ class Refund(db.Model):
     )
     amount_ore = db.Column(db.Integer, nullable=False)
     currency = db.Column(db.String(3), nullable=False, default="SEK")
-    # attendee_cancelled, organiser, late_payment
+    # attendee_cancelled, event_cancelled, organiser, late_payment, amount_mismatch, credit_note
     reason = db.Column(db.String(40), nullable=False)
     note = db.Column(db.Text, nullable=False, default="")
     status = db.Column(db.String(20), nullable=False, default="pending")

@@ -232,6 +232,14 @@ def _on_paid(order: Order, session: dict, now: datetime):
     db.session.refresh(order)
     if not marked:
         return "already_paid", None
+    if order.event.is_cancelled:
+        # The event was cancelled while they paid: nothing is confirmed (a hold still pending
+        # gives its seats back) and the whole payment goes back, once (late_payment's key).
+        _release_now(order, now)
+        refund = _reserve_refund(order, order.total_ore, "late_payment")
+        if refund is None:
+            return "late_payment", None
+        return "refunded_cancelled", _refund_later(refund, order)
     if order.status == "pending":
         if orders.confirm_order(order, now):
             return "confirmed", None
@@ -468,12 +476,15 @@ def refund_due_on_cancellation(order: Order, registrations) -> int:
     """The rule: a card-paid seat cancelled on or before the event's refund_until day (in the
     event's time zone) is paid back in full; after that day, or when the organiser set no day,
     nothing is. Invoice and free orders have nothing to pay back through Stripe."""
-    event = order.event
+    return _card_due(order, sum(r.price_ore for r in registrations))
+
+
+def _card_due(order: Order, seats_ore: int) -> int:
     if order.payment_method != "card" or not order.is_paid_for:
         return 0
-    if not orders.refund_window_open(event):
+    if not orders.refund_window_open(order.event):
         return 0
-    return min(sum(r.price_ore for r in registrations), refundable_ore(order))
+    return min(seats_ore, refundable_ore(order))
 
 
 def credit_due_on_cancellation(order: Order, registrations) -> int:
@@ -481,15 +492,18 @@ def credit_due_on_cancellation(order: Order, registrations) -> int:
     refund_until day (in the event's time zone) are credited, the whole invoice when the whole
     order is cancelled; after that day, or when the organiser set no day, the invoice stays
     due. A paid invoice is paid back by hand, as before."""
-    event = order.event
+    return _credit_due(order, sum(r.price_ore for r in registrations))
+
+
+def _credit_due(order: Order, seats_ore: int) -> int:
     if order.payment_method != "invoice" or order.payment_status != "to_invoice":
         return 0
-    if not orders.refund_window_open(event):
+    if not orders.refund_window_open(order.event):
         return 0
     left = max(order.total_ore - order.refunded_ore, 0)
     if order.status == "cancelled":
         return left
-    return min(sum(r.price_ore for r in registrations), left)
+    return min(seats_ore, left)
 
 
 @signals.registrations_cancelled.connect
@@ -500,38 +514,29 @@ def refund_for_cancellation(order, registrations) -> None:
     Called after the cancellation is committed; it never undoes it and never raises: a refund
     Stripe refuses is recorded as failed, with the reason, for the organiser to see."""
     try:
-        db.session.refresh(order)
-        if order.payment_method == "invoice":
-            _credit_invoice(order, registrations)
-            return
-        amount = refund_due_on_cancellation(order, registrations)
-        if amount <= 0:
-            db.session.rollback()
-            return
-        refund = _reserve_refund(order, amount, "attendee_cancelled")
+        refund, settle = start_cancellation_refund(
+            order, sum(r.price_ore for r in registrations), "attendee_cancelled")
         if refund is None:
             db.session.rollback()
             return
-        settle = _refund_later(refund, order)
         db.session.commit()
-        settle()
+        if settle is not None:
+            settle()
     except Exception:
         db.session.rollback()
         log.exception("Refund for cancelled registrations of order %s failed", order.id)
 
 
-def _credit_invoice(order: Order, registrations) -> None:
-    """Credit cancelled seats on an unpaid invoice: a "credit_note" Refund row (no Stripe
-    call), counted in refunded_ore so that what is left to pay, and later to refund, is right.
-    A fully credited invoice is "credited": nothing is left to pay. Commits."""
-    amount = credit_due_on_cancellation(order, registrations)
+def _credit(order: Order, amount: int) -> Refund | None:
+    """Credit `amount` on the unpaid invoice: a "credit_note" Refund row (no Stripe call),
+    counted in refunded_ore so that what is left to pay, and later to refund, is right. A fully
+    credited invoice is "credited": nothing is left to pay. In the caller's transaction; None
+    when nothing is credited (nothing due, or the invoice was marked paid meanwhile)."""
     if amount <= 0:
-        db.session.rollback()
-        return
+        return None
     refund = _reserve_refund(order, amount, "credit_note", payment_status="to_invoice")
     if refund is None:  # marked paid meanwhile
-        db.session.rollback()
-        return
+        return None
     refund.status = "succeeded"
     db.session.execute(
         update(Order)
@@ -540,8 +545,26 @@ def _credit_invoice(order: Order, registrations) -> None:
         .values(payment_status="credited")
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
     log.info("Invoice %s of order %s: %s öre credited", order.invoice_number, order.id, amount)
+    return refund
+
+
+def start_cancellation_refund(order: Order, seats_ore: int, reason: str):
+    """Pay back cancelled seats worth `seats_ore` by the refund rule, in the caller's
+    transaction: a card refund is reserved (a pending Refund row, its amount counted), an
+    unpaid invoice credited. Returns (refund, settle): refund None when nothing is owed;
+    settle, for a card, what to call once the caller has committed (it asks Stripe and settles
+    the row, never raising for Stripe's refusal), else None."""
+    db.session.refresh(order)
+    if order.payment_method == "invoice":
+        return _credit(order, _credit_due(order, seats_ore)), None
+    amount = _card_due(order, seats_ore)
+    if amount <= 0:
+        return None, None
+    refund = _reserve_refund(order, amount, reason)
+    if refund is None:
+        return None, None
+    return refund, _refund_later(refund, order)
 
 
 def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",

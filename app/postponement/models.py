@@ -33,3 +33,26 @@ class CalendarFile(db.Model):
     language = db.Column(db.String(5), nullable=False)
     data = db.Column(db.LargeBinary, nullable=False)
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+
+
+# What a row of CancellationRefund is at: waiting for a worker; a Refund made (its own status
+# says pending at Stripe, paid or failed); a paid invoice the organiser pays back by bank;
+# nothing left to pay back (refunded before, say).
+CANCELLATION_REFUND_STATES = ("queued", "refunded", "by_hand", "nothing")
+
+
+class CancellationRefund(db.Model):
+    """What cancelling the event owes one order: the price of the seats the cancellation took
+    from it. Written in bulk with the cancellation; paid back after commit by a worker, which
+    claims the row and reserves the Refund in one transaction, so a replayed task or a second
+    worker never refunds an order twice. One row per order; the organiser's page counts them."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    event_id = db.Column(db.ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    order_id = db.Column(db.ForeignKey("ticket_order.id", ondelete="CASCADE"), nullable=False,
+                         unique=True)
+    seats_ore = db.Column(db.Integer, nullable=False)
+    state = db.Column(db.String(10), nullable=False, default="queued")
+    refund_id = db.Column(db.ForeignKey("refund.id", ondelete="SET NULL"))
+    created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    done_at = db.Column(UTCDateTime)

@@ -10,8 +10,9 @@ window (14 days by default) anyone may cancel from their own link with a full re
 the refund rule says (app.orders.services.refund_window_open).
 
 Cancelling the event tells the same people, sends the calendar entries as METHOD:CANCEL
-(STATUS:CANCELLED, SEQUENCE raised), cancels every registration and pays back every seat (card
-through Stripe, unpaid invoices credited) once the cancellation is committed.
+(STATUS:CANCELLED, SEQUENCE raised), cancels every registration and gives its seat back; a
+worker pays back every seat (card through Stripe, unpaid invoices credited) once the
+cancellation is committed (app.postponement.refunds).
 
 Mail to thousands: the text is rendered once per language and kind of recipient with markers
 for the name and link (as app.messages does), and the calendar file once per language, stored
@@ -30,7 +31,7 @@ from icalendar.parser import Contentline, Parameters
 from markupsafe import escape
 from sqlalchemy import func, select, update
 
-from app import signals
+from app import seats, signals
 from app.audit.services import record
 from app.courses.calendar import session_entries, session_entry
 from app.courses.services import enrolled, sessions_of
@@ -43,12 +44,14 @@ from app.i18n import localized
 from app.mail.outbox import Deferred, Mail, attachment_renderer, queue_email, queue_emails
 from app.mail.render import absolute_url_maker, render_email
 from app.orders.models import Order
+from app.programme import signups
 from app.programme.exports import CalendarEntry, calendar, entries_calendar
 from app.programme.published import published_programme
 from app.registration.models import Registration
 from app.speakers.models import Speaker, SpeakerSlot
 from app.waitlist.models import WaitingListEntry
 
+from . import refunds
 from .models import CalendarFile, Postponement
 
 DECISION_DAYS = 14
@@ -368,7 +371,7 @@ def history(event: Event) -> list[Postponement]:
 class Cancellation:
     told: int
     registrations: int
-    orders: list[tuple[int, list[int]]]  # (order id, its cancelled registrations' ids)
+    refunds: int  # orders to pay back, by a worker once the cancellation is committed
 
 
 def _cancelled_texts(event, roles, message):
@@ -398,15 +401,16 @@ def cancel_preview(event: Event, message: str = "") -> Plan:
 def cancel_event(event: Event, user, message: str = "",
                  now: datetime | None = None) -> Cancellation | None:
     """Cancel the whole event: everyone is told (calendar entries as METHOD:CANCEL), every
-    registration and order is cancelled, nobody is offered a seat any more, registration
-    closes; then, once that is committed, every paid seat is paid back by the rule for a
-    cancelled event (everything: app.orders.services.refund_window_open). None when it was
-    cancelled already (a double submit). Commits, as registration.services.cancel does:
-    payments refund with no transaction open."""
+    registration and order is cancelled (card orders still being paid for too), their seats and
+    workshop seats go back, nobody is offered a seat any more, registration closes, and what
+    each paid or invoiced order is owed is written for the worker that pays it back after
+    commit (app.postponement.refunds; everything, by the rule for a cancelled event). None when
+    it was cancelled already (a double submit). In bulk, a few queries however many people.
+    Flushes; the request commits once."""
     now = now or utcnow()
+    seats.lock_event(event.id)
     _lock(event)
     if event.is_cancelled:
-        db.session.rollback()
         return None
     everyone = people(event)
     event.cancelled_at = event.calendar_changed_at = now
@@ -418,48 +422,39 @@ def cancel_event(event: Event, user, message: str = "",
                              (message or "").strip())
     told = _queue(event, everyone, texts, _calendar_files(event, "CANCEL"),
                   "event-cancelled", "CANCEL")
-    rows = db.session.execute(
-        select(Registration.id, Registration.order_id)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed")
-    ).all()
+    owed = refunds.owe(event, now)
+    live = (Registration.event_id == event.id,
+            Registration.status.in_(("confirmed", "pending")))
+    # Seats held now: confirmed ones, card orders still being paid for, open offers.
+    held = Counter(dict(db.session.execute(
+        select(Registration.ticket_type_id, func.count()).where(*live)
+        .group_by(Registration.ticket_type_id)).all()))
+    held.update(dict(db.session.execute(
+        select(WaitingListEntry.ticket_type_id, func.count())
+        .where(WaitingListEntry.event_id == event.id, WaitingListEntry.status == "offered")
+        .group_by(WaitingListEntry.ticket_type_id)).all()))
+    cancelled = db.session.execute(
+        update(Registration).where(*live).values(status="cancelled", cancelled_at=now)
+        .execution_options(synchronize_session=False)).rowcount
     db.session.execute(
-        update(Registration)
-        .where(Registration.event_id == event.id, Registration.status == "confirmed")
-        .values(status="cancelled", cancelled_at=now)
+        update(Order).where(Order.event_id == event.id,
+                            Order.status.in_(("confirmed", "pending")))
+        .values(status="cancelled", cancelled_at=now, hold_expires_at=None)
         .execution_options(synchronize_session=False))
-    db.session.execute(
-        update(Order).where(Order.event_id == event.id, Order.status == "confirmed")
-        .values(status="cancelled", cancelled_at=now)
-        .execution_options(synchronize_session=False))
-    # Nobody waits for a seat at an event that will not take place; their seats stay counted
-    # as they were (nothing is for sale any more).
+    # Nobody waits for a seat at an event that will not take place.
     db.session.execute(
         update(WaitingListEntry)
         .where(WaitingListEntry.event_id == event.id,
                WaitingListEntry.status.in_(("waiting", "offered")))
         .values(status="withdrawn")
         .execution_options(synchronize_session=False))
-    by_order: dict[int, list[int]] = {}
-    for registration_id, order_id in rows:
-        if order_id is not None:
-            by_order.setdefault(order_id, []).append(registration_id)
-    record(event, user, "event.cancelled", {"registrations": len(rows), "told": told})
-    db.session.commit()
-    outcome = Cancellation(told, len(rows), sorted(by_order.items()))
-    _refund(outcome)
-    return outcome
-
-
-def _refund(outcome: Cancellation) -> None:
-    """Each order's cancelled seats to payments, which pays them back (or credits the
-    invoice) and commits per order."""
-    for order_id, registration_ids in outcome.orders:
-        order = db.session.get(Order, order_id)
-        registrations = list(db.session.scalars(
-            select(Registration).where(Registration.id.in_(registration_ids))))
-        if order is not None and order.total_ore:
-            signals.registrations_cancelled.send(order, registrations=registrations)
-        db.session.rollback()
+    for ticket_type_id in sorted(held):
+        seats.give_back(event.id, ticket_type_id, held[ticket_type_id])
+    signups.leave_all_of_event(event.id)
+    record(event, user, "event.cancelled",
+           {"registrations": cancelled, "told": told, "refunds": owed})
+    db.session.flush()
+    return Cancellation(told, cancelled, owed)
 
 
 # --- the calendar files, drawn when each email is sent ------------------------------------------

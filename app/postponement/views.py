@@ -10,7 +10,7 @@ from flask_login import current_user
 from app.events.manage import current_event, organiser_pages
 from app.teams.access import OWNERS
 
-from . import services
+from . import refunds, services
 from .forms import CancelEventForm, PostponeForm
 
 organiser = organiser_pages("postponement", __name__, roles=OWNERS)
@@ -82,7 +82,8 @@ def cancel():
         if request.method == "POST":  # a second submit of the same form
             flash(_("The event was cancelled already."), "info")
             return redirect(url_for(".cancel"), 303)
-        return render_template("postponement/cancel.html", event=event, form=form, plan=None)
+        return render_template("postponement/cancel.html", event=event, form=form, plan=None,
+                               refunds=refunds.progress(event))
     if form.validate_on_submit():
         done = services.cancel_event(event, current_user, form.message.data or "")
         if done is None:

@@ -14,7 +14,7 @@ draft cannot be signed up for yet."""
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -250,3 +250,19 @@ def leave_all(registration) -> None:
     )
     for item_id in item_ids:
         seats.give_back_signup(item_id)
+
+
+def leave_all_of_event(event_id: int) -> int:
+    """The event is cancelled: every workshop seat in it goes back at once, a query per item
+    however many attendees. Part of the caller's transaction; returns how many went back."""
+    items = select(ProgrammeItem.id).where(ProgrammeItem.event_id == event_id)
+    taken = db.session.execute(
+        select(SessionSignup.item_id, func.count()).where(SessionSignup.item_id.in_(items))
+        .group_by(SessionSignup.item_id).order_by(SessionSignup.item_id)
+    ).all()
+    if not taken:
+        return 0
+    db.session.execute(delete(SessionSignup).where(SessionSignup.item_id.in_(items)))
+    for item_id, count in taken:
+        seats.give_back_signup(item_id, count)
+    return sum(count for _item, count in taken)

@@ -6,7 +6,7 @@ import warnings
 import pytest
 from celery import _state as celery_state
 
-from app import create_app
+from app import background, create_app
 from config import TestConfig
 from tests.redis_db import REDIS_URL
 
@@ -14,7 +14,7 @@ TASKS = {"samla.deliver_email", "samla.deliver_due", "samla.remind_speakers",
          "samla.expire_waiting_list_offers", "samla.expire_payment_holds",
          "samla.retry_pending_refunds", "samla.remind_invoices",
          "samla.purge_expired_personal_data", "samla.send_feedback",
-         "samla.scramble_feedback_storage"}
+         "samla.scramble_feedback_storage", "samla.refund_cancelled_event"}
 
 
 @pytest.fixture
@@ -44,3 +44,8 @@ def test_two_apps_in_one_process_register_each_task_once(app_settings, restore_c
     finally:
         for celery_app in celery_apps:
             celery_app.close()
+
+
+def test_every_job_handed_over_after_commit_is_a_task_a_worker_knows():
+    """app/background.py sends a job to the workers by name: each must be one of the tasks."""
+    assert background.registered() and background.registered() <= TASKS
