@@ -30,8 +30,8 @@ from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
 from app.orders.models import Order
 
-from . import gateway
-from .models import Refund, StripeEvent
+from . import credit_notes, gateway, invoicing
+from .models import CreditNote, Refund, StripeEvent
 
 log = logging.getLogger(__name__)
 
@@ -520,18 +520,44 @@ def refund_for_cancellation(order, registrations) -> None:
 
 
 def _credit_invoice(order: Order, registrations) -> None:
-    """Credit cancelled seats on an unpaid invoice: a "credit_note" Refund row (no Stripe
-    call), counted in refunded_ore so that what is left to pay, and later to refund, is right.
-    A fully credited invoice is "credited": nothing is left to pay. Commits."""
-    amount = credit_due_on_cancellation(order, registrations)
-    if amount <= 0:
+    """Credit cancelled seats on an unpaid invoice by the event's refund rule, with a credit
+    note (credit_invoice). Commits."""
+    if credit_due_on_cancellation(order, registrations) <= 0:
         db.session.rollback()
         return
-    refund = _reserve_refund(order, amount, "credit_note", payment_status="to_invoice")
-    if refund is None:  # marked paid meanwhile
+    # A whole order cancelled is credited in full: every seat not credited before.
+    seats = order.registrations if order.status == "cancelled" else registrations
+    note = credit_invoice(order, seats, reason="cancelled")
+    if note is None:  # marked paid meanwhile, or nothing left to credit
         db.session.rollback()
         return
+    db.session.commit()
+    log.info("Invoice %s of order %s: %s öre credited by credit note %s", order.invoice_number,
+             order.id, note.amount_ore, note.number)
+
+
+def credit_invoice(order: Order, registrations, *, reason: str = "cancelled",
+                   user=None) -> CreditNote | None:
+    """Credit these seats of an unpaid invoice: a "credit_note" Refund (no Stripe call),
+    counted in refunded_ore so what is left to pay is right, and a credit note with one line
+    per seat. Seats credited before are skipped; a fully credited invoice is "credited",
+    nothing left to pay. None when there is nothing to credit (or the invoice is no longer
+    unpaid). Flushes; the caller commits. For every credit: a cancellation, one colleague of a
+    group, a postponement (`reason` "postponed")."""
+    if not invoicing.has_invoice(order):
+        raise RefundError(_l("This order has no invoice to credit."))
+    if order.payment_status != "to_invoice":
+        return None
+    seats = credit_notes.uncredited(order, registrations)
+    amount = min(sum(r.price_ore for r in seats), max(order.total_ore - order.refunded_ore, 0))
+    if not seats or amount <= 0:
+        return None
+    refund = _reserve_refund(order, amount, "credit_note", payment_status="to_invoice",
+                             user=user)
+    if refund is None:
+        return None
     refund.status = "succeeded"
+    note = credit_notes.issue(order, seats, refund, reason)
     db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.payment_status == "to_invoice",
@@ -539,8 +565,8 @@ def _credit_invoice(order: Order, registrations) -> None:
         .values(payment_status="credited")
         .execution_options(synchronize_session=False)
     )
-    db.session.commit()
-    log.info("Invoice %s of order %s: %s öre credited", order.invoice_number, order.id, amount)
+    db.session.flush()
+    return note
 
 
 def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
