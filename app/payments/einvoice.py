@@ -90,6 +90,35 @@ def buyer_endpoint(order: Order) -> tuple[str, str] | None:
     return None
 
 
+def buyer_problems(*, country: str, org_number: str, address_text: str, reference: str,
+                   peppol_id: str) -> dict[str, object]:
+    """Checked where the invoice is made (the registration form and place_order): field name
+    -> what to fix. A Swedish organisation number must be a real one (its check digit); an
+    invoice to a buyer with a Peppol ID is sent as an e-invoice, so it must carry what the
+    rules and the buyer's system need: the organisation number of a Swedish buyer, the
+    buyer's reference (it routes the invoice to the right person) and the postcode and city."""
+    found: dict[str, object] = {}
+    if country == "SE" and org_number.strip() and not validators.org_number(org_number):
+        found["billing_org_number"] = validators.ORG_NUMBER_MESSAGE
+    if peppol_id.strip() and not validators.peppol_id(peppol_id):
+        found["peppol_id"] = validators.PEPPOL_ID_MESSAGE
+    if not peppol_id.strip():
+        return found
+    if country == "SE" and not org_number.strip():
+        found["billing_org_number"] = _l("An e-invoice to a Swedish organisation needs its "
+                                         "organisation number.")
+    if not reference.strip():
+        found["invoice_reference"] = _l("An e-invoice needs your reference: the code or name "
+                                        "your organisation uses to send the invoice to the "
+                                        "right person.")
+    parsed = address(address_text, country or "SE")
+    if not (parsed.postal_zone and parsed.city):
+        found["billing_address"] = _l("Write the postcode and the city on the last line of "
+                                      "the address, like 701 16 Örebro. An e-invoice needs "
+                                      "them.")
+    return found
+
+
 def seller_problems(event) -> list:
     """What the seller's details lack for an e-invoice the rules accept."""
     problems = []

@@ -134,7 +134,8 @@ def _billing(form) -> services.Billing:
     return services.Billing(
         name=form.billing_name.data or "", address=form.billing_address.data or "",
         org_number=form.billing_org_number.data or "", email=form.billing_email.data or "",
-        reference=form.invoice_reference.data or "", peppol_id=form.peppol_id.data or "")
+        reference=form.invoice_reference.data or "", peppol_id=form.peppol_id.data or "",
+        country=form.billing_country.data or "SE")
 
 
 def _choice_page(event):
