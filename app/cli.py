@@ -11,7 +11,7 @@ from app.accounts.services import AccountError, create_user
 from app.database import unit_of_work
 from app.events.models import Event
 from app.extensions import db
-from app.payments import reminders
+from app.payments import reminders, transmission
 from app.registration import retention
 from app.speakers.services import remind_unanswered
 from app.teams.models import TEAM_ROLES
@@ -108,6 +108,30 @@ def init_app(app: Flask) -> None:
                     raise click.ClickException("unknown event slug")
             reminded = reminders.remind_overdue(event, days=days)
         click.echo(f"reminded: {reminded.count}")
+
+    @app.cli.command("send-einvoices")
+    @click.option("--event", "event_slug", help="Only this event (slug); all events by default.")
+    def send_einvoices(event_slug):
+        """Hand every e-invoice and credit note not sent yet to EINVOICE_FOLDER, where the
+        access point or bookkeeping system picks them up (for cron; each is sent once)."""
+        transmitter = transmission.configured()
+        if transmitter is None:
+            raise click.ClickException("EINVOICE_FOLDER is not set")
+        if event_slug:
+            events = [db.session.scalar(select(Event).where(Event.slug == event_slug))]
+            if events[0] is None:
+                raise click.ClickException("unknown event slug")
+        else:
+            events = transmission.events_with_unsent()
+        total, failed = 0, []
+        for event in events:
+            with unit_of_work():
+                sent = transmission.send_unsent(event, transmitter)
+            total += sent.count
+            failed += sent.failed
+        click.echo(f"sent: {total}")
+        if failed:
+            raise click.ClickException("failed: " + ", ".join(failed))
 
     @app.cli.command("purge-expired")
     def purge_expired():

@@ -22,6 +22,7 @@ from app.extensions import db, limiter
 from app.i18n import current_language
 from app.orders import services as orders
 from app.orders.models import Order
+from app.payments import credit_notes
 from app.programme import services as programme_services
 from app.programme.published import published_programme
 from app.teams.access import EDITORS
@@ -231,7 +232,7 @@ def _render_order(order, cancel_form, status: int = 200, **context):
     return render_template(
         "registration/order.html", order=order, event=order.event, cancel_form=cancel_form,
         cancel_attendee_form=context.pop("cancel_attendee_form", CancelAttendeeForm()),
-        vat=_order_vat(order), **context), status
+        vat=_order_vat(order), credit_notes=credit_notes.of_order(order), **context), status
 
 
 def _order_vat(order) -> list[tuple[int, int]]:
