@@ -143,7 +143,7 @@ def _rate_label(row) -> Paragraph | str:
     if row.category == "E":
         return _p(_("Exempt from VAT: %(reason)s", reason=row.exemption_reason))
     if row.category == "Z":
-        return _("0 % (zero rated)")
+        return f"0 % ({_('zero rated')})"
     return f"{row.percent} %"
 
 

@@ -32,7 +32,7 @@ from app.validators import (
     valid_vat_number,
 )
 
-from .services import TicketRuleError, parse_price
+from .services import VAT_EXEMPT_RATE, TicketRuleError, parse_price
 
 # What a datetime-local input sends (the first is what the form renders).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -63,7 +63,7 @@ class TicketTypeForm(FlaskForm):
         choices=[(25, _l("25 % (most goods and services)")),
                  (12, _l("12 % (e.g. food and lodging)")),
                  (6, _l("6 % (e.g. cultural events, books)")),
-                 (0, _l("0 %"))],
+                 (0, "0 %")],
     )
     vat_exempt = BooleanField(_l("Exempt from VAT (e.g. education)"))
     vat_exemption_reason = StringField(
@@ -95,14 +95,13 @@ class TicketTypeForm(FlaskForm):
 
     def validate_vat_exempt(self, field):
         if field.data and self.vat_percent.data != 0:
-            raise ValidationError(_l("A ticket exempt from VAT has 0 % VAT. Choose 0 % or "
-                                     "untick the exemption."))
+            raise ValidationError(VAT_EXEMPT_RATE)
 
     def validate_vat_exemption_reason(self, field):
         if self.vat_exempt.data and not (field.data or "").strip():
             raise ValidationError(_l("Say why the ticket is exempt from VAT, for example "
-                                     "\"Utbildning, undantagen enligt 10 kap. 11 § "
-                                     "mervärdesskattelagen\". The invoice must say it."))
+                                     "\"Utbildning, undantagen från moms\". The invoice must "
+                                     "say it."))
 
     def validate_access_code(self, field):
         if self.visibility.data == "code" and not (field.data or "").strip():

@@ -191,6 +191,10 @@ def seat_counts(event: Event) -> dict[int, SeatCount]:
 
 # --- ticket types ----------------------------------------------------------------------------
 
+VAT_EXEMPT_RATE = _l("A ticket exempt from VAT carries no VAT: choose the rate 0 per cent, or "
+                     "untick the exemption.")
+
+
 @dataclass
 class TicketDetails:
     """What the organiser's form gives; times are UTC instants already."""
@@ -219,8 +223,7 @@ def _check(details: TicketDetails) -> None:
     if details.vat_percent not in VAT_RATES:
         raise TicketRuleError(_l("Choose a VAT rate of 25, 12, 6 or 0 per cent."), "vat_percent")
     if details.vat_exempt and details.vat_percent != 0:
-        raise TicketRuleError(_l("A ticket exempt from VAT has 0 % VAT. Choose 0 % or untick "
-                                 "the exemption."), "vat_exempt")
+        raise TicketRuleError(VAT_EXEMPT_RATE, "vat_exempt")
     if details.vat_exempt and not details.vat_exemption_reason.strip():
         raise TicketRuleError(_l("Say why the ticket is exempt from VAT. The invoice must say "
                                  "it."), "vat_exemption_reason")
