@@ -60,7 +60,7 @@ def test_footer_texts_are_whole_and_apart_with_long_seller_details(conference, d
         assert part in drawn, part
     assert "Godkänd för F-skatt" in drawn and "Sida 1" in drawn
     for index, box in enumerate(footer):
-        assert documents.MARGIN - 0.5 <= box[1] and box[3] <= A4[0] - documents.MARGIN + 0.5, box
+        assert box[1] >= documents.MARGIN - 0.5 and box[3] <= A4[0] - documents.MARGIN + 0.5, box
         for other in footer[index + 1:]:
             assert not overlap(box, other), (box, other)
     # The content stays above the footer.

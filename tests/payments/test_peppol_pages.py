@@ -5,6 +5,7 @@ rules require: the form says what is missing, in Swedish and in English."""
 
 import io
 import zipfile
+
 from sqlalchemy import func, select
 
 from app.orders.models import Order
