@@ -1,13 +1,14 @@
 """Invoice rules: what an invoice or receipt says, VAT per rate, marking an invoice paid, the
 CSV for the bookkeeping system, and the organiser's lists of orders.
 
-Prices include VAT, so each line's VAT is worked out from its price (registration.services
-.vat_of) and summed per rate; the amount excluding VAT is the price less that VAT. An invoice
-always shows every attendee it was issued for: cancelling someone later does not rewrite an
-issued invoice. A cancellation on or before the event's last refund day credits an unpaid
-invoice (app.payments.services.credit_due_on_cancellation): Samla records the credited amount
-(Refund rows with reason "credit_note"), shows it here and in the CSV, and the credit note
-itself is made in the bookkeeping system."""
+Prices include VAT, so each line's amount excluding VAT is its price less the VAT it contains
+(orders.services.vat_of); the VAT of each VAT category and rate is worked out on the
+category's total excluding VAT, as EN 16931 asks, and the öre that may leave between the
+prices and net + VAT is the rounding amount. An invoice always shows every attendee it was
+issued for: cancelling someone later does not rewrite an issued invoice. A cancellation on or
+before the event's last refund day credits an unpaid invoice
+(app.payments.services.credit_invoice): a Refund with reason "credit_note" and a credit note
+(app/payments/credit_notes.py), shown here and in the CSV."""
 
 import csv
 import io
