@@ -5,6 +5,7 @@ copied from the invoice line when it is credited, so it never changes afterwards
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.db_types import utcnow
 from app.extensions import db
@@ -63,6 +64,9 @@ def in_event(event, number: int) -> CreditNote | None:
 
 
 def of_event(event) -> list[CreditNote]:
+    """The event's credit notes by number, each with its order and lines loaded."""
     return list(db.session.scalars(
         select(CreditNote).join(Order, Order.id == CreditNote.order_id)
-        .where(Order.event_id == event.id).order_by(CreditNote.number)))
+        .where(Order.event_id == event.id)
+        .options(selectinload(CreditNote.order), selectinload(CreditNote.lines))
+        .order_by(CreditNote.number)))

@@ -287,7 +287,7 @@ def _einvoice_context(event, orders, period_form=None) -> dict:
         "credit_note_problems": {n.id: einvoice.problems(n.order) for n in notes},
         "credit_note_dates": {n.id: invoicing.local_date(n.order, n.issued_at) for n in notes},
         "transmitter": transmission.configured(),
-        "unsent": sum(len(found) for found in transmission.unsent(event)),
+        "unsent": sum(len(found) for found in transmission.unsent(event, orders, notes)),
         "period_form": period_form or PeriodForm(formdata=None, data={
             "start": today.replace(day=1), "end": today}),
     }

@@ -72,13 +72,13 @@ def filename(event, name: str) -> str:
     return f"{event.slug}-{name}"
 
 
-def unsent(event) -> tuple[list[Order], list[CreditNote]]:
-    """The event's e-invoices not handed over yet that can be made."""
-    orders = [o for o in invoicing.invoice_orders(event)
-              if o.einvoice_sent_at is None and einvoice.can_make(o)]
-    notes = [n for n in credit_notes.of_event(event)
-             if n.sent_at is None and einvoice.can_make(n.order)]
-    return orders, notes
+def unsent(event, orders=None, notes=None) -> tuple[list[Order], list[CreditNote]]:
+    """The event's e-invoices not handed over yet that can be made (of `orders` and `notes`
+    when the caller has them already)."""
+    orders = invoicing.invoice_orders(event) if orders is None else orders
+    notes = credit_notes.of_event(event) if notes is None else notes
+    return ([o for o in orders if o.einvoice_sent_at is None and einvoice.can_make(o)],
+            [n for n in notes if n.sent_at is None and einvoice.can_make(n.order)])
 
 
 def send_unsent(event, transmitter: Transmitter, user=None, now: datetime | None = None) -> Sent:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.orders.models import Order
 from app.payments import credit_notes
 from app.registration import services
+from tests.core.test_html_valid import Pages, vnu_errors
 from tests.payments.peppol_rules import validator
 from tests.payments.test_peppol_invoices import REGION, order_of, seller
 
@@ -208,3 +209,24 @@ def test_the_service_refuses_too(conference, db):
     else:
         raise AssertionError("an incomplete Peppol invoice was placed")
     assert orders_count(db) == 0
+
+
+def test_the_new_pages_are_valid_html(organiser, client, conference, db, app, tmp_path):
+    """The Nu HTML Checker over every page this touches, with credit notes and states on."""
+    order, note = invoice_with_credit(conference, db)
+    app.config["EINVOICE_FOLDER"] = str(tmp_path / "outbox")
+    pages = Pages(tmp_path / "pages")
+    try:
+        pages.get(organiser, "invoices", f"{MANAGE}/invoices")
+        pages.get(organiser, "order", f"{MANAGE}/orders/{order.id}")
+        pages.get(organiser, "settings", f"{MANAGE}/registration-settings")
+        pages.get(organiser, "ticket", f"{MANAGE}/tickets/new")
+        pages.get(client, "buyer-order", f"/o/{order.manage_token}")
+        pages.get(client, "register", f"/e/{SLUG}/register?t{conference['paid'].id}=1")
+        refused = client.post(f"/e/{SLUG}/register?t{conference['paid'].id}=1",
+                              data=peppol_order(invoice_reference="", billing_address="Box 1"))
+        pages.save("register-refused", refused, 400)
+    finally:
+        app.config["EINVOICE_FOLDER"] = ""
+    assert vnu_errors(pages.files) == []
+    assert pages.writes == []
