@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 
 from app.payments import credit_notes, einvoice
+from app.payments import services as payments
 from app.registration import services
 from app.tickets.models import TicketType
 from tests.payments.peppol_rules import validator
@@ -269,8 +270,6 @@ def test_credit_with_ore_rounding(event, db):
 
 def test_postponement_credit_through_the_service(event, db, conference):
     """What a postponement refund calls: credit these seats, with the reason."""
-    from app.payments import services as payments
-
     order = order_of(event, [conference["paid"]] * 2)
     note = payments.credit_invoice(order, order.registrations, reason="postponed")
     db.session.commit()
