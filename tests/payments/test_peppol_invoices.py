@@ -13,7 +13,7 @@ from app.payments import credit_notes, einvoice
 from app.payments import services as payments
 from app.registration import services
 from app.tickets.models import TicketType
-from tests.payments.peppol_rules import validator
+from tests.payments.peppol_rules import order_problems, validator
 
 NOW = datetime(2027, 2, 1, 9, 0, tzinfo=UTC)
 PEOPLE = itertools.count()
@@ -61,6 +61,7 @@ def passes(document: bytes) -> ET.Element:
     """The document passes both official rule sets; its tree for further checks."""
     fatal = validator().fatal(document)
     assert fatal == [], "\n".join(str(f) for f in fatal)
+    assert order_problems(document) == []
     return ET.fromstring(document)
 
 

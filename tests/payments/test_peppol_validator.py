@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.payments.peppol_rules import EXAMPLES, validator
+from tests.payments.peppol_rules import EXAMPLES, order_problems, validator
 
 PEPPOL_EXAMPLES = sorted(EXAMPLES.glob("peppol-*.xml"))
 CEN_EXAMPLES = sorted(EXAMPLES.glob("cen-*.xml"))
@@ -67,3 +67,18 @@ def test_totals_that_do_not_add_up_fail():
 def test_an_unknown_electronic_address_scheme_fails():
     broken = base().replace('<cbc:EndpointID schemeID="0002">', '<cbc:EndpointID schemeID="9999">')
     assert "PEPPOL-EN16931-CL008" in ids(validator().fatal(broken.encode()))
+
+
+@pytest.mark.parametrize("path", PEPPOL_EXAMPLES + CEN_EXAMPLES, ids=lambda p: p.name)
+def test_the_examples_agree_on_element_order(path):
+    assert order_problems(path.read_bytes()) == []
+
+
+def test_swapped_elements_are_found():
+    """The order check (a stand-in for the UBL schema, see peppol_rules) can fail."""
+    document = base()
+    issue = re.search(r"<cbc:IssueDate>.*?</cbc:IssueDate>", document).group(0)
+    first_id = re.search(r"<cbc:ID>.*?</cbc:ID>", document).group(0)
+    swapped = document.replace(first_id, "@@ID@@", 1).replace(issue, first_id, 1).replace(
+        "@@ID@@", issue, 1)
+    assert any("IssueDate before" in p and "}ID" in p for p in order_problems(swapped.encode()))
