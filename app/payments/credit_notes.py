@@ -4,15 +4,18 @@ copied from the invoice line when it is credited, so it never changes afterwards
 
 from datetime import datetime
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.db_types import utcnow
 from app.extensions import db
+from app.mail.outbox import Deferred, queue_email
+from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
 from app.orders.models import Order
 
-from . import invoicing
+from . import documents, invoicing
 from .models import CreditNote, CreditNoteLine, Refund
 
 REASONS = ("cancelled", "postponed", "organiser")
@@ -48,7 +51,31 @@ def issue(order: Order, registrations, refund: Refund, reason: str = "cancelled"
             exemption_reason=line.exemption_reason, gross_ore=line.gross_ore))
     db.session.add(note)
     db.session.flush()
+    _queue_email(order, note)
     return note
+
+
+def _queue_email(order: Order, note: CreditNote) -> None:
+    """The buyer, and the invoice's address when it is another, get the credit note (drawn
+    when the email is sent), in the order's language."""
+    event = order.event
+    db.session.refresh(order, attribute_names=["refunded_ore"])  # set by an UPDATE
+    left = max(order.total_ore - order.refunded_ore, 0)
+    subject, body = render_email(
+        "payments/email_credit_note.txt", order.language,
+        lambda: _("Credit note %(number)s for invoice %(invoice)s", number=note.number,
+                  invoice=order.invoice_number),
+        order=order, event=event, note=note, left_ore=left,
+        order_url=absolute_url("registration.order", token=order.manage_token),
+    )
+    name = documents.credit_note_filename(note)
+    addresses = [order.buyer_email]
+    if order.billing_email and order.billing_email.lower() != order.buyer_email.lower():
+        addresses.append(order.billing_email)
+    for address in addresses:
+        queue_email(to=address, subject=subject, body=body, kind="credit-note",
+                    event_id=event.id,
+                    attachments=[(name, "application/pdf", Deferred(f"credit_note:{note.id}"))])
 
 
 def of_order(order: Order) -> list[CreditNote]:

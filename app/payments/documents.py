@@ -25,6 +25,7 @@ from app.mail.outbox import attachment_renderer
 from app.orders.models import Order
 
 from . import einvoice, invoicing
+from .models import CreditNote
 
 FONT, BOLD = "Helvetica", "Helvetica-Bold"  # the PDF standard fonts carry å, ä, ö and é
 MARGIN = 18 * mm
@@ -405,6 +406,13 @@ def attachments_for(order) -> list[tuple[str, str, bytes]]:
     if order.payment_method == "card" and invoicing.has_receipt(order):
         return [(receipt_filename(order), "application/pdf", receipt_pdf(order))]
     return []
+
+
+@attachment_renderer("credit_note")
+def _credit_note_attachment(note_id: str, session) -> bytes | None:
+    """The credit note attached to its email, drawn when the email is sent."""
+    note = session.get(CreditNote, int(note_id))
+    return credit_note_pdf(note) if note is not None else None
 
 
 @attachment_renderer("invoice")

@@ -11,6 +11,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from app.payments import credit_notes, documents
 from app.registration import services
 from tests.payments.test_documents import text as page_text
+from tests.readback import attachment
 from tests.payments.test_peppol_invoices import order_of, seller, ticket
 
 FOOTER_TOP = 80  # points from the page's lower edge: below the content
@@ -102,3 +103,31 @@ def test_exempt_course_on_the_invoice_says_why(conference, db):
     course = ticket(event, db, "Kurs", 450000, 0, "E", "Utbildning, undantagen från moms")
     invoice = text(documents.invoice_pdf(order_of(event, [course])))
     assert "Undantag från moms: Utbildning, undantagen från moms" in invoice
+
+
+def credit_note_mails(mailbox, count: int) -> list:
+    """The first `count` credit note emails, whatever else the cancellation sent."""
+    for arrived in range(1, 30):
+        mailbox.wait_for(arrived)
+        found = [m for m in mailbox.messages if m["Subject"].startswith("Kreditfaktura")]
+        if len(found) >= count:
+            return found
+    raise AssertionError("no credit note email")
+
+
+def test_buyer_and_invoice_address_get_the_credit_note_by_email(conference, db, mailbox):
+    event = conference["event"]
+    seller(event, db)
+    order = order_of(event, [conference["paid"]] * 2)
+    mailbox.clear()
+    services.cancel(order.registrations[0])
+    [note] = credit_notes.of_order(order)
+    mails = credit_note_mails(mailbox, 2)
+    assert {m["To"] for m in mails} == {"eva.chef@regionorebrolan.example",
+                                        "faktura@regionorebrolan.example"}
+    mail = mails[0]
+    assert mail["Subject"] == f"Kreditfaktura {note.number} för faktura {order.invoice_number}"
+    body = mailbox.body(mail).replace("\u00a0", " ")
+    assert "krediteras med 950 kr" in body and "Kvar att betala på faktura" in body
+    attached = attachment(mail)
+    assert f"Kreditfakturanummer {note.number}" in text(attached)
