@@ -11,8 +11,8 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from app.payments import credit_notes, documents
 from app.registration import services
 from tests.payments.test_documents import text as page_text
-from tests.readback import attachment
 from tests.payments.test_peppol_invoices import order_of, seller, ticket
+from tests.readback import attachment
 
 FOOTER_TOP = 80  # points from the page's lower edge: below the content
 
