@@ -285,14 +285,17 @@ def _payment(root, order: Order, number: int, due: date | None) -> None:
     _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", "SE:BANKGIRO")
     if due is not None:
         terms = _cac(root, "PaymentTerms")
-        _cbc(terms, "Note", _("%(days)d days net. Pay by %(date)s, quoting %(number)s.",
+        _cbc(terms, "Note", _("%(days)d days net. Pay by %(date)s, quoting invoice number "
+                              "%(number)s.",
                               days=event.invoice_due_days, date=due.isoformat(), number=number))
 
 
 def _document(kind: str, order: Order, number: int, issued: date, order_lines,
               credited: tuple[int, date | None] | None = None) -> bytes:
     namespace = INVOICE_NS if kind == "Invoice" else CREDIT_NOTE_NS
-    root = ET.Element(f"{{{namespace}}}{kind}")
+    # The document's own namespace as the default one (<Invoice xmlns="...">), as every
+    # example writes it; ElementTree would invent a prefix for it.
+    root = ET.Element(kind, {"xmlns": namespace})
     currency = order.currency
     _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
     _cbc(root, "ProfileID", PROFILE_ID)
