@@ -99,6 +99,9 @@ def _buyer(order) -> list:
                  _p(order.billing_name)]
         if order.billing_address:
             parts.append(_p(order.billing_address))
+        country = invoicing.foreign_country(order)
+        if country:
+            parts.append(_p(country))
         rows = [
             (_("Organisation number"), order.billing_org_number),
             (_("Your reference"), order.invoice_reference),

@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -177,6 +178,14 @@ def totals(order_lines: list[Line]) -> Totals:
     vat = sum(r.vat_ore for r in rows)
     gross = sum(line.gross_ore for line in order_lines)
     return Totals(net_ore=net, vat_ore=vat, gross_ore=gross, rounding_ore=gross - net - vat)
+
+
+def foreign_country(order: Order, language: str | None = None) -> str:
+    """The buyer's country named in `language` (the order's), or "" for a Swedish buyer."""
+    code = (order.billing_country or "SE").upper()
+    if code == "SE":
+        return ""
+    return Locale.parse(language or order.language).territories.get(code, code)
 
 
 def has_invoice(order: Order) -> bool:

@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, ValidationError
 from app.errors import render_error
 from app.events.manage import current_event
 from app.extensions import limiter
+from app.i18n import current_language
 from app.orders.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
 from app.orders.services import order_by_token
 
@@ -197,6 +198,7 @@ def order_detail(order_id):
         overdue=invoicing.is_overdue(order), mark_paid_form=MarkPaidForm(formdata=None),
         refund_form=_refund_form(order), refundable=services.refundable_ore(order),
         order_credit_notes=credit_notes.of_order(order),
+        country=invoicing.foreign_country(order, current_language()),
         einvoice_problems=einvoice.problems(order) if invoicing.has_invoice(order) else [],
     )
 

@@ -9,11 +9,12 @@ import zipfile
 from sqlalchemy import func, select
 
 from app.orders.models import Order
-from app.payments import credit_notes
+from app.payments import credit_notes, documents
 from app.registration import services
 from tests.core.test_html_valid import Pages, vnu_errors
 from tests.payments.peppol_rules import validator
 from tests.payments.test_peppol_invoices import REGION, order_of, seller
+from tests.readback import pdf_text
 
 SLUG = "varkonferensen-2027"
 MANAGE = f"/manage/e/{SLUG}"
@@ -193,7 +194,10 @@ def test_foreign_buyer_is_not_held_to_swedish_numbers(client, conference, db):
         billing_country="NO", billing_org_number="974760673", peppol_id="0192:974760673",
         billing_name="Oslo kommune", billing_address="Rådhuset\n0037 Oslo"))
     assert response.status_code == 303
-    assert db.session.scalar(select(Order)).billing_country == "NO"
+    order = db.session.scalar(select(Order))
+    assert order.billing_country == "NO"
+    # The PDF names the country of a buyer abroad.
+    assert "Norge" in " ".join(pdf_text(documents.invoice_pdf(order)))
 
 
 def test_the_service_refuses_too(conference, db):
