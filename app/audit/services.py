@@ -44,6 +44,7 @@ ACTIONS = {
     "team.member_removed": _l("Removed a member from the team"),
     "message.sent": _l("Sent a message to attendees"),
     "invoices.reminded": _l("Sent reminders of overdue invoices"),
+    "einvoices.sent": _l("Sent e-invoices"),
 }
 
 DETAILS = {
@@ -71,6 +72,13 @@ DETAILS = {
     "reminders": _l("Reminders"),
     "invoices": _l("Invoices"),
     "automatic": _l("Automatic"),
+    # E-invoices: a period's zip and what was handed to the transmission folder.
+    "first_day": _l("From"),
+    "last_day": _l("To"),
+    "credit_notes": _l("Credit notes"),
+    "documents": _l("Documents"),
+    "failed": _l("Not sent"),
+    "folder": _l("Folder"),
     # What a purge counts (app/registration/privacy.py).
     "sensitive": _l("sensitive details"),
     "answers": _l("answers"),

@@ -41,7 +41,7 @@ def period_zip(event, start: date, end: date, user=None) -> Batch:
             if einvoice.can_make(note.order):
                 archive.writestr(einvoice.credit_note_filename(note),
                                  einvoice.credit_note_xml(note))
-    record(event, user, "export.invoices", {"format": "zip", "from": start.isoformat(),
-                                            "to": end.isoformat(), "invoices": invoices,
+    record(event, user, "export.invoices", {"format": "zip", "first_day": start.isoformat(),
+                                            "last_day": end.isoformat(), "invoices": invoices,
                                             "credit_notes": notes})
     return Batch(out.getvalue(), invoices, notes)

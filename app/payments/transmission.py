@@ -112,8 +112,8 @@ def send_unsent(event, transmitter: Transmitter, user=None, now: datetime | None
     db.session.flush()
     db.session.expire_all()
     if count or failed:
-        record(event, user, "einvoices.sent", {"count": count, "failed": len(failed),
-                                                "to": transmitter.description})
+        record(event, user, "einvoices.sent", {"documents": count, "failed": len(failed),
+                                                "folder": transmitter.description})
     return Sent(count, failed)
 
 

@@ -8,6 +8,7 @@ import zipfile
 
 from sqlalchemy import func, select
 
+from app.audit.models import AuditEntry
 from app.orders.models import Order
 from app.payments import credit_notes, documents
 from app.registration import services
@@ -112,6 +113,11 @@ def test_sending_writes_each_document_to_the_folder_once(organiser, conference, 
             assert validator().fatal(path.read_bytes()) == []
         db.session.expire_all()
         assert db.session.get(Order, order.id).einvoice_sent_at is not None
+        [logged] = db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "einvoices.sent")).all()
+        assert logged.detail["documents"] == 2
+        log = organiser.get(f"{MANAGE}/audit").get_data(as_text=True)
+        assert "Skickade e-fakturor" in log
         again = organiser.post(f"{MANAGE}/invoices/send-einvoices", follow_redirects=True)
         assert "Det fanns inga e-fakturor som väntade" in again.get_data(as_text=True)
         assert "Skickad" in organiser.get(f"{MANAGE}/invoices").get_data(as_text=True)
