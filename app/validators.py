@@ -4,6 +4,7 @@ import unicodedata
 
 from flask_babel import lazy_gettext as _l
 from stdnum import ean
+from stdnum import iban as stdnum_iban
 from stdnum.dk import cvr as dk_cvr
 from stdnum.fi import ytunnus as fi_ytunnus
 from stdnum.no import orgnr as no_orgnr
@@ -167,6 +168,22 @@ def bankgiro(text: str) -> str | None:
     """The bankgiro number as its digits, or None."""
     digits = (text or "").strip().replace("-", "").replace(" ", "")
     return digits if digits.isascii() and digits.isdigit() and len(digits) in (7, 8) else None
+
+
+IBAN_MESSAGE = _l("An IBAN starts with the country code and two check digits, like "
+                  "SE45 5000 0000 0583 9825 7466. Check it again.")
+
+
+def iban(text: str) -> str | None:
+    """The IBAN without spaces, or None if it is not one (its check digits, python-stdnum)."""
+    value = (text or "").strip()
+    if not value or not stdnum_iban.is_valid(value):
+        return None
+    return stdnum_iban.compact(value)
+
+
+def valid_iban():
+    return _number_check(iban, IBAN_MESSAGE)
 
 
 def peppol_id(text: str) -> tuple[str, str] | None:

@@ -72,6 +72,8 @@ class Event(db.Model):
     # The seller is approved for F-tax ("Godkänd för F-skatt"): stated on invoices and in the
     # e-invoice only when the organiser says so.
     seller_f_tax = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    # For buyers abroad, who cannot pay to a bankgiro (optional).
+    seller_iban = db.Column(db.String(34), nullable=False, default="", server_default="")
 
     created_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
 

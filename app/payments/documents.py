@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from stdnum import iban as stdnum_iban
 
 from app import money
 from app.mail.outbox import attachment_renderer
@@ -197,6 +198,8 @@ def footer_parts(event) -> list[str]:
         parts.append(einvoice.F_TAX)
     if event.seller_bankgiro:
         parts.append(_("Bankgiro %(number)s", number=event.seller_bankgiro))
+    if event.seller_iban:
+        parts.append(f"IBAN {stdnum_iban.format(event.seller_iban)}")
     if event.contact_email:
         parts.append(event.contact_email)
     return parts
@@ -302,6 +305,9 @@ def invoice_pdf(order) -> bytes:
                          date=_date(invoicing.due_date(order))))
         else:
             pay.append(_("Pay by %(date)s.", date=_date(invoicing.due_date(order))))
+        if event.seller_iban:
+            pay.append(_("From abroad, pay to IBAN %(iban)s.",
+                         iban=stdnum_iban.format(event.seller_iban)))
         pay.append(_("Quote invoice number %(number)s with your payment.",
                      number=order.invoice_number))
         story.append(_p(" ".join(pay)))

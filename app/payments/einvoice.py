@@ -283,6 +283,12 @@ def _payment(root, order: Order, number: int, due: date | None) -> None:
     account = _cac(means, "PayeeFinancialAccount")
     _cbc(account, "ID", validators.bankgiro(event.seller_bankgiro))
     _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", "SE:BANKGIRO")
+    account_iban = validators.iban(event.seller_iban)
+    if account_iban:
+        means = _cac(root, "PaymentMeans")
+        _cbc(means, "PaymentMeansCode", "30")
+        _cbc(means, "PaymentID", number)
+        _cbc(_cac(means, "PayeeFinancialAccount"), "ID", account_iban)
     if due is not None:
         terms = _cac(root, "PaymentTerms")
         _cbc(terms, "Note", _("%(days)d days net. Pay by %(date)s, quoting invoice number "

@@ -28,6 +28,7 @@ from app.validators import (
     single_line,
     valid_bankgiro,
     valid_email,
+    valid_iban,
     valid_org_number,
     valid_vat_number,
 )
@@ -151,3 +152,7 @@ class RegistrationSettingsForm(FlaskForm):
         validators=[Optional(), Length(max=20), single_line(), valid_bankgiro()],
     )
     seller_f_tax = BooleanField(_l("Approved for F-tax (Godkänd för F-skatt)"))
+    seller_iban = StringField(
+        _l("IBAN (optional)"),
+        validators=[Optional(), Length(max=42), single_line(), valid_iban()],
+    )

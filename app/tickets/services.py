@@ -381,6 +381,7 @@ class RegistrationSettings:
     seller_address: str = ""
     seller_bankgiro: str = ""
     seller_f_tax: bool = False
+    seller_iban: str = ""
 
 
 def update_settings(event: Event, settings: RegistrationSettings) -> None:
@@ -403,6 +404,7 @@ def update_settings(event: Event, settings: RegistrationSettings) -> None:
     event.seller_address = settings.seller_address.strip()
     event.seller_bankgiro = settings.seller_bankgiro.strip()
     event.seller_f_tax = settings.seller_f_tax
+    event.seller_iban = settings.seller_iban.strip().upper().replace(" ", "")
     db.session.flush()
     db.session.refresh(event)
     if raised:

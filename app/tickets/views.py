@@ -169,6 +169,7 @@ def settings():
                 seller_address=form.seller_address.data or "",
                 seller_bankgiro=form.seller_bankgiro.data or "",
                 seller_f_tax=bool(form.seller_f_tax.data),
+                seller_iban=form.seller_iban.data or "",
             ))
         except tickets.TicketRuleError as error:
             _refused(form, error)

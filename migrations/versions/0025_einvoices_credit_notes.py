@@ -1,4 +1,4 @@
-"""e-invoices: VAT categories of ticket types, the F-tax statement, the buyer's country, credit
+"""e-invoices: VAT categories of ticket types, the F-tax statement, the seller's IBAN, the buyer's country, credit
 notes with their lines, and when each e-invoice was sent
 
 Peppol BIS Billing 3.0 asks for a VAT category per line (exempt ones with a reason), the
@@ -24,6 +24,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('seller_f_tax', sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column('seller_iban', sa.String(length=34), server_default='', nullable=False))
     with op.batch_alter_table('ticket_type', schema=None) as batch_op:
         batch_op.add_column(sa.Column('vat_category', sa.String(length=1), server_default='S', nullable=False))
         batch_op.add_column(sa.Column('vat_exemption_reason', sa.String(length=300), server_default='', nullable=False))
@@ -86,4 +87,5 @@ def downgrade():
         batch_op.drop_column('vat_exemption_reason')
         batch_op.drop_column('vat_category')
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_column('seller_iban')
         batch_op.drop_column('seller_f_tax')

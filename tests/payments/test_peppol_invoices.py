@@ -275,3 +275,14 @@ def test_postponement_credit_through_the_service(event, db, conference):
     assert note.reason == "postponed" and note.amount_ore == 190000
     assert payments.credit_invoice(order, order.registrations) is None  # nothing left
     passes(einvoice.credit_note_xml(note))
+
+
+def test_an_iban_for_buyers_abroad_is_a_second_way_to_pay(event, db, conference):
+    event.seller_iban = "SE4550000000058398257466"
+    db.session.commit()
+    oslo = services.Billing(name="Oslo kommune", address="Rådhuset\n0037 Oslo", reference="88",
+                            peppol_id="0192:974760673", country="NO")
+    root = passes(einvoice.invoice_xml(order_of(event, [conference["paid"]], billing=oslo)))
+    accounts = [m.find("cac:PayeeFinancialAccount/cbc:ID", NS).text
+                for m in root.findall("cac:PaymentMeans", NS)]
+    assert accounts == ["55551234", "SE4550000000058398257466"]

@@ -73,3 +73,15 @@ def test_zero_rate_without_exemption_is_zero_rated_and_taxed_is_standard(
     course = ticket(db, "Noll")
     page = organiser.get(url(conference, f"tickets/{course.id}")).get_data(as_text=True)
     assert 'name="vat_exemption_reason"' in page
+
+
+def test_iban_is_checked_and_kept_without_spaces(organiser, conference, db):
+    refused = organiser.post(url(conference, "registration-settings"), data=settings_form(
+        seller_iban="SE45 5000 0000 0583 9825 7467"))
+    assert refused.status_code == 400
+    assert "Ett IBAN börjar med landskoden" in refused.get_data(as_text=True)
+    saved = organiser.post(url(conference, "registration-settings"), data=settings_form(
+        seller_iban="se45 5000 0000 0583 9825 7466"))
+    assert saved.status_code == 302
+    db.session.refresh(conference["event"])
+    assert conference["event"].seller_iban == "SE4550000000058398257466"
