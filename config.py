@@ -103,6 +103,10 @@ class Config:
     SPEAKER_REMINDER_DAYS = int(os.environ.get("SPEAKER_REMINDER_DAYS", "5"))
     # An overdue invoice is reminded of the day after its due date, then every this many days.
     INVOICE_REMINDER_DAYS = int(os.environ.get("INVOICE_REMINDER_DAYS", "7"))
+    # E-invoices (UBL) are handed over by writing them to this folder, where the
+    # organisation's Peppol access point or bookkeeping system picks them up. Unset: no
+    # transmission (the documents can still be downloaded).
+    EINVOICE_FOLDER = os.environ.get("EINVOICE_FOLDER", "")
 
 
 class TestConfig(Config):

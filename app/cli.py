@@ -13,7 +13,7 @@ from app.events.models import Event
 from app.extensions import db
 from app.feedback.services import scramble_storage
 from app.feedback.services import send_due as send_due_feedback
-from app.payments import reminders
+from app.payments import reminders, transmission
 from app.registration import retention
 from app.speakers.services import remind_unanswered
 from app.teams.models import TEAM_ROLES
@@ -121,6 +121,30 @@ def init_app(app: Flask) -> None:
             scramble_storage()
         click.echo(f"requested: {sending.requested}")
         click.echo(f"reminded: {sending.reminded}")
+
+    @app.cli.command("send-einvoices")
+    @click.option("--event", "event_slug", help="Only this event (slug); all events by default.")
+    def send_einvoices(event_slug):
+        """Hand every e-invoice and credit note not sent yet to EINVOICE_FOLDER, where the
+        access point or bookkeeping system picks them up (for cron; each is sent once)."""
+        transmitter = transmission.configured()
+        if transmitter is None:
+            raise click.ClickException("EINVOICE_FOLDER is not set")
+        if event_slug:
+            events = [db.session.scalar(select(Event).where(Event.slug == event_slug))]
+            if events[0] is None:
+                raise click.ClickException("unknown event slug")
+        else:
+            events = transmission.events_with_unsent()
+        total, failed = 0, []
+        for event in events:
+            with unit_of_work():
+                sent = transmission.send_unsent(event, transmitter)
+            total += sent.count
+            failed += sent.failed
+        click.echo(f"sent: {total}")
+        if failed:
+            raise click.ClickException("failed: " + ", ".join(failed))
 
     @app.cli.command("purge-expired")
     def purge_expired():

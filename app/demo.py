@@ -196,10 +196,11 @@ def load_demo() -> Event:
             db.session.add(SpeakerSlot(item=item, speaker=speakers[key], state="accepted"))
     event.capacity = 280
     event.refund_until = date(2027, 1, 14)
-    event.seller_org_number = "802426-1556"
-    event.seller_vat_number = "SE802426155601"
+    event.seller_org_number = "802426-1557"
+    event.seller_vat_number = "SE802426155701"
     event.seller_address = "Box 3040\n169 03 Solna"
     event.seller_bankgiro = "5555-1234"
+    event.seller_f_tax = True
     free = TicketType(
         event=event, name="Brukare och anhöriga – kostnadsfri", price_ore=0, capacity=100,
         name_en="Service users and relatives – free of charge",

@@ -47,6 +47,22 @@ def for_spreadsheet(ore: int) -> Decimal:
     return Decimal(ore) / 100
 
 
+def for_xml(ore: int) -> str:
+    """"2218.00": kronor with a decimal point and two decimals, as XML (an e-invoice's
+    amounts) writes a decimal."""
+    sign = "-" if ore < 0 else ""
+    whole, cents = divmod(abs(ore), 100)
+    return f"{sign}{whole}.{cents:02d}"
+
+
+def percent_of(ore: int, percent: int) -> int:
+    """`percent` per cent of an amount, rounded half up to the öre (as EN 16931 rounds the
+    VAT of each VAT category's total)."""
+    value = abs(ore) * percent
+    rounded = (value + 50) // 100
+    return rounded if ore >= 0 else -rounded
+
+
 def for_field(ore: int) -> str:
     """"950" or "1250,50": the amount as a form shows it again, as `parse` reads it."""
     return _plain(ore, decimals=False)

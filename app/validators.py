@@ -3,6 +3,13 @@
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
+from stdnum import ean
+from stdnum import iban as stdnum_iban
+from stdnum.dk import cvr as dk_cvr
+from stdnum.fi import ytunnus as fi_ytunnus
+from stdnum.no import orgnr as no_orgnr
+from stdnum.se import orgnr as se_orgnr
+from stdnum.se import vat as se_vat
 from wtforms.validators import Email, ValidationError
 
 # Line breaks and tabs (Cc), zero-width and direction marks, soft hyphens and byte order marks
@@ -106,3 +113,120 @@ def shown_refused(text, multi_line: bool = False):
     if not isinstance(text, str):
         return text
     return "".join("\ufffd" if _refused(char, multi_line) else char for char in text)
+
+
+# --- numbers on invoices -----------------------------------------------------------------------
+# Checked with python-stdnum where it knows the number, so a typo is caught in the form rather
+# than refused by the buyer's e-invoice system.
+
+ORG_NUMBER_MESSAGE = _l("A Swedish organisation number has 10 digits, like 556732-1707, and the "
+                        "last one is a check digit. Check it again.")
+VAT_NUMBER_MESSAGE = _l("A Swedish VAT registration number looks like SE556732170701: SE, the "
+                        "organisation number and 01.")
+BANKGIRO_MESSAGE = _l("A bankgiro number has 7 or 8 digits, like 123-4567 or 1234-5678.")
+PEPPOL_ID_MESSAGE = _l("A Peppol ID is a scheme number, a colon and the number, like "
+                       "0007:5567321707 for a Swedish organisation number or 0088:7300010000001 "
+                       "for a GLN. Check it again.")
+
+# The Electronic Address Scheme codes Peppol BIS Billing 3.0 accepts (code list EAS).
+_SCHEMES = (
+    "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170 0177 "
+    "0183 0184 0188 0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203 0204 0205 "
+    "0208 0209 0210 0211 0212 0213 0215 0216 0217 0218 0221 0225 0230 0235 0240 9910 9913 9914 "
+    "9915 9918 9919 9920 9922 9923 9924 9925 9926 9927 9928 9929 9930 9931 9932 9933 9934 9935 "
+    "9936 9937 9938 9939 9940 9941 9942 9943 9944 9945 9946 9947 9948 9949 9950 9951 9952 9953 "
+    "9957 9959"
+)
+PEPPOL_SCHEMES = frozenset(_SCHEMES.split())
+# Schemes whose number has a check python-stdnum knows.
+_SCHEME_CHECKS = {
+    "0007": se_orgnr.is_valid,  # Swedish organisation number
+    "0088": lambda value: len(value) == 13 and ean.is_valid(value),  # GLN
+    "0192": no_orgnr.is_valid,  # Norwegian organisation number
+    "0184": dk_cvr.is_valid,  # Danish CVR
+    "0037": fi_ytunnus.is_valid,  # Finnish business id
+}
+
+
+def org_number(text: str) -> str | None:
+    """The Swedish organisation number as its 10 digits, or None if it is not one (format
+    and Luhn check digit, python-stdnum)."""
+    value = (text or "").strip()
+    if not value or not se_orgnr.is_valid(value):
+        return None
+    return se_orgnr.compact(value)
+
+
+def swedish_vat_number(text: str) -> str | None:
+    value = (text or "").strip().upper().replace(" ", "")
+    if not value or not se_vat.is_valid(value):
+        return None
+    return "SE" + se_vat.compact(value)
+
+
+def bankgiro(text: str) -> str | None:
+    """The bankgiro number as its digits, or None."""
+    digits = (text or "").strip().replace("-", "").replace(" ", "")
+    return digits if digits.isascii() and digits.isdigit() and len(digits) in (7, 8) else None
+
+
+IBAN_MESSAGE = _l("An IBAN starts with the country code and two check digits, like "
+                  "SE45 5000 0000 0583 9825 7466. Check it again.")
+
+
+def iban(text: str) -> str | None:
+    """The IBAN without spaces, or None if it is not one (its check digits, python-stdnum)."""
+    value = (text or "").strip()
+    if not value or not stdnum_iban.is_valid(value):
+        return None
+    return stdnum_iban.compact(value)
+
+
+def valid_iban():
+    return _number_check(iban, IBAN_MESSAGE)
+
+
+def peppol_id(text: str) -> tuple[str, str] | None:
+    """(scheme, value) of a Peppol participant ID such as 0007:5567321707, or None when it is
+    not one: a scheme Peppol knows, a colon, and a number that passes its check where
+    python-stdnum has one. The "iso6523-actorid-upis::" prefix some registries show is
+    accepted."""
+    value = (text or "").strip()
+    value = value.removeprefix("iso6523-actorid-upis::")
+    scheme, colon, number = value.partition(":")
+    scheme, number = scheme.strip(), number.strip().replace(" ", "")
+    if not colon or scheme not in PEPPOL_SCHEMES or not number or len(number) > 50:
+        return None
+    if not all(char.isascii() and (char.isalnum() or char in "-._") for char in number):
+        return None
+    check = _SCHEME_CHECKS.get(scheme)
+    if check is not None:
+        if not check(number):
+            return None
+        if scheme == "0007":
+            number = se_orgnr.compact(number)
+    return scheme, number
+
+
+def _number_check(parse, message):
+    def check(form, field):
+        if (field.data or "").strip() and parse(field.data) is None:
+            raise ValidationError(message)
+
+    return check
+
+
+def valid_org_number():
+    return _number_check(org_number, ORG_NUMBER_MESSAGE)
+
+
+def valid_vat_number():
+    return _number_check(swedish_vat_number, VAT_NUMBER_MESSAGE)
+
+
+def valid_bankgiro():
+    return _number_check(bankgiro, BANKGIRO_MESSAGE)
+
+
+def valid_peppol_id():
+    return _number_check(peppol_id, PEPPOL_ID_MESSAGE)

@@ -22,7 +22,7 @@ def build_conference(name="Vårkonferensen", slug="varkonferensen-2027", capacit
         venue="Folkets hus", city="Göteborg", starts_on=DAY, ends_on=DAY,
         published=True, registration_open=True,
         # What an invoice must say about the seller (invoice payment is offered only then).
-        seller_org_number="802426-1556", seller_vat_number="SE802426155601",
+        seller_org_number="802426-1557", seller_vat_number="SE802426155701",
         seller_address="Box 3040\n169 03 Solna", seller_bankgiro="5555-1234",
     )
     hall = Room(event=event, name="Stora salen", capacity=200, position=0)

@@ -51,6 +51,7 @@ ACTIONS = {
     "course.certificates_issued": _l("Issued certificates of attendance"),
     "course.certificate_revoked": _l("Revoked a certificate"),
     "course.certificate_reissued": _l("Issued a certificate again"),
+    "einvoices.sent": _l("Sent e-invoices"),
 }
 
 DETAILS = {
@@ -78,6 +79,13 @@ DETAILS = {
     "reminders": _l("Reminders"),
     "invoices": _l("Invoices"),
     "automatic": _l("Automatic"),
+    # E-invoices: a period's zip and what was handed to the transmission folder.
+    "first_day": _l("From"),
+    "last_day": _l("To"),
+    "credit_notes": _l("Credit notes"),
+    "documents": _l("Documents"),
+    "failed": _l("Not sent"),
+    "folder": _l("Folder"),
     # What a purge counts (app/registration/privacy.py).
     "sensitive": _l("sensitive details"),
     "answers": _l("answers"),

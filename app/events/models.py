@@ -72,6 +72,11 @@ class Event(db.Model):
     seller_address = db.Column(db.Text, nullable=False, default="", server_default="")
     seller_bankgiro = db.Column(db.String(20), nullable=False, default="", server_default="")
     invoice_due_days = db.Column(db.Integer, nullable=False, default=30, server_default="30")
+    # The seller is approved for F-tax ("Godkänd för F-skatt"): stated on invoices and in the
+    # e-invoice only when the organiser says so.
+    seller_f_tax = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
+    # For buyers abroad, who cannot pay to a bankgiro (optional).
+    seller_iban = db.Column(db.String(34), nullable=False, default="", server_default="")
 
     # Postponing and cancelling (app/postponement): calendar_sequence counts the changes to the
     # whole event that every calendar entry of it must show (each postponement and the

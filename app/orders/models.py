@@ -48,6 +48,11 @@ class Order(db.Model):
     billing_email = db.Column(db.String(254), nullable=False, default="")
     invoice_reference = db.Column(db.String(200), nullable=False, default="")
     peppol_id = db.Column(db.String(100), nullable=False, default="")
+    # ISO 3166 code of the buyer's country: Swedish organisation numbers are checked only for
+    # Swedish buyers, and the e-invoice must name the country.
+    billing_country = db.Column(db.String(2), nullable=False, default="SE", server_default="SE")
+    # When the e-invoice was handed to the transmission folder (app/payments/einvoice.py).
+    einvoice_sent_at = db.Column(UTCDateTime)
     invoice_number = db.Column(db.Integer, unique=True)
     invoiced_at = db.Column(UTCDateTime)
     invoice_due_on = db.Column(db.Date)

@@ -16,13 +16,17 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from stdnum import iban as stdnum_iban
 
 from app import money
 from app.mail.outbox import attachment_renderer
 from app.orders.models import Order
 
-from . import invoicing
+from . import einvoice, invoicing
+from .models import CreditNote
 
 FONT, BOLD = "Helvetica", "Helvetica-Bold"  # the PDF standard fonts carry å, ä, ö and é
 MARGIN = 18 * mm
@@ -81,6 +85,8 @@ def _seller(event) -> list:
         details.append(_("Organisation number %(number)s", number=event.seller_org_number))
     if event.seller_vat_number:
         details.append(_("VAT registration number %(number)s", number=event.seller_vat_number))
+    if event.seller_f_tax:
+        details.append(einvoice.F_TAX)
     if event.contact_email:
         details.append(event.contact_email)
     if details:
@@ -94,6 +100,9 @@ def _buyer(order) -> list:
                  _p(order.billing_name)]
         if order.billing_address:
             parts.append(_p(order.billing_address))
+        country = invoicing.foreign_country(order)
+        if country:
+            parts.append(_p(country))
         rows = [
             (_("Organisation number"), order.billing_org_number),
             (_("Your reference"), order.invoice_reference),
@@ -135,15 +144,27 @@ def _lines_table(order, order_lines) -> Table:
     return _grid(data, [56 * mm, 42 * mm, 14 * mm, amount, amount], (2, 3, 4))
 
 
+def _rate_label(row) -> Paragraph | str:
+    if row.category == "E":
+        return _p(_("Exempt from VAT: %(reason)s", reason=row.exemption_reason))
+    if row.category == "Z":
+        return f"0 % ({_('zero rated')})"
+    return f"{row.percent} %"
+
+
 def _vat_table(order, order_lines) -> Table:
+    """VAT per category and rate, worked out on each one's total (as the e-invoice does), and
+    the öre rounding that leaves the total at the prices paid."""
     total = invoicing.totals(order_lines)
     data = [[_("VAT rate"), _("Excl. VAT"), _("VAT"), _("Incl. VAT")]]
     for row in invoicing.vat_summary(order_lines):
-        data.append([f"{row.percent} %", _money(order, row.net_ore), _money(order, row.vat_ore),
+        data.append([_rate_label(row), _money(order, row.net_ore), _money(order, row.vat_ore),
                      _money(order, row.gross_ore)])
+    if total.rounding_ore:
+        data.append([_("Rounding"), "", "", _money(order, total.rounding_ore)])
     data.append([_("Total"), _money(order, total.net_ore), _money(order, total.vat_ore),
                  _money(order, total.gross_ore)])
-    return _grid(data, [42 * mm, 32 * mm, 28 * mm, 32 * mm], (1, 2, 3), bold_last=True)
+    return _grid(data, [50 * mm, 32 * mm, 28 * mm, 32 * mm], (1, 2, 3), bold_last=True)
 
 
 def _header(order, title: str, facts) -> Table:
@@ -160,38 +181,74 @@ def _header(order, title: str, facts) -> Table:
     return table
 
 
-def _footer(event):
+FOOTER_SIZE, FOOTER_LEADING = 7.5, 9.5
+FOOTER_BASE = 10 * mm  # the last footer line's baseline
+FOOTER_GAP = 6 * mm  # between the page number column and the text, and above the footer
+SEPARATOR = " · "
+
+
+def footer_parts(event) -> list[str]:
+    """The seller's facts in the footer of every page."""
     parts = [event.organiser_name or event.name]
     if event.seller_org_number:
         parts.append(_("Organisation number %(number)s", number=event.seller_org_number))
     if event.seller_vat_number:
         parts.append(_("VAT registration number %(number)s", number=event.seller_vat_number))
+    if event.seller_f_tax:
+        parts.append(einvoice.F_TAX)
     if event.seller_bankgiro:
         parts.append(_("Bankgiro %(number)s", number=event.seller_bankgiro))
+    if event.seller_iban:
+        parts.append(f"IBAN {stdnum_iban.format(event.seller_iban)}")
     if event.contact_email:
         parts.append(event.contact_email)
-    text = " · ".join(parts)
+    return parts
+
+
+def _footer_lines(parts: list[str], width: float) -> list[str]:
+    """The parts on as few lines as fit `width`, a part broken only when it is longer than a
+    line: nothing runs off the page or under the page number."""
+    lines: list[str] = []
+    for part in parts:
+        pieces = simpleSplit(part, FONT, FOOTER_SIZE, width) or [""]
+        candidate = f"{lines[-1]}{SEPARATOR}{pieces[0]}" if lines else pieces[0]
+        if lines and len(pieces) == 1 and stringWidth(candidate, FONT, FOOTER_SIZE) <= width:
+            lines[-1] = candidate
+        else:
+            lines.extend(pieces)
+    return lines
+
+
+def _footer(event):
+    """Draws the footer; returns it and the height it takes above the page's lower edge."""
     page_label = _("Page")
+    # Room for the widest page number a long invoice could have.
+    number_width = stringWidth(f"{page_label} 999", FONT, FOOTER_SIZE)
+    text_width = A4[0] - 2 * MARGIN - number_width - FOOTER_GAP
+    lines = _footer_lines(footer_parts(event), text_width)
 
     def draw(canvas, doc):
         canvas.saveState()
-        canvas.setFont(FONT, 7.5)
+        canvas.setFont(FONT, FOOTER_SIZE)
         canvas.setFillColor(colors.grey)
-        canvas.drawString(MARGIN, 10 * mm, text)
-        canvas.drawRightString(A4[0] - MARGIN, 10 * mm, f"{page_label} {doc.page}")
+        top = FOOTER_BASE + (len(lines) - 1) * FOOTER_LEADING
+        for index, line in enumerate(lines):
+            canvas.drawString(MARGIN, top - index * FOOTER_LEADING, line)
+        canvas.drawRightString(A4[0] - MARGIN, top, f"{page_label} {doc.page}")
         canvas.restoreState()
 
-    return draw
+    height = FOOTER_BASE + (len(lines) - 1) * FOOTER_LEADING + FOOTER_SIZE + FOOTER_GAP
+    return draw, height
 
 
 def _build(order, title: str, story: list) -> bytes:
     out = io.BytesIO()
+    footer, footer_height = _footer(order.event)
     doc = SimpleDocTemplate(
         out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
-        bottomMargin=20 * mm, title=title, author=order.event.organiser_name or "Samla",
-        creator="Samla", pageCompression=1,
+        bottomMargin=max(20 * mm, footer_height), title=title,
+        author=order.event.organiser_name or "Samla", creator="Samla", pageCompression=1,
     )
-    footer = _footer(order.event)
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out.getvalue()
 
@@ -248,6 +305,9 @@ def invoice_pdf(order) -> bytes:
                          date=_date(invoicing.due_date(order))))
         else:
             pay.append(_("Pay by %(date)s.", date=_date(invoicing.due_date(order))))
+        if event.seller_iban:
+            pay.append(_("From abroad, pay to IBAN %(iban)s.",
+                         iban=stdnum_iban.format(event.seller_iban)))
         pay.append(_("Quote invoice number %(number)s with your payment.",
                      number=order.invoice_number))
         story.append(_p(" ".join(pay)))
@@ -301,6 +361,45 @@ def receipt_pdf(order) -> bytes:
         return _build(order, f"{title} {order.code}", story)
 
 
+def credit_note_pdf(credit_note) -> bytes:
+    """The credit note, in the order's language: the invoice it credits and the credited
+    lines, as they were when credited. The invoice itself is never rewritten."""
+    order = credit_note.order
+    with force_locale(order.language):
+        order_lines = einvoice.credit_note_lines(credit_note)
+        total = invoicing.totals(order_lines)
+        title = _("Credit note")
+        facts = [
+            (_("Credit note number"), str(credit_note.number)),
+            (_("Date"), _date(invoicing.local_date(order, credit_note.issued_at))),
+            (_("Credits invoice"), _("%(number)s of %(date)s", number=order.invoice_number,
+                                     date=_date(invoicing.invoice_date(order)))),
+            (_("Order"), order.code),
+        ]
+        why = {
+            "cancelled": _("Credited for cancelled registrations."),
+            "postponed": _("Credited because the event was postponed."),
+        }.get(credit_note.reason, _("Credited by the organiser."))
+        story = [
+            *_body(order, title, facts, order_lines),
+            _p(_("Amount credited: %(amount)s", amount=_money(order, total.gross_ore)), SELLER),
+            Spacer(0, 2 * mm),
+            _p(_("%(why)s Quote credit note number %(number)s in your bookkeeping with invoice "
+                 "%(invoice)s.", why=why, number=credit_note.number,
+                 invoice=order.invoice_number)),
+        ]
+        if order.event.contact_email:
+            story += [Spacer(0, 3 * mm), _p(_("Questions about this invoice: %(email)s",
+                                               email=order.event.contact_email), SMALL)]
+        return _build(order, f"{title} {credit_note.number}", story)
+
+
+def credit_note_filename(credit_note) -> str:
+    order = credit_note.order
+    prefix = "kreditfaktura" if order.language == "sv" else "credit-note"
+    return f"{prefix}-{credit_note.number}.pdf"
+
+
 def invoice_filename(order) -> str:
     return f"{'faktura' if order.language == 'sv' else 'invoice'}-{order.invoice_number}.pdf"
 
@@ -316,6 +415,13 @@ def attachments_for(order) -> list[tuple[str, str, bytes]]:
     if order.payment_method == "card" and invoicing.has_receipt(order):
         return [(receipt_filename(order), "application/pdf", receipt_pdf(order))]
     return []
+
+
+@attachment_renderer("credit_note")
+def _credit_note_attachment(note_id: str, session) -> bytes | None:
+    """The credit note attached to its email, drawn when the email is sent."""
+    note = session.get(CreditNote, int(note_id))
+    return credit_note_pdf(note) if note is not None else None
 
 
 @attachment_renderer("invoice")

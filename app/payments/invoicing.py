@@ -1,19 +1,21 @@
 """Invoice rules: what an invoice or receipt says, VAT per rate, marking an invoice paid, the
 CSV for the bookkeeping system, and the organiser's lists of orders.
 
-Prices include VAT, so each line's VAT is worked out from its price (registration.services
-.vat_of) and summed per rate; the amount excluding VAT is the price less that VAT. An invoice
-always shows every attendee it was issued for: cancelling someone later does not rewrite an
-issued invoice. A cancellation on or before the event's last refund day credits an unpaid
-invoice (app.payments.services.credit_due_on_cancellation): Samla records the credited amount
-(Refund rows with reason "credit_note"), shows it here and in the CSV, and the credit note
-itself is made in the bookkeeping system."""
+Prices include VAT, so each line's amount excluding VAT is its price less the VAT it contains
+(orders.services.vat_of); the VAT of each VAT category and rate is worked out on the
+category's total excluding VAT, as EN 16931 asks, and the öre that may leave between the
+prices and net + VAT is the rounding amount. An invoice always shows every attendee it was
+issued for: cancelling someone later does not rewrite an issued invoice. A cancellation on or
+before the event's last refund day credits an unpaid invoice
+(app.payments.services.credit_invoice): a Refund with reason "credit_note" and a credit note
+(app/payments/credit_notes.py), shown here and in the CSV."""
 
 import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from babel import Locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import selectinload
@@ -69,12 +71,19 @@ PAID_STATUSES = ("paid", "partially_refunded", "refunded")
 
 # --- what a document says ----------------------------------------------------------------------
 
+VAT_CATEGORIES = ("S", "Z", "E")
+
+
 @dataclass(frozen=True)
 class Line:
     ticket: str
     attendee: str
     vat_percent: int
     gross_ore: int  # the price paid, VAT included
+    # EN 16931's VAT category: S taxed, Z zero rated, E exempt (with the reason).
+    vat_category: str = "S"
+    exemption_reason: str = ""
+    registration_id: int | None = None
 
     @property
     def vat_ore(self) -> int:
@@ -82,6 +91,7 @@ class Line:
 
     @property
     def net_ore(self) -> int:
+        """The line's amount excluding VAT: its price less the VAT the price contains."""
         return self.gross_ore - self.vat_ore
 
 
@@ -90,6 +100,8 @@ class VatRow:
     percent: int
     net_ore: int
     vat_ore: int
+    category: str = "S"
+    exemption_reason: str = ""
 
     @property
     def gross_ore(self) -> int:
@@ -100,32 +112,80 @@ class VatRow:
 class Totals:
     net_ore: int
     vat_ore: int
-    gross_ore: int
+    gross_ore: int  # what is to be paid: the prices paid, VAT included
+    # The öre between the prices and net + VAT per category (the VAT of a category is worked
+    # out on its total, as EN 16931 asks): shown as "öresavrundning".
+    rounding_ore: int = 0
+
+    @property
+    def with_vat_ore(self) -> int:
+        return self.net_ore + self.vat_ore
+
+
+def category_of(registration) -> str:
+    """The VAT category of a seat: taxed when it carries VAT, else the ticket's zero rated or
+    exempt."""
+    if registration.vat_percent:
+        return "S"
+    category = registration.ticket_type.vat_category
+    return category if category in ("Z", "E") else "Z"
+
+
+DEFAULT_EXEMPTION = {"sv": "Undantaget från mervärdesskatt", "en": "Exempt from VAT"}
+
+
+def exemption_reason(ticket_type, language: str) -> str:
+    """Why an exempt ticket carries no VAT, in the order's language; an invoice must say."""
+    return (ticket_type.exemption_reason_in(language).strip()
+            or DEFAULT_EXEMPTION.get(language, DEFAULT_EXEMPTION["sv"]))
 
 
 def lines(order: Order) -> list[Line]:
     """One line per attendee, the ticket named in the order's language."""
-    return [
-        Line(ticket=r.ticket_type.name_in(order.language), attendee=r.name,
-             vat_percent=r.vat_percent, gross_ore=r.price_ore)
-        for r in order.registrations
-    ]
+    result = []
+    for r in order.registrations:
+        category = category_of(r)
+        result.append(Line(
+            ticket=r.ticket_type.name_in(order.language), attendee=r.name,
+            vat_percent=r.vat_percent, gross_ore=r.price_ore, vat_category=category,
+            exemption_reason=(exemption_reason(r.ticket_type, order.language)
+                              if category == "E" else ""),
+            registration_id=r.id,
+        ))
+    return result
 
 
 def vat_summary(order_lines: list[Line]) -> list[VatRow]:
-    """The VAT of each line, summed per rate; highest rate first."""
-    net: dict[int, int] = {}
-    vat: dict[int, int] = {}
+    """The lines' amounts excluding VAT summed per VAT category and rate, and the VAT of each
+    worked out on that sum (rounded half up to the öre), as EN 16931 asks; highest rate
+    first."""
+    groups: dict[tuple[str, int], list[Line]] = {}
     for line in order_lines:
-        net[line.vat_percent] = net.get(line.vat_percent, 0) + line.net_ore
-        vat[line.vat_percent] = vat.get(line.vat_percent, 0) + line.vat_ore
-    return [VatRow(percent, net[percent], vat[percent]) for percent in sorted(net, reverse=True)]
+        groups.setdefault((line.vat_category, line.vat_percent), []).append(line)
+    rows = []
+    for (category, percent), members in groups.items():
+        net = sum(line.net_ore for line in members)
+        vat = money.percent_of(net, percent) if category == "S" else 0
+        reason = next((line.exemption_reason for line in members if line.exemption_reason), "")
+        rows.append(VatRow(percent, net, vat, category, reason))
+    return sorted(rows, key=lambda row: (-row.percent, VAT_CATEGORIES.index(row.category)
+                                         if row.category in VAT_CATEGORIES else 9))
 
 
 def totals(order_lines: list[Line]) -> Totals:
     rows = vat_summary(order_lines)
-    return Totals(net_ore=sum(r.net_ore for r in rows), vat_ore=sum(r.vat_ore for r in rows),
-                  gross_ore=sum(r.gross_ore for r in rows))
+    net = sum(r.net_ore for r in rows)
+    vat = sum(r.vat_ore for r in rows)
+    gross = sum(line.gross_ore for line in order_lines)
+    return Totals(net_ore=net, vat_ore=vat, gross_ore=gross, rounding_ore=gross - net - vat)
+
+
+def foreign_country(order: Order, language: str | None = None) -> str:
+    """The buyer's country named in `language` (the order's), or "" for a Swedish buyer."""
+    code = (order.billing_country or "SE").upper()
+    if code == "SE":
+        return ""
+    return Locale.parse(language or order.language).territories.get(code, code)
 
 
 def has_invoice(order: Order) -> bool:
@@ -335,7 +395,11 @@ def csv_rows(event: Event) -> list[dict]:
     credited = credited_by_order(event)
     for order in invoice_orders(event):
         order_lines = lines(order)
-        summary = {row.percent: row for row in vat_summary(order_lines)}
+        summary: dict[int, VatRow] = {}
+        for row in vat_summary(order_lines):  # zero rated and exempt share the 0 % columns
+            found = summary.get(row.percent)
+            summary[row.percent] = row if found is None else VatRow(
+                row.percent, found.net_ore + row.net_ore, found.vat_ore + row.vat_ore)
         total = totals(order_lines)
         row = {
             "invoice_number": order.invoice_number or "",

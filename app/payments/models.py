@@ -39,3 +39,44 @@ class Refund(db.Model):
     order = db.relationship("Order")
 
 
+
+class CreditNote(db.Model):
+    """A credit note: what was credited on an invoice, with its own number from the invoice
+    series, the invoice it credits and one line per credited attendee, written once and never
+    changed (its PDF and e-invoice are drawn from it)."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    order_id = db.Column(
+        db.ForeignKey("ticket_order.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    refund_id = db.Column(db.ForeignKey("refund.id", ondelete="SET NULL"), unique=True)
+    number = db.Column(db.Integer, nullable=False, unique=True)
+    issued_at = db.Column(UTCDateTime, nullable=False, default=utcnow)
+    amount_ore = db.Column(db.Integer, nullable=False)
+    # Why: cancelled (by the refund rule), postponed, organiser ...
+    reason = db.Column(db.String(40), nullable=False, default="cancelled")
+    # When it was handed to the transmission folder.
+    sent_at = db.Column(UTCDateTime)
+
+    order = db.relationship("Order")
+    lines = db.relationship("CreditNoteLine", back_populates="credit_note",
+                            order_by="CreditNoteLine.id", cascade="all, delete-orphan")
+
+
+class CreditNoteLine(db.Model):
+    """One credited attendee, as the invoice line read when it was credited."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    credit_note_id = db.Column(
+        db.ForeignKey("credit_note.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    registration_id = db.Column(db.ForeignKey("registration.id", ondelete="SET NULL"),
+                                index=True)
+    ticket = db.Column(db.String(200), nullable=False)
+    attendee = db.Column(db.String(200), nullable=False)
+    vat_percent = db.Column(db.Integer, nullable=False)
+    vat_category = db.Column(db.String(1), nullable=False, default="S")
+    exemption_reason = db.Column(db.String(300), nullable=False, default="")
+    gross_ore = db.Column(db.Integer, nullable=False)
+
+    credit_note = db.relationship("CreditNote", back_populates="lines")

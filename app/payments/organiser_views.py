@@ -11,17 +11,29 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import DateField, HiddenField
+from wtforms.validators import InputRequired, ValidationError
 
 from app.errors import render_error
 from app.events.manage import current_event
 from app.extensions import limiter
+from app.i18n import current_language
 from app.orders.models import ORDER_STATUSES, PAYMENT_STATUSES, Order
 from app.orders.services import order_by_token
 
-from . import documents, invoicing, reminders, services
+from . import (
+    batches,
+    credit_notes,
+    documents,
+    einvoice,
+    invoicing,
+    reminders,
+    services,
+    transmission,
+)
 from .forms import RefundForm
 from .views import bp, organiser
 
@@ -30,6 +42,17 @@ class MarkPaidForm(FlaskForm):
     """Only the CSRF token, and which page to go back to."""
 
     back = HiddenField()
+
+
+class PeriodForm(FlaskForm):
+    """The invoices and credit notes of a period, as one zip."""
+
+    start = DateField(_l("From"), validators=[InputRequired(_l("Enter a date, like 2027-02-01."))])
+    end = DateField(_l("To"), validators=[InputRequired(_l("Enter a date, like 2027-02-28."))])
+
+    def validate_end(self, field):
+        if self.start.data and field.data and field.data < self.start.data:
+            raise ValidationError(_l("The period must end on or after its first day."))
 
 
 @organiser.context_processor
@@ -63,6 +86,39 @@ def _invoice(order: Order) -> Response:
     return _pdf(documents.invoice_pdf(order), documents.invoice_filename(order))
 
 
+def _xml(data: bytes, filename: str) -> Response:
+    return Response(
+        data, mimetype="application/xml",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+def _invoice_xml(order: Order) -> Response:
+    if not einvoice.can_make(order):
+        abort(404)
+    return _xml(einvoice.invoice_xml(order), einvoice.invoice_filename(order))
+
+
+def _credit_note(order: Order, number: int):
+    note = next((n for n in credit_notes.of_order(order) if n.number == number), None)
+    if note is None:
+        abort(404)
+    return note
+
+
+def _credit_note_pdf(order: Order, number: int) -> Response:
+    note = _credit_note(order, number)
+    return _pdf(documents.credit_note_pdf(note), documents.credit_note_filename(note))
+
+
+def _credit_note_xml(order: Order, number: int) -> Response:
+    note = _credit_note(order, number)
+    if not einvoice.can_make(order):
+        abort(404)
+    return _xml(einvoice.credit_note_xml(note), einvoice.credit_note_filename(note))
+
+
 # --- the buyer's documents, behind the order's private link ------------------------------------
 
 def _order_or_404(token: str) -> Order:
@@ -82,6 +138,18 @@ def receipt_pdf(token):
 @limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def invoice_pdf(token):
     return _invoice(_order_or_404(token))
+
+
+@bp.route("/o/<token>/invoice.xml")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def invoice_xml(token):
+    return _invoice_xml(_order_or_404(token))
+
+
+@bp.route("/o/<token>/credit-notes/<int:number>.pdf")
+@limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
+def credit_note_pdf(token, number):
+    return _credit_note_pdf(_order_or_404(token), number)
 
 
 # --- the organiser -----------------------------------------------------------------------------
@@ -129,6 +197,9 @@ def order_detail(order_id):
         due_date=invoicing.due_date(order), invoice_date=invoicing.invoice_date(order),
         overdue=invoicing.is_overdue(order), mark_paid_form=MarkPaidForm(formdata=None),
         refund_form=_refund_form(order), refundable=services.refundable_ore(order),
+        order_credit_notes=credit_notes.of_order(order),
+        country=invoicing.foreign_country(order, current_language()),
+        einvoice_problems=einvoice.problems(order) if invoicing.has_invoice(order) else [],
     )
 
 
@@ -142,6 +213,24 @@ def order_receipt_pdf(order_id):
 def order_invoice_pdf(order_id):
     _event, order = _managed_order(order_id)
     return _invoice(order)
+
+
+@organiser.route("/orders/<int:order_id>/invoice.xml")
+def order_invoice_xml(order_id):
+    _event, order = _managed_order(order_id)
+    return _invoice_xml(order)
+
+
+@organiser.route("/orders/<int:order_id>/credit-notes/<int:number>.pdf")
+def order_credit_note_pdf(order_id, number):
+    _event, order = _managed_order(order_id)
+    return _credit_note_pdf(order, number)
+
+
+@organiser.route("/orders/<int:order_id>/credit-notes/<int:number>.xml")
+def order_credit_note_xml(order_id, number):
+    _event, order = _managed_order(order_id)
+    return _credit_note_xml(order, number)
 
 
 @organiser.route("/orders/<int:order_id>/mark-paid", methods=["POST"])
@@ -185,7 +274,63 @@ def invoices():
         reminder_days=reminders.reminder_days(),
         next_reminder={o.id: reminders.next_reminder_on(o) for o in unpaid},
         due_reminders=sum(reminders.is_due(o) for o in unpaid),
+        **_einvoice_context(event, orders),
     )
+
+
+def _einvoice_context(event, orders, period_form=None) -> dict:
+    """What the invoices page shows of e-invoices: each one's state, the credit notes, the
+    transmission and the period zip."""
+    notes = credit_notes.of_event(event)
+    today = event.today()
+    return {
+        "einvoice_problems": {o.id: einvoice.problems(o) for o in orders},
+        "credit_note_list": notes,
+        "credit_note_problems": {n.id: einvoice.problems(n.order) for n in notes},
+        "credit_note_dates": {n.id: invoicing.local_date(n.order, n.issued_at) for n in notes},
+        "transmitter": transmission.configured(),
+        "unsent": sum(len(found) for found in transmission.unsent(event, orders, notes)),
+        "period_form": period_form or PeriodForm(formdata=None, data={
+            "start": today.replace(day=1), "end": today}),
+    }
+
+
+@organiser.route("/invoices.zip", methods=["POST"])
+def invoices_zip():
+    """A POST (its form's button): the zip names buyers and is logged."""
+    event = current_event()
+    form = PeriodForm()
+    if not form.validate_on_submit():
+        return render_error(400, message=" ".join(
+            str(error) for errors in form.errors.values() for error in errors))
+    batch = batches.period_zip(event, form.start.data, form.end.data, current_user)
+    name = f"{event.slug}-invoices-{form.start.data.isoformat()}-{form.end.data.isoformat()}.zip"
+    return Response(
+        batch.data, mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                 "Cache-Control": "private, no-store"},
+    )
+
+
+@organiser.route("/invoices/send-einvoices", methods=["POST"])
+def send_einvoices():
+    """Hand the e-invoices and credit notes not sent yet to the transmission folder."""
+    event = current_event()
+    if not MarkPaidForm().validate_on_submit():
+        abort(400)
+    transmitter = transmission.configured()
+    if transmitter is None:
+        return render_error(409, message=_("No folder for e-invoices is set up "
+                                           "(EINVOICE_FOLDER), so nothing can be sent."))
+    sent = transmission.send_unsent(event, transmitter, current_user)
+    if sent.failed:
+        flash(_("%(count)d e-invoices were sent. These could not be written to the folder: "
+                "%(failed)s", count=sent.count, failed=", ".join(sent.failed)), "error")
+    elif sent.count:
+        flash(_("E-invoices sent: %(count)d.", count=sent.count), "success")
+    else:
+        flash(_("There were no e-invoices waiting to be sent."), "info")
+    return redirect(url_for("manage.payments.invoices"), 303)
 
 
 @organiser.route("/invoices/remind", methods=["POST"])

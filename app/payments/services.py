@@ -31,8 +31,8 @@ from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
 from app.orders.models import Order
 
-from . import gateway
-from .models import Refund, StripeEvent
+from . import credit_notes, gateway, invoicing
+from .models import CreditNote, Refund, StripeEvent
 
 log = logging.getLogger(__name__)
 
@@ -514,8 +514,7 @@ def refund_for_cancellation(order, registrations) -> None:
     Called after the cancellation is committed; it never undoes it and never raises: a refund
     Stripe refuses is recorded as failed, with the reason, for the organiser to see."""
     try:
-        refund, settle = start_cancellation_refund(
-            order, sum(r.price_ore for r in registrations), "attendee_cancelled")
+        refund, settle = start_cancellation_refund(order, registrations, "attendee_cancelled")
         if refund is None:
             db.session.rollback()
             return
@@ -527,17 +526,28 @@ def refund_for_cancellation(order, registrations) -> None:
         log.exception("Refund for cancelled registrations of order %s failed", order.id)
 
 
-def _credit(order: Order, amount: int) -> Refund | None:
-    """Credit `amount` on the unpaid invoice: a "credit_note" Refund row (no Stripe call),
-    counted in refunded_ore so that what is left to pay, and later to refund, is right. A fully
-    credited invoice is "credited": nothing is left to pay. In the caller's transaction; None
-    when nothing is credited (nothing due, or the invoice was marked paid meanwhile)."""
-    if amount <= 0:
+def credit_invoice(order: Order, registrations, *, reason: str = "cancelled",
+                   user=None) -> CreditNote | None:
+    """Credit these seats of an unpaid invoice: a "credit_note" Refund (no Stripe call),
+    counted in refunded_ore so what is left to pay is right, and a credit note with one line
+    per seat. Seats credited before are skipped; a fully credited invoice is "credited",
+    nothing left to pay. None when there is nothing to credit (or the invoice is no longer
+    unpaid). Flushes; the caller commits. For every credit: a cancellation, one colleague of a
+    group, a postponement (`reason` "postponed")."""
+    if not invoicing.has_invoice(order):
+        raise RefundError(_l("This order has no invoice to credit."))
+    if order.payment_status != "to_invoice":
         return None
-    refund = _reserve_refund(order, amount, "credit_note", payment_status="to_invoice")
-    if refund is None:  # marked paid meanwhile
+    seats = credit_notes.uncredited(order, registrations)
+    amount = min(sum(r.price_ore for r in seats), max(order.total_ore - order.refunded_ore, 0))
+    if not seats or amount <= 0:
+        return None
+    refund = _reserve_refund(order, amount, "credit_note", payment_status="to_invoice",
+                             user=user)
+    if refund is None:
         return None
     refund.status = "succeeded"
+    note = credit_notes.issue(order, seats, refund, reason)
     db.session.execute(
         update(Order)
         .where(Order.id == order.id, Order.payment_status == "to_invoice",
@@ -545,19 +555,40 @@ def _credit(order: Order, amount: int) -> Refund | None:
         .values(payment_status="credited")
         .execution_options(synchronize_session=False)
     )
-    log.info("Invoice %s of order %s: %s öre credited", order.invoice_number, order.id, amount)
-    return refund
+    db.session.flush()
+    return note
 
 
-def start_cancellation_refund(order: Order, seats_ore: int, reason: str):
-    """Pay back cancelled seats worth `seats_ore` by the refund rule, in the caller's
-    transaction: a card refund is reserved (a pending Refund row, its amount counted), an
-    unpaid invoice credited. Returns (refund, settle): refund None when nothing is owed;
-    settle, for a card, what to call once the caller has committed (it asks Stripe and settles
-    the row, never raising for Stripe's refusal), else None."""
+def _credit_reason(order: Order) -> str:
+    """Why a cancellation's credit note was made: the postponement's decision window, or the
+    usual rule (a cancelled event credits like a cancellation)."""
+    event = order.event
+    if event.postponed_from_starts_on is not None and event.decision_open():
+        return "postponed"
+    return "cancelled"
+
+
+def start_cancellation_refund(order: Order, registrations, reason: str,
+                              seats_ore: int | None = None):
+    """Pay back cancelled seats by the refund rule, in the caller's transaction: a card refund
+    is reserved (a pending Refund row, its amount counted), an unpaid invoice credited with a
+    credit note. `seats_ore` is what the seats are worth (their prices by default). Returns
+    (refund, settle): refund None when nothing is owed; settle, for a card, what to call once
+    the caller has committed (it asks Stripe and settles the row, never raising for Stripe's
+    refusal), else None."""
+    seats_ore = sum(r.price_ore for r in registrations) if seats_ore is None else seats_ore
     db.session.refresh(order)
     if order.payment_method == "invoice":
-        return _credit(order, _credit_due(order, seats_ore)), None
+        if _credit_due(order, seats_ore) <= 0:
+            return None, None
+        # A whole order cancelled is credited in full: every seat not credited before.
+        seats = order.registrations if order.status == "cancelled" else registrations
+        note = credit_invoice(order, seats, reason=_credit_reason(order))
+        if note is None:  # marked paid meanwhile, or nothing left to credit
+            return None, None
+        log.info("Invoice %s of order %s: %s öre credited by credit note %s",
+                 order.invoice_number, order.id, note.amount_ore, note.number)
+        return db.session.get(Refund, note.refund_id), None
     amount = _card_due(order, seats_ore)
     if amount <= 0:
         return None, None

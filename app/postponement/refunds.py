@@ -99,8 +99,8 @@ def _pay_back_one(row_id: int) -> bool | None:
             return None
         row = db.session.get(CancellationRefund, row_id, populate_existing=True)
         order = db.session.get(Order, row.order_id)
-        refund, settle = payments.start_cancellation_refund(order, row.seats_ore,
-                                                            "event_cancelled")
+        refund, settle = payments.start_cancellation_refund(
+            order, order.registrations, "event_cancelled", seats_ore=row.seats_ore)
         if refund is not None:
             row.state, row.refund_id = "refunded", refund.id
         elif order.payment_method == "invoice" and order.is_paid_for:

@@ -1,3 +1,4 @@
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtforms_translations
@@ -6,11 +7,13 @@ from wtforms import (
     EmailField,
     Form,
     RadioField,
+    SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional
 
+from app.payments import einvoice
 from app.validators import single_line, valid_email
 
 from . import services
@@ -20,6 +23,15 @@ SENSITIVE_CONSENT = _l(
     "I agree that the organiser stores my dietary and accessibility needs to plan the event. "
     "Only organisers see them, and they are deleted after the event."
 )
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """Countries by their two-letter code, named in the page's language; Sweden first."""
+    names = get_locale().territories
+    countries = sorted(((code, name) for code, name in names.items()
+                        if len(code) == 2 and code.isalpha() and code != "ZZ"),
+                       key=lambda pair: pair[1].casefold())
+    return [("SE", names.get("SE", "Sverige"))] + [c for c in countries if c[0] != "SE"]
 
 
 class AttendeeDetails(Form):
@@ -107,8 +119,15 @@ class OrderForm(FlaskForm):
     # A buyer for colleagues types what is shared once (with_shared_details).
     attending_too = BooleanField(_l("I am attending too"))
     same_organisation = BooleanField(_l("Same organisation for everyone"))
+    billing_country = SelectField(_l("Country"), default="SE", validators=[Optional()])
     # Left empty by people; bots that fill every field give themselves away.
     website = StringField(_l("Leave this field empty"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.billing_country.choices = country_choices()
+        if not self.billing_country.data:
+            self.billing_country.data = "SE"
 
     def check_order(self, for_others: bool, paying: bool) -> bool:
         """What depends on the order rather than one field: a buyer for others gives their own
@@ -122,7 +141,20 @@ class OrderForm(FlaskForm):
             required += [self.billing_name, self.billing_address]
         for missing in (f for f in required if not (f.data or "").strip()):
             missing.errors.append(_l("This field is required."))
-        return not any(f.errors for f in (self.payment_method, *required))
+        checked = []
+        if paying and self.payment_method.data == "invoice":
+            problems = einvoice.buyer_problems(
+                country=self.billing_country.data or "SE",
+                org_number=self.billing_org_number.data or "",
+                address_text=self.billing_address.data or "",
+                reference=self.invoice_reference.data or "",
+                peppol_id=self.peppol_id.data or "")
+            for name, message in problems.items():
+                field = getattr(self, name)
+                if not field.errors:
+                    field.errors.append(message)
+                checked.append(field)
+        return not any(f.errors for f in (self.payment_method, *required, *checked))
 
 
 def with_shared_details(formdata, seats: int, *, attending_too: bool, same_organisation: bool):

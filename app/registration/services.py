@@ -25,7 +25,7 @@ from app.mail.outbox import Deferred, queue_email
 from app.mail.render import absolute_url, render_email
 from app.orders import services as orders
 from app.orders.models import Order
-from app.payments import documents, gateway
+from app.payments import documents, einvoice, gateway
 from app.payments.invoicing import invoice_available
 from app.programme import exports, signups
 from app.tickets import services as tickets
@@ -71,6 +71,7 @@ class Billing:
     email: str = ""
     reference: str = ""
     peppol_id: str = ""
+    country: str = "SE"  # ISO 3166 code
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -221,6 +222,12 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
             raise RegistrationError(_l("This event does not take invoice payment."))
         if billing is None or not billing.name.strip() or not billing.address.strip():
             raise RegistrationError(_l("An invoice needs the name and address to send it to."))
+        problems = einvoice.buyer_problems(
+            country=billing.country, org_number=billing.org_number,
+            address_text=billing.address, reference=billing.reference,
+            peppol_id=billing.peppol_id)
+        if problems:
+            raise RegistrationError(next(iter(problems.values())))
     elif payment_method == "card":
         if not gateway.card_available():
             raise RegistrationError(_l("Card payment is not available right now. Choose "
@@ -267,6 +274,7 @@ def place_order(event: Event, buyer_name: str, buyer_email: str, language: str,
             order.billing_email = (billing.email or buyer_email).strip().lower()
             order.invoice_reference = billing.reference.strip()
             order.peppol_id = billing.peppol_id.strip()
+            order.billing_country = (billing.country or "SE").upper()
             order.invoiced_at = now
             order.invoice_due_on = event.today(now) + timedelta(days=event.invoice_due_days)
         db.session.add(order)

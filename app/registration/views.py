@@ -24,6 +24,7 @@ from app.extensions import db, limiter
 from app.i18n import current_language
 from app.orders import services as orders
 from app.orders.models import Order
+from app.payments import credit_notes
 from app.programme import services as programme_services
 from app.programme.models import SHARED_KINDS
 from app.programme.published import published_programme
@@ -143,7 +144,8 @@ def _billing(form) -> services.Billing:
     return services.Billing(
         name=form.billing_name.data or "", address=form.billing_address.data or "",
         org_number=form.billing_org_number.data or "", email=form.billing_email.data or "",
-        reference=form.invoice_reference.data or "", peppol_id=form.peppol_id.data or "")
+        reference=form.invoice_reference.data or "", peppol_id=form.peppol_id.data or "",
+        country=form.billing_country.data or "SE")
 
 
 def _choice_page(event):
@@ -271,7 +273,7 @@ def _render_order(order, cancel_form, status: int = 200, **context):
     return render_template(
         "registration/order.html", order=order, event=order.event, cancel_form=cancel_form,
         cancel_attendee_form=context.pop("cancel_attendee_form", CancelAttendeeForm()),
-        vat=_order_vat(order), **context), status
+        vat=_order_vat(order), credit_notes=credit_notes.of_order(order), **context), status
 
 
 def _order_vat(order) -> list[tuple[int, int]]:

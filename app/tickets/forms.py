@@ -1,7 +1,5 @@
 """The organiser's forms for ticket types and the event's registration settings."""
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -26,9 +24,16 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from app.validators import single_line, valid_email
+from app.validators import (
+    single_line,
+    valid_bankgiro,
+    valid_email,
+    valid_iban,
+    valid_org_number,
+    valid_vat_number,
+)
 
-from .services import TicketRuleError, parse_price
+from .services import VAT_EXEMPT_RATE, TicketRuleError, parse_price
 
 # What a datetime-local input sends (the first is what the form renders).
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -59,8 +64,15 @@ class TicketTypeForm(FlaskForm):
         choices=[(25, _l("25 % (most goods and services)")),
                  (12, _l("12 % (e.g. food and lodging)")),
                  (6, _l("6 % (e.g. cultural events, books)")),
-                 (0, _l("0 % (exempt, e.g. education)"))],
+                 (0, "0 %")],
     )
+    vat_exempt = BooleanField(_l("Exempt from VAT (e.g. education)"))
+    vat_exemption_reason = StringField(
+        _l("Why it is exempt (Swedish)"),
+        validators=[Optional(), Length(max=300), single_line()])
+    vat_exemption_reason_en = StringField(
+        _l("Why it is exempt (English)"),
+        validators=[Optional(), Length(max=300), single_line()])
     capacity = IntegerField(
         _l("Seats"), validators=[Optional(), NumberRange(min=0, max=1_000_000)]
     )
@@ -83,6 +95,16 @@ class TicketTypeForm(FlaskForm):
         except TicketRuleError as error:
             raise ValidationError(str(error)) from error
 
+    def validate_vat_exempt(self, field):
+        if field.data and self.vat_percent.data != 0:
+            raise ValidationError(VAT_EXEMPT_RATE)
+
+    def validate_vat_exemption_reason(self, field):
+        if self.vat_exempt.data and not (field.data or "").strip():
+            raise ValidationError(_l("Say why the ticket is exempt from VAT, for example "
+                                     "\"Utbildning, undantagen från moms\". The invoice must "
+                                     "say it."))
+
     def validate_access_code(self, field):
         if self.visibility.data == "code" and not (field.data or "").strip():
             raise ValidationError(_l("Enter the access code people need to see this ticket."))
@@ -102,20 +124,6 @@ class TicketActionForm(FlaskForm):
     """Move, end sales or delete: a bare form, for its CSRF token."""
 
     direction = HiddenField(validators=[Optional(), AnyOf(("up", "down"))])
-
-
-ORG_NUMBER = re.compile(r"\d{6}-?\d{4}")
-VAT_NUMBER = re.compile(r"[A-Z]{2}[0-9A-Z]{2,13}")
-BANKGIRO = re.compile(r"\d{3,4}-?\d{4}")
-
-
-def _matches(pattern, message):
-    def check(form, field):
-        value = (field.data or "").strip().upper().replace(" ", "")
-        if value and not pattern.fullmatch(value):
-            raise ValidationError(message)
-
-    return check
 
 
 class RegistrationSettingsForm(FlaskForm):
@@ -138,17 +146,19 @@ class RegistrationSettingsForm(FlaskForm):
                                                                 Length(max=254), single_line()])
     seller_org_number = StringField(
         _l("Organisation number"),
-        validators=[Optional(), Length(max=20), single_line(),
-                    _matches(ORG_NUMBER, _l("An organisation number looks like 802012-3456."))],
+        validators=[Optional(), Length(max=20), single_line(), valid_org_number()],
     )
     seller_vat_number = StringField(
         _l("VAT registration number"),
-        validators=[Optional(), Length(max=20), single_line(),
-                    _matches(VAT_NUMBER, _l("A VAT number looks like SE802012345601."))],
+        validators=[Optional(), Length(max=20), single_line(), valid_vat_number()],
     )
     seller_address = TextAreaField(_l("Address"), validators=[Optional(), Length(max=1000)])
     seller_bankgiro = StringField(
         _l("Bankgiro"),
-        validators=[Optional(), Length(max=20), single_line(),
-                    _matches(BANKGIRO, _l("A bankgiro number looks like 123-4567 or 1234-5678."))],
+        validators=[Optional(), Length(max=20), single_line(), valid_bankgiro()],
+    )
+    seller_f_tax = BooleanField(_l("Approved for F-tax (Godkänd för F-skatt)"))
+    seller_iban = StringField(
+        _l("IBAN (optional)"),
+        validators=[Optional(), Length(max=42), single_line(), valid_iban()],
     )

@@ -24,6 +24,14 @@ class TicketType(db.Model):
     description_en = db.Column(db.Text, nullable=False, default="", server_default="")
     # Prices include VAT (Swedish consumer prices do); vat_percent is 25, 12, 6 or 0.
     vat_percent = db.Column(db.Integer, nullable=False, default=25, server_default="25")
+    # The VAT category of the e-invoice (EN 16931 code list UNCL5305): "S" taxed at
+    # vat_percent, "Z" zero rated, "E" exempt from VAT (a course, for example), which an
+    # invoice must explain with the reason.
+    vat_category = db.Column(db.String(1), nullable=False, default="S", server_default="S")
+    vat_exemption_reason = db.Column(db.String(300), nullable=False, default="",
+                                     server_default="")
+    vat_exemption_reason_en = db.Column(db.String(300), nullable=False, default="",
+                                        server_default="")
     sales_start = db.Column(UTCDateTime)
     sales_end = db.Column(UTCDateTime)
     # "public", or "code": shown only to people who enter access_code (speakers, staff).
@@ -47,6 +55,11 @@ class TicketType(db.Model):
 
     def name_in(self, language: str) -> str:
         return localized(self, "name", language)
+
+    def exemption_reason_in(self, language: str) -> str:
+        if language == "en" and self.vat_exemption_reason_en:
+            return self.vat_exemption_reason_en
+        return self.vat_exemption_reason
 
     def description_in(self, language: str) -> str:
         return localized(self, "description", language)

@@ -191,6 +191,10 @@ def seat_counts(event: Event) -> dict[int, SeatCount]:
 
 # --- ticket types ----------------------------------------------------------------------------
 
+VAT_EXEMPT_RATE = _l("A ticket exempt from VAT carries no VAT: choose the rate 0 per cent, or "
+                     "untick the exemption.")
+
+
 @dataclass
 class TicketDetails:
     """What the organiser's form gives; times are UTC instants already."""
@@ -198,6 +202,9 @@ class TicketDetails:
     name: str
     price_ore: int
     vat_percent: int = 25
+    vat_exempt: bool = False
+    vat_exemption_reason: str = ""
+    vat_exemption_reason_en: str = ""
     name_en: str = ""
     description: str = ""
     description_en: str = ""
@@ -216,6 +223,11 @@ def _check(details: TicketDetails) -> None:
         raise TicketRuleError(_l("The price cannot be negative."), "price")
     if details.vat_percent not in VAT_RATES:
         raise TicketRuleError(_l("Choose a VAT rate of 25, 12, 6 or 0 per cent."), "vat_percent")
+    if details.vat_exempt and details.vat_percent != 0:
+        raise TicketRuleError(VAT_EXEMPT_RATE, "vat_exempt")
+    if details.vat_exempt and not details.vat_exemption_reason.strip():
+        raise TicketRuleError(_l("Say why the ticket is exempt from VAT. The invoice must say "
+                                 "it."), "vat_exemption_reason")
     if details.capacity is not None and details.capacity < 0:
         raise TicketRuleError(_l("The number of seats cannot be negative."), "capacity")
     if details.visibility not in VISIBILITIES:
@@ -313,6 +325,13 @@ def _apply(ticket_type: TicketType, details: TicketDetails) -> None:
     ticket_type.description_en = details.description_en.strip()
     ticket_type.price_ore = details.price_ore
     ticket_type.vat_percent = details.vat_percent
+    # EN 16931's VAT category: taxed, exempt (with the reason) or zero rated.
+    ticket_type.vat_category = ("S" if details.vat_percent else
+                                "E" if details.vat_exempt else "Z")
+    exempt = ticket_type.vat_category == "E"
+    ticket_type.vat_exemption_reason = details.vat_exemption_reason.strip() if exempt else ""
+    ticket_type.vat_exemption_reason_en = (details.vat_exemption_reason_en.strip()
+                                           if exempt else "")
     ticket_type.sales_start = details.sales_start
     ticket_type.sales_end = details.sales_end
     ticket_type.visibility = details.visibility
@@ -388,6 +407,8 @@ class RegistrationSettings:
     seller_vat_number: str = ""
     seller_address: str = ""
     seller_bankgiro: str = ""
+    seller_f_tax: bool = False
+    seller_iban: str = ""
 
 
 def update_settings(event: Event, settings: RegistrationSettings) -> None:
@@ -409,6 +430,8 @@ def update_settings(event: Event, settings: RegistrationSettings) -> None:
     event.seller_vat_number = settings.seller_vat_number.strip().upper().replace(" ", "")
     event.seller_address = settings.seller_address.strip()
     event.seller_bankgiro = settings.seller_bankgiro.strip()
+    event.seller_f_tax = settings.seller_f_tax
+    event.seller_iban = settings.seller_iban.strip().upper().replace(" ", "")
     db.session.flush()
     db.session.refresh(event)
     if raised:

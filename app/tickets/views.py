@@ -28,6 +28,9 @@ def _details(event, form: TicketTypeForm) -> tickets.TicketDetails:
         name=form.name.data, name_en=form.name_en.data or "",
         description=form.description.data or "", description_en=form.description_en.data or "",
         price_ore=form.price_ore, vat_percent=form.vat_percent.data,
+        vat_exempt=bool(form.vat_exempt.data),
+        vat_exemption_reason=form.vat_exemption_reason.data or "",
+        vat_exemption_reason_en=form.vat_exemption_reason_en.data or "",
         capacity=form.capacity.data,
         sales_start=tickets.local_to_utc(event, form.sales_start.data, "sales_start"),
         sales_end=tickets.local_to_utc(event, form.sales_end.data, "sales_end"),
@@ -93,6 +96,9 @@ def _edit_form(event, ticket_type: TicketType, **kwargs) -> TicketTypeForm:
         "description": ticket_type.description, "description_en": ticket_type.description_en,
         "price": money.for_field(ticket_type.price_ore),
         "vat_percent": ticket_type.vat_percent, "capacity": ticket_type.capacity,
+        "vat_exempt": ticket_type.vat_category == "E",
+        "vat_exemption_reason": ticket_type.vat_exemption_reason,
+        "vat_exemption_reason_en": ticket_type.vat_exemption_reason_en,
         "sales_start": tickets.utc_to_local(event, ticket_type.sales_start),
         "sales_end": tickets.utc_to_local(event, ticket_type.sales_end),
         "visibility": ticket_type.visibility, "access_code": ticket_type.access_code,
@@ -164,6 +170,8 @@ def settings():
                 seller_vat_number=form.seller_vat_number.data or "",
                 seller_address=form.seller_address.data or "",
                 seller_bankgiro=form.seller_bankgiro.data or "",
+                seller_f_tax=bool(form.seller_f_tax.data),
+                seller_iban=form.seller_iban.data or "",
             ))
         except tickets.TicketRuleError as error:
             _refused(form, error)
