@@ -621,6 +621,13 @@ def queue_cancellation(registration: Registration, by: str) -> None:
             lambda: _("Your registration was cancelled: %(event)s",
                       event=localized(event, "name")),
             registration=registration, event=event)
+        if not registered_self:  # a colleague left: the buyer who registered them is told
+            _cancel_mail(
+                "registration/email_colleague_left.txt", order.buyer_email, order.language,
+                lambda: _("%(name)s cancelled: %(event)s", name=registration.name,
+                          event=localized(event, "name")),
+                registration=registration, order=order, event=event,
+                order_url=absolute_url("registration.order", token=order.manage_token))
     else:
         _cancel_mail(
             "registration/email_cancelled_by_buyer.txt", registration.email,

@@ -297,6 +297,23 @@ def test_a_buyer_who_cancels_a_colleague_gets_a_confirmation(venue, client, mail
     assert "Eva Chef (Region Örebro län), som anmälde dig" in text
 
 
+def test_a_colleague_who_cancels_is_confirmed_and_the_buyer_is_told(venue, client, mailbox):
+    order = group_order(venue)
+    mailbox.wait_for(3)
+    mailbox.clear()
+    nils = next(r for r in order.registrations if r.email == "nils@example.org")
+    response = client.post(f"/r/{nils.manage_token}/cancel", data={"confirm": "y"})
+    assert response.status_code == 303
+    mail = by_recipient(mailbox, 2)
+    assert mail["nils@example.org"]["Subject"] == CANCELLED_SUBJECT
+    assert mail["eva@region.example"]["Subject"] == "Nils Karlsson avanmälde sig: Vårkonferensen"
+    text, html, _attachments = check_both_versions(mail["eva@region.example"], "sv")
+    for version in (text, html):
+        assert f"Nils Karlsson har avanmält sig från Vårkonferensen (beställning {order.code})" \
+            in version
+        assert f"/o/{order.manage_token}" in version
+
+
 # --- every kind of email ------------------------------------------------------------------------
 
 def test_every_kind_of_email_is_html_and_text_and_valid(app, venue, organiser, make_user, db,
