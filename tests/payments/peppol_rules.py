@@ -9,7 +9,11 @@ templates with falling priority); <let> is a variable (a global one at schema or
 a local one in a rule), <assert> reports when its test is false, <report> when it is true, and
 the schema's <xsl:function>s are copied. Each finding is an svrl:failed-assert (or
 svrl:successful-report) with the rule's id and flag, as the CEN XSLT writes them, so both are
-read the same way. The compiled stylesheets are made once per test session."""
+read the same way. The compiled stylesheets are made once per test session.
+
+Before the rules, a document must be valid against the UBL 2.1 XML schemas (ubl_schema.py),
+which fix the elements, their order and their types; the validator reports that too, as the
+"UBL 2.1" findings, so every document checked here is checked against the schemas as well."""
 
 import functools
 import xml.etree.ElementTree as ET
@@ -18,6 +22,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from saxonche import PySaxonProcessor
+
+from tests.payments.ubl_schema import ubl_schemas
 
 RULES = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "peppol"
 CEN_XSLT = RULES / "EN16931-UBL-validation.xslt"
@@ -114,20 +120,22 @@ def schematron_to_xslt(schema_path: Path) -> str:
 
 @dataclass(frozen=True)
 class Finding:
-    rules: str  # "EN16931" or "Peppol"
+    rules: str  # "UBL 2.1" (the XML schemas), "EN16931" or "Peppol"
     id: str
     flag: str
     text: str
     location: str
 
     def __str__(self) -> str:
-        return f"[{self.rules} {self.id} {self.flag}] {self.text} at {self.location}"
+        where = f" at {self.location}" if self.location else ""
+        return f"[{self.rules} {self.id} {self.flag}] {self.text}{where}"
 
 
 class Validator:
-    """Both rule sets, compiled once."""
+    """The UBL 2.1 schemas and both rule sets, compiled once."""
 
     def __init__(self):
+        self.ubl = ubl_schemas()
         self.processor = PySaxonProcessor(license=False)
         compiler = self.processor.new_xslt30_processor()
         self.stylesheets = {
@@ -137,8 +145,9 @@ class Validator:
         }
 
     def findings(self, document: bytes) -> list[Finding]:
+        found = [Finding("UBL 2.1", "XSD", "fatal", problem, "")
+                 for problem in self.ubl.problems(document)]
         node = self.processor.parse_xml(xml_text=document.decode("utf-8"))
-        found = []
         for name, stylesheet in self.stylesheets.items():
             report = ET.fromstring(stylesheet.transform_to_string(xdm_node=node))
             for kind in ("failed-assert", "successful-report"):
@@ -157,34 +166,3 @@ class Validator:
 def validator() -> Validator:
     return Validator()
 
-
-# --- element order ----------------------------------------------------------------------------
-# The UBL 2.1 XML schemas fix the order of each element's children, and neither rule set checks
-# it. The schemas themselves could not be had here (no package ships them), so the order is
-# checked against the official examples, which are schema-valid: two children must never come
-# in the order opposite to the one the examples use.
-
-@functools.cache
-def _example_order() -> dict[str, set[tuple[str, str]]]:
-    before: dict[str, set[tuple[str, str]]] = {}
-    for path in EXAMPLES.glob("*.xml"):
-        for parent in ET.parse(path).iter():
-            names = [child.tag for child in parent]
-            pairs = before.setdefault(parent.tag, set())
-            for index, first in enumerate(names):
-                pairs.update((first, later) for later in names[index + 1:] if later != first)
-    return before
-
-
-def order_problems(document: bytes) -> list[str]:
-    """Children in the opposite order to the official examples'."""
-    known = _example_order()
-    found = []
-    for parent in ET.fromstring(document).iter():
-        pairs = known.get(parent.tag, set())
-        names = [child.tag for child in parent]
-        for index, first in enumerate(names):
-            for later in names[index + 1:]:
-                if (later, first) in pairs and (first, later) not in pairs:
-                    found.append(f"{parent.tag}: {first} before {later}")
-    return found

@@ -41,6 +41,7 @@ def test_organiser_downloads_the_e_invoice_and_credit_note_of_an_order(
     assert validator().fatal(xml.data) == []
     credit = organiser.get(f"{MANAGE}/orders/{order.id}/credit-notes/{note.number}.xml")
     assert credit.status_code == 200 and b"<cbc:CreditNoteTypeCode>381" in credit.data
+    assert validator().fatal(credit.data) == []
     pdf = organiser.get(f"{MANAGE}/orders/{order.id}/credit-notes/{note.number}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert organiser.get(f"{MANAGE}/orders/{order.id}/credit-notes/99999.pdf").status_code == 404
@@ -54,7 +55,8 @@ def test_buyer_gets_the_credit_note_with_the_order_link(client, conference, db):
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert client.get(f"/o/{order.manage_token}/credit-notes/{note.number + 7}.pdf"
                       ).status_code == 404
-    assert client.get(f"/o/{order.manage_token}/invoice.xml").status_code == 200
+    xml = client.get(f"/o/{order.manage_token}/invoice.xml")
+    assert xml.status_code == 200 and validator().fatal(xml.data) == []
 
 
 def test_no_e_invoice_without_an_electronic_address(organiser, conference, db):
@@ -84,9 +86,12 @@ def test_a_periods_invoices_and_credit_notes_in_one_zip(organiser, conference, d
     response = organiser.post(f"{MANAGE}/invoices.zip",
                               data={"start": "2026-01-01", "end": "2027-12-31"})
     assert response.status_code == 200 and response.mimetype == "application/zip"
-    names = set(zipfile.ZipFile(io.BytesIO(response.data)).namelist())
-    assert names == {f"faktura-{order.invoice_number}.pdf", f"invoice-{order.invoice_number}.xml",
-                     f"kreditfaktura-{note.number}.pdf", f"creditnote-{note.number}.xml"}
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert set(archive.namelist()) == {
+        f"faktura-{order.invoice_number}.pdf", f"invoice-{order.invoice_number}.xml",
+        f"kreditfaktura-{note.number}.pdf", f"creditnote-{note.number}.xml"}
+    for name in (f"invoice-{order.invoice_number}.xml", f"creditnote-{note.number}.xml"):
+        assert validator().fatal(archive.read(name)) == [], name
 
     before = organiser.post(f"{MANAGE}/invoices.zip", data={"start": "2020-01-01",
                                                             "end": "2020-01-31"})
