@@ -177,7 +177,8 @@ def test_a_thousand_queued_scans_sent_twice_make_a_thousand_check_ins(conference
     uploads = []
     page.on("response", lambda r: r.url.endswith("/upload.json") and uploads.append(r))
     page.context.set_offline(False)
-    expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=30_000)
+    # Generous: this checks what arrives, not how fast (make test runs two suites at once).
+    expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=120_000)
     assert lost == ["seed-0"]
     assert live_check_ins() == 1000
     assert count(ScanRecord) == 1000 and count(CheckInConflict) == 0
@@ -187,7 +188,7 @@ def test_a_thousand_queued_scans_sent_twice_make_a_thousand_check_ins(conference
     uploads.clear()
     page.evaluate(SEED_QUEUE, [SLUG, tokens, at])
     page.evaluate("samlaDoorOffline.upload()")
-    expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=30_000)
+    expect(page.locator("[data-offline-banner]")).to_have_text("", timeout=120_000)
     again = {r["nonce"]: r for u in uploads for r in u.json()["results"]}
     assert len(again) == 1000 and again == first
     assert {r["outcome"] for r in again.values()} == {"checked_in"}
