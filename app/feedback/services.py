@@ -318,7 +318,12 @@ def scramble_storage() -> None:
     keeps them WITHOUT ROWID, already in that order. Run daily by the beat and the CLI."""
     if db.session.get_bind().dialect.name == "postgresql":
         for table in (SurveyResponse.__table__, SurveyAnswer.__table__):
-            db.session.execute(text(f"CLUSTER {table.name} USING {table.name}_pkey"))
+            # The primary key's index, by whatever name the naming convention gave it.
+            index = db.session.scalar(text(
+                "SELECT indexrelid::regclass::text FROM pg_index "
+                "WHERE indrelid = CAST(:table AS regclass) AND indisprimary"),
+                {"table": table.name})
+            db.session.execute(text(f'CLUSTER {table.name} USING "{index}"'))
 
 
 @dataclass(frozen=True)
