@@ -239,3 +239,14 @@ def give_english(conference):
     publish_programme(event)
     conference.update(question=asked, swedish_question=swedish_only)
     return conference
+
+
+def event_form(event, **changes) -> dict:
+    """The organiser's event form as the edit page fills it in, with `changes`."""
+    data = {"name": event.name, "description": event.description,
+            "organiser_name": event.organiser_name, "contact_email": "", "venue": event.venue,
+            "city": event.city, "starts_on": event.starts_on.isoformat(),
+            "ends_on": event.ends_on.isoformat(), "timezone": event.timezone,
+            "time_step_minutes": "5", "published": "y", "registration_open": "y"}
+    data.update(changes)
+    return data

@@ -162,12 +162,7 @@ def calendar(event: Event, items, *, name: str, now: datetime | None = None,
     for item in items:
         entry = _vevent(event, item, stamp=stamp, url=url,
                         sequence=entry_sequence(event, counts.get(item.id, 0)))
-        if organizer is not None:
-            organizer_name, address = organizer
-            entry.add("organizer", f"mailto:{address}",
-                      parameters={"CN": organizer_name} if organizer_name else None)
-        if attendee:
-            entry.add("attendee", f"mailto:{attendee}")
+        _add_people(entry, organizer, attendee)
         cal.add_component(entry)
     _add_timezone(cal, event, timed=bool(items))
     return cal.to_ical()
@@ -186,6 +181,17 @@ def _new_calendar(event: Event, name: str, method: str,
     if description:
         cal.add("x-wr-caldesc", description)
     return cal
+
+
+def _add_people(entry: icalendar.Event, organizer: tuple[str, str] | None,
+                attendee: str | None) -> None:
+    """ORGANIZER and ATTENDEE, which RFC 5546 wants in a cancellation (METHOD:CANCEL)."""
+    if organizer is not None:
+        organizer_name, address = organizer
+        entry.add("organizer", f"mailto:{address}",
+                  parameters={"CN": organizer_name} if organizer_name else None)
+    if attendee:
+        entry.add("attendee", f"mailto:{attendee}")
 
 
 def _add_timezone(cal: icalendar.Calendar, event: Event, *, timed: bool) -> None:
@@ -305,11 +311,7 @@ def entries_calendar(event: Event, entries, *, name: str, method: str = "PUBLISH
                      attendee: str | None = None, now: datetime | None = None) -> bytes:
     """A VCALENDAR of CalendarEntry rows, written as calendar() writes programme items (the
     event's time zone, SEQUENCE by entry_sequence, DTSTAMP by calendar_stamp)."""
-    cal = icalendar.Calendar()
-    for key, value in (("prodid", PRODID), ("version", "2.0"), ("calscale", "GREGORIAN"),
-                       ("method", method), ("x-wr-calname", name),
-                       ("x-wr-timezone", event.timezone)):
-        cal.add(key, value)
+    cal = _new_calendar(event, name, method)
     stamp = calendar_stamp(event, None, now)
     for item in entries:
         entry = icalendar.Event()
@@ -327,12 +329,7 @@ def entries_calendar(event: Event, entries, *, name: str, method: str = "PUBLISH
         entry.add("status", "CANCELLED" if cancelled else "CONFIRMED")
         if item.url:
             entry.add("url", item.url)
-        if organizer is not None:
-            organizer_name, address = organizer
-            entry.add("organizer", f"mailto:{address}",
-                      parameters={"CN": organizer_name} if organizer_name else None)
-        if attendee:
-            entry.add("attendee", f"mailto:{attendee}")
+        _add_people(entry, organizer, attendee)
         cal.add_component(entry)
     cal.add_missing_timezones(first_date=event.starts_on - timedelta(days=366),
                               last_date=event.ends_on + timedelta(days=366))

@@ -2,18 +2,11 @@
 in English where the organiser wrote it in English."""
 
 from app.events.models import Event
+from tests.factories import event_form
 
 SLUG = "varkonferensen-2027"
 
 
-def event_form(event, **changes):
-    data = {"name": event.name, "description": event.description,
-            "organiser_name": event.organiser_name, "contact_email": "", "venue": event.venue,
-            "city": event.city, "starts_on": event.starts_on.isoformat(),
-            "ends_on": event.ends_on.isoformat(), "timezone": event.timezone,
-            "time_step_minutes": "5", "published": "y", "registration_open": "y"}
-    data.update(changes)
-    return data
 
 
 def test_the_organiser_writes_the_address_and_the_way_in(organiser, client, conference, db):

@@ -19,7 +19,7 @@ from app.registration.questions import save_question
 from app.tasks import purge_expired_personal_data
 from app.waitlist.models import WaitingListEntry
 from tests.concurrency import run_at_once
-from tests.factories import register
+from tests.factories import event_form, register
 
 SLUG = "varkonferensen-2027"
 HOME = f"/manage/e/{SLUG}/"
@@ -31,14 +31,6 @@ def text(response) -> str:
     return " ".join(response.get_data(as_text=True).split())
 
 
-def event_form(event, **changes):
-    data = {"name": event.name, "description": event.description,
-            "organiser_name": event.organiser_name, "contact_email": "", "venue": event.venue,
-            "city": event.city, "starts_on": event.starts_on.isoformat(),
-            "ends_on": event.ends_on.isoformat(), "timezone": event.timezone,
-            "time_step_minutes": "5", "published": "y", "registration_open": "y"}
-    data.update(changes)
-    return data
 
 
 @pytest.fixture
