@@ -2,17 +2,13 @@
 change of name, email or organisation, and a search treats % and _ as the characters they
 are. Registrations from before the column existed are filled in by the migration."""
 
-import flask_migrate
 import pytest
-from sqlalchemy import text
 
-from app import create_app
-from app.extensions import db as extension
 from app.registration import services as registration_services
 from app.registration.search import fold, name_key_of, search_text_of, sort_key, surname_key_of
-from config import BASE_DIR, TestConfig
 from tests.conftest import login
 from tests.factories import register
+from tests.old_schema import database_at, old_event
 
 SLUG = "varkonferensen-2027"
 
@@ -89,42 +85,30 @@ def test_percent_and_underscore_match_only_themselves(door, conference, mailbox)
 
 
 def test_the_upgrade_fills_in_the_search_text_of_earlier_registrations(app_settings, tmp_path):
-    settings = {**app_settings, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}"}
-    old = create_app(TestConfig, **settings)
-    directory = str(BASE_DIR / "migrations")
-    with old.app_context():
-        flask_migrate.upgrade(directory=directory, revision="0014")
-        with extension.engine.begin() as connection:
-            connection.execute(text(
-                "INSERT INTO event (id, slug, name, description, organiser_name, contact_email,"
-                " venue, city, timezone, starts_on, ends_on, published, registration_open,"
-                " created_at) VALUES (1, 'e', 'E', '', '', '', '', '', 'Europe/Stockholm',"
-                " '2027-03-18', '2027-03-18', 1, 1, '2026-01-01 00:00:00')"))
-            connection.execute(text(
-                "INSERT INTO ticket_type (id, event_id, name, description, price_ore, currency,"
-                " capacity, seats_taken, position) VALUES (1, 1, 'Fri', '', 0, 'SEK', 10, 2, 0)"))
-            connection.execute(text(
-                "INSERT INTO ticket_order (id, event_id, code, buyer_name, buyer_email,"
-                " language, status, payment_method, payment_status, total_ore, currency,"
-                " manage_token, refunded_ore, billing_name, billing_org_number,"
-                " billing_address, billing_email, invoice_reference, peppol_id, created_at)"
-                " VALUES (1, 1, 'KX7P2QMA', 'Åsa', 'asa@example.org', 'sv', 'confirmed',"
-                " 'free', 'none', 0, 'SEK', 'o', 0, '', '', '', '', '', '',"
-                " '2026-01-01 00:00:00')"))
-            for id_, name, email, order in ((1, "Åsa Öström", "asa@example.org", "1"),
-                                            (2, "Nils Åberg", "nils@example.org", "NULL")):
-                connection.execute(text(
-                    "INSERT INTO registration (id, event_id, ticket_type_id, order_id, name,"
-                    " email, organisation, role, phone, price_ore, vat_percent, dietary_needs,"
-                    " accessibility_needs, sensitive_consent, language, status, manage_token,"
-                    f" badge_token, created_at) VALUES ({id_}, 1, 1, {order}, '{name}',"
-                    f" '{email}', 'RSMH Göteborg', '', '', 0, 0, '', '', 0, 'sv', 'confirmed',"
-                    f" 'm{id_}', 'B{id_}', '2026-01-01 00:00:00')"))
-        flask_migrate.upgrade(directory=directory, revision="0016")
-        with extension.engine.connect() as connection:
-            rows = connection.execute(text(
-                "SELECT search_text, name_key, surname_key FROM registration ORDER BY id")).all()
-        extension.engine.dispose()
+    registrations = [
+        "INSERT INTO registration (id, event_id, ticket_type_id, order_id, name, email,"
+        " organisation, role, phone, price_ore, vat_percent, dietary_needs,"
+        " accessibility_needs, sensitive_consent, language, status, manage_token, badge_token,"
+        f" created_at) VALUES ({id_}, 1, 1, {order}, '{name}', '{email}', 'RSMH Göteborg',"
+        f" '', '', 0, 0, '', '', 0, 'sv', 'confirmed', 'm{id_}', 'B{id_}',"
+        " '2026-01-01 00:00:00')"
+        for id_, name, email, order in ((1, "Åsa Öström", "asa@example.org", "1"),
+                                        (2, "Nils Åberg", "nils@example.org", "NULL"))]
+    with database_at(app_settings, tmp_path, "0014") as old:
+        old.run(
+            old_event(),
+            "INSERT INTO ticket_type (id, event_id, name, description, price_ore, currency,"
+            " capacity, seats_taken, position) VALUES (1, 1, 'Fri', '', 0, 'SEK', 10, 2, 0)",
+            "INSERT INTO ticket_order (id, event_id, code, buyer_name, buyer_email,"
+            " language, status, payment_method, payment_status, total_ore, currency,"
+            " manage_token, refunded_ore, billing_name, billing_org_number,"
+            " billing_address, billing_email, invoice_reference, peppol_id, created_at)"
+            " VALUES (1, 1, 'KX7P2QMA', 'Åsa', 'asa@example.org', 'sv', 'confirmed',"
+            " 'free', 'none', 0, 'SEK', 'o', 0, '', '', '', '', '', '',"
+            " '2026-01-01 00:00:00')",
+            *registrations)
+        old.upgrade("0016")
+        rows = old.read("SELECT search_text, name_key, surname_key FROM registration ORDER BY id")
     assert [tuple(row) for row in rows] == [
         ("asa ostrom asa@example.org rsmh goteborg kx7p2qma", "{sa }str}m", "}str}m {sa }str}m"),
         ("nils aberg nils@example.org rsmh goteborg", "nils {berg", "{berg nils {berg"),
