@@ -356,22 +356,12 @@ def replace_attendee(token, registration_id):
                 "have already been checked in.", name=registration.name), "error")
         return _render_order(order, CancelOrderForm(), 409)
     form = ReplaceAttendeeForm()
-    status, old_name = 200, registration.name
-    if form.is_submitted():
-        status = 400
-        if form.validate():
-            try:
-                attendee.transfer(registration, name=form.name.data, email=form.email.data,
-                                  by_buyer=True)
-            except services.AlreadyRegistered as error:
-                form.email.errors.append(str(error))
-                status = 409
-            except services.RegistrationError as error:
-                form.email.errors.append(str(error))
-            else:
-                flash(_("%(new)s has the seat of %(old)s now. We have emailed %(new)s their own "
-                        "link and badge.", new=registration.name, old=old_name), "success")
-                return redirect(url_for("registration.order", token=token), 303)
+    old_name = registration.name
+    status = _transfer_from(form, registration, by_buyer=True)
+    if status is None:
+        flash(_("%(new)s has the seat of %(old)s now. We have emailed %(new)s their own "
+                "link and badge.", new=registration.name, old=old_name), "success")
+        return redirect(url_for("registration.order", token=token), 303)
     return render_template("registration/order_replace.html", order=order, event=order.event,
                            registration=registration, old_name=old_name, form=form), status
 
@@ -587,6 +577,25 @@ def edit(token):
                            event=event, form=form, questions=questions), status
 
 
+def _transfer_from(form, registration: Registration, by_buyer: bool = False) -> int | None:
+    """Give the seat to the person the form names: None when it is done, else the status to
+    show the form again with (200 not sent yet, 400 invalid, 409 that person is registered)."""
+    if not form.is_submitted():
+        return 200
+    if not form.validate():
+        return 400
+    try:
+        attendee.transfer(registration, name=form.name.data, email=form.email.data,
+                          by_buyer=by_buyer)
+    except services.AlreadyRegistered as error:
+        form.email.errors.append(str(error))
+        return 409
+    except services.RegistrationError as error:
+        form.email.errors.append(str(error))
+        return 400
+    return None
+
+
 @bp.route("/r/<token>/transfer", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["RATELIMIT_MANAGE"])
 def transfer(token):
@@ -595,21 +604,11 @@ def transfer(token):
     if registration.check_in is not None:
         return _checked_in_refusal(registration)
     form = TransferForm()
-    status = 200
-    if form.is_submitted():
-        status = 400
-        if form.validate():
-            try:
-                attendee.transfer(registration, name=form.name.data, email=form.email.data)
-            except services.AlreadyRegistered as error:
-                form.email.errors.append(str(error))
-                status = 409
-            except services.RegistrationError as error:
-                form.email.errors.append(str(error))
-            else:
-                flash(_("Your ticket now belongs to %(name)s. We have emailed them their own "
-                        "link and badge; your link no longer works.", name=registration.name),
-                      "success")
-                return redirect(url_for("events.show", slug=registration.event.slug), 303)
+    status = _transfer_from(form, registration)
+    if status is None:
+        flash(_("Your ticket now belongs to %(name)s. We have emailed them their own "
+                "link and badge; your link no longer works.", name=registration.name),
+              "success")
+        return redirect(url_for("events.show", slug=registration.event.slug), 303)
     return render_template("registration/manage_transfer.html", registration=registration,
                            event=registration.event, form=form), status
