@@ -101,6 +101,7 @@ def add_session(event: Event, details: SessionDetails) -> CourseSession:
     _apply(event, session, details)
     db.session.add(session)
     db.session.flush()
+    _fit_dates(event)
     return session
 
 
@@ -116,6 +117,7 @@ def update_session(event: Event, session_id: int, details: SessionDetails) -> Co
         signals.course_session_moved.send(session, old_starts_at=old[0], old_ends_at=old[1],
                                           old_place=old[2], old_online_url=old[3])
     db.session.flush()
+    _fit_dates(event)
     return session
 
 
@@ -131,6 +133,16 @@ def delete_session(event: Event, session_id: int) -> None:
                              "Change its time instead."), 409)
     db.session.delete(session)
     db.session.flush()
+    _fit_dates(event)
+
+
+def _fit_dates(event: Event) -> None:
+    """A course's first and last day are those of its sessions, so its page, the refund and
+    retention days, feedback and a postponement all count from the course's real dates."""
+    sessions = sessions_of(event)
+    if sessions:
+        event.starts_on = event.local_day(sessions[0].starts_at)
+        event.ends_on = max(event.local_day(s.ends_at) for s in sessions)
 
 
 # --- the certificate's rule --------------------------------------------------------------------

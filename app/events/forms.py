@@ -62,8 +62,9 @@ class EventForm(FlaskForm):
     def validate_ends_on(self, field):
         if self.starts_on.data and field.data and field.data < self.starts_on.data:
             raise ValidationError(_l("The last day cannot be before the first day."))
-        if self.starts_on.data and field.data and (field.data - self.starts_on.data).days > 30:
-            raise ValidationError(_l("An event can last at most 31 days."))
+        # A course meets over months (its dates follow its sessions); a year is the limit.
+        if self.starts_on.data and field.data and (field.data - self.starts_on.data).days > 365:
+            raise ValidationError(_l("An event can last at most a year."))
 
     def validate_personal_retention_days(self, field):
         first = self.sensitive_retention_days.data

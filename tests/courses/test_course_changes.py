@@ -11,7 +11,7 @@ from app.db_types import utcnow
 from app.extensions import db as _db
 from app.mail.outbox import deliver_due
 from tests.courses.conftest import SLUG
-from tests.factories import register
+from tests.factories import event_form, register
 
 MANAGE = f"/manage/e/{SLUG}"
 
@@ -96,3 +96,25 @@ def test_the_confirmation_lists_every_session_and_links_the_course_calendar(
     assert link == f"/r/{kim.manage_token}/course.ics"
     calendar = icalendar.Calendar.from_ical(client.get(link).data)
     assert len(calendar.walk("VEVENT")) == 8
+
+
+def test_a_course_lasts_from_its_first_session_to_its_last(course, organiser, db):
+    """NSPH's training meets weekly for two months: the course's dates follow its sessions
+    (its page, refund and retention days count from them), whatever the event said before."""
+    event = course["event"]
+    event.starts_on = event.ends_on = course["days"][3]
+    _db.session.commit()
+    first, last = course["days"][0], course["days"][-1]
+    for day in (last, first):
+        response = organiser.post(f"{MANAGE}/course/sessions", data={
+            "title": "Träff", "day": day.isoformat(), "start": "09:00", "end": "12:00",
+            "place": "Folkets hus", "leader_name": "Karin"})
+        assert response.status_code == 303
+    db.session.refresh(event)
+    assert (event.starts_on, event.ends_on) == (first, last)
+    assert (last - first).days > 31
+    # The organiser can still save the event form of a course this long; a year is the limit.
+    form = event_form(event, ends_on=(first + timedelta(days=400)).isoformat())
+    refused = organiser.post(f"{MANAGE}/edit", data=form)
+    assert refused.status_code == 400 and "högst ett år" in refused.get_data(as_text=True)
+    assert organiser.post(f"{MANAGE}/edit", data=event_form(event)).status_code == 302
