@@ -2,7 +2,7 @@
 People are invented; their roles are the ones the project's own texts name."""
 
 import secrets
-from datetime import date, time
+from datetime import date, time, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -10,9 +10,11 @@ from sqlalchemy import select
 
 from app import seats
 from app.accounts.services import create_user
+from app.courses.services import SessionDetails, add_session, save_rule
 from app.db_types import utcnow
 from app.events.models import Event, Room
 from app.extensions import db
+from app.feedback.services import create_survey
 from app.notices.services import publish
 from app.orders.models import Order
 from app.orders.services import new_order_code
@@ -25,6 +27,17 @@ from app.tokens import badge_token, link_token
 
 DAY = date(2027, 1, 28)
 ORGANISER_EMAIL = "arrangor@nsph.example"
+COURSE_LEADER_EMAIL = "kursledare@nsph.example"
+COURSE_SESSIONS = [
+    ("Vad är peer support?", "What is peer support?"),
+    ("Att använda sin egen erfarenhet", "Using your own experience"),
+    ("Samtal och bemötande", "Conversations and how we meet people"),
+    ("Gränser och egen återhämtning", "Boundaries and your own recovery"),
+    ("Rollen på arbetsplatsen (på distans)", "The role at the workplace (online)"),
+    ("Sekretess och dokumentation", "Confidentiality and records"),
+    ("Samverkan med andra yrken", "Working with other professions"),
+    ("Avslutning och vägen vidare", "Closing and the way ahead"),
+]
 DOOR_EMAIL = "entre@nsph.example"
 
 SPEAKERS = {
@@ -231,16 +244,7 @@ def load_demo() -> Event:
     ))
     for name, org in (("Alva Persson", "RSMH Stockholm"), ("Nils Karlsson", "Anhörig"),
                       ("Fatima Hassan", "Hjärnkoll")):
-        email = name.lower().replace(" ", ".") + "@deltagare.example"
-        seats.take_for_order(event.id, {free.id: 1})
-        order = Order(event=event, code=new_order_code(), buyer_name=name, buyer_email=email,
-                      status="confirmed", payment_method="free", payment_status="none",
-                      manage_token=link_token(), confirmed_at=utcnow())
-        order.registrations.append(Registration(
-            event=event, ticket_type=free, name=name, organisation=org, email=email,
-            manage_token=link_token(), badge_token=badge_token(),
-        ))
-        db.session.add(order)
+        _register(event, free, name, org)
     organiser_password = secrets.token_urlsafe(9)
     door_password = secrets.token_urlsafe(9)
     organiser = create_user(ORGANISER_EMAIL, "Arrangör (demo)", organiser_password, role="admin",
@@ -250,11 +254,71 @@ def load_demo() -> Event:
     # Version 1: the public pages show the published programme only (nobody is notified of
     # the first version); later edits stay a draft until the organiser publishes again.
     publish(event, organiser)
+    create_survey(event, "conference")  # sent by itself a few hours after the day ends
+    course = load_demo_course()
+    leader_password = secrets.token_urlsafe(9)
+    create_user(COURSE_LEADER_EMAIL, "Kursledare (demo)", leader_password, role="organiser",
+                events=[course], team_role="organiser")
     credentials_file().write_text(
         f"organiser: {ORGANISER_EMAIL} / {organiser_password}\n"
+        f"course leader: {COURSE_LEADER_EMAIL} / {leader_password}\n"
         f"door staff: {DOOR_EMAIL} / {door_password}\n"
     )
     return event
+
+
+def _register(event: Event, ticket: TicketType, name: str, organisation: str) -> None:
+    """A free registration of an invented person, as the registration form makes it."""
+    email = name.lower().replace(" ", ".") + "@deltagare.example"
+    seats.take_for_order(event.id, {ticket.id: 1})
+    order = Order(event=event, code=new_order_code(), buyer_name=name, buyer_email=email,
+                  status="confirmed", payment_method="free", payment_status="none",
+                  manage_token=link_token(), confirmed_at=utcnow())
+    order.registrations.append(Registration(
+        event=event, ticket_type=ticket, name=name, organisation=organisation, email=email,
+        manage_token=link_token(), badge_token=badge_token(),
+    ))
+    db.session.add(order)
+
+
+def load_demo_course() -> Event:
+    """NSPH's first peer-supporter training in Göteborg: eight weekly meetings in April and
+    May, one of them online, a certificate for six of eight."""
+    first = date(2027, 4, 6)
+    course = Event(
+        slug="kamratstodjarutbildning-goteborg-2027",
+        name="Kamratstödjarutbildning Göteborg", name_en="Peer supporter training, Göteborg",
+        description=("Utbildning för dig som ska arbeta som peer supporter inom kommun eller "
+                     "region. Åtta träffar under våren."),
+        description_en=("Training for those who will work as peer supporters in a "
+                        "municipality or region. Eight meetings in the spring."),
+        organiser_name="NSPH – Nationell Samverkan för Psykisk Hälsa",
+        contact_email="peer@nsph.example", venue="Folkets hus", city="Göteborg",
+        venue_address="Järntorget 3, 413 04 Göteborg", timezone="Europe/Stockholm",
+        starts_on=first, ends_on=first, published=True, registration_open=True,
+        seller_org_number="802426-1557", seller_vat_number="SE802426155701",
+        seller_address="Box 3040\n169 03 Solna", seller_bankgiro="5555-1234", capacity=20,
+    )
+    db.session.add(course)
+    place = TicketType(event=course, name="Kursplats", name_en="Course place", price_ore=0,
+                       vat_percent=0, capacity=20, position=0)
+    db.session.add(place)
+    db.session.flush()
+    for name, organisation in (("Maja Lind", "Göteborgs stad"), ("Omar Said", "Västra "
+                               "Götalandsregionen"), ("Siri Ek", "Mölndals stad")):
+        _register(course, place, name, organisation)
+    for number in range(8):
+        online = number == 4
+        add_session(course, SessionDetails(
+            title=COURSE_SESSIONS[number][0], title_en=COURSE_SESSIONS[number][1],
+            day=first + timedelta(days=7 * number), start=time(9), end=time(12),
+            place="" if online else "Folkets hus, sal 3",
+            online_url="https://mote.nsph.example/kurs" if online else "",
+            leader_name="Karin Kursledare"))
+    save_rule(course, min_sessions=6, min_percent=None, signer_name="Karin Kursledare",
+              signer_title="Kursledare, NSPH")
+    create_survey(course, "course")
+    return course
 
 
 def database_is_empty() -> bool:

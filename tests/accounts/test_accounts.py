@@ -235,19 +235,27 @@ def test_demo_load_fills_an_empty_database_once(app, client, db, keep_demo_crede
     first = cli(app, "demo", "load", "--if-empty")
     assert first.exit_code == 0, first.output
     assert "Framtidskonferensen" in first.output
-    logins = dict(re.findall(r"^(organiser|door staff): (\S+ / \S+)$", first.output, re.M))
-    assert set(logins) == {"organiser", "door staff"}
-    assert count(db, Event) == 1
+    logins = dict(re.findall(r"^(organiser|course leader|door staff): (\S+ / \S+)$",
+                             first.output, re.M))
+    assert set(logins) == {"organiser", "course leader", "door staff"}
+    assert count(db, Event) == 2  # the conference and the course
 
     email, password = logins["organiser"].split(" / ")
     assert log_in(client, email, password).status_code == 302
     assert client.get("/manage/e/framtidskonferensen-2027/").status_code == 200
+    leader = app.test_client()
+    email, password = logins["course leader"].split(" / ")
+    assert log_in(leader, email, password).status_code == 302
+    grid = leader.get("/manage/e/kamratstodjarutbildning-goteborg-2027/course/attendance")
+    assert grid.status_code == 200 and "Maja Lind" in grid.get_data(as_text=True)
+    course = client.get("/e/kamratstodjarutbildning-goteborg-2027/").get_data(as_text=True)
+    assert course.count("Karin Kursledare") == 8
 
     again = cli(app, "demo", "load", "--if-empty")
     assert again.exit_code == 0, again.output
     assert "Loaded" not in again.output and logins["organiser"] in again.output
-    assert count(db, Event) == 1
+    assert count(db, Event) == 2
 
     refused = cli(app, "demo", "load")
     assert refused.exit_code != 0
-    assert count(db, Event) == 1
+    assert count(db, Event) == 2
