@@ -341,7 +341,7 @@ def test_every_kind_of_email_is_html_and_text_and_valid(app, venue, organiser, m
 
     kinds = ["Din anmälan: ", "You are on the waiting list: ", "A seat is free for you: ",
              f"{CANCELLED_SUBJECT}", "Din beställning ", "Din biljett har lämnats över: ",
-             "Inbjudan att föreläsa på ", "Gå med i teamet för ", "Vad tyckte du om ",
+             "Inbjudan att tala på ", "Gå med i teamet för ", "Vad tyckte du om ",
              "Din programpunkt har flyttats: ", "Välkomna", "Påminnelse: faktura "]
     arrived = mailbox.wait_for(db.session.scalar(select(func.count(OutgoingEmail.id))))
     subjects = [m["Subject"] for m in arrived]

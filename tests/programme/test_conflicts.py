@@ -86,7 +86,7 @@ def test_speaker_in_two_places_at_once_is_refused(organiser, conference, db):
     response = new_item(organiser, room=conference["side"].id, speakers=[sara.id])
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Sara Nilsson föreläser också i ”Peer support i vården” 10:00–10:45" in html
+    assert "Sara Nilsson talar också i ”Peer support i vården” 10:00–10:45" in html
     assert "används redan" not in html
     assert count(db, ProgrammeItem) == 2
 
@@ -182,7 +182,7 @@ def test_a_confirmed_clash_does_not_ask_again_on_an_unrelated_edit(organiser, co
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "Stora salen används redan av ”Nytt namn”" in html
-    assert "Sara Nilsson föreläser också i ”Nytt namn”" in html
+    assert "Sara Nilsson talar också i ”Nytt namn”" in html
 
 
 def test_the_event_page_marks_both_clashing_items(organiser, conference, db):

@@ -85,7 +85,7 @@ def test_before_the_first_publish_the_public_sees_no_programme(client, organiser
     assert schedule(client, validator) == {}, "valid, and empty"
     empty = calendar(client)
     assert empty.walk("VEVENT") == [] and empty.walk("VTIMEZONE"), "valid, and empty"
-    assert "Inga föreläsare har presenterats än." in page(client, SPEAKERS)
+    assert "Inga talare har presenterats än." in page(client, SPEAKERS)
     assert client.get(f"{SPEAKERS}/{conference['speaker'].id}").status_code == 404
     mine = f"/r/{attendee.manage_token}/programme"
     assert "Programmet är inte publicerat än." in page(client, mine)
