@@ -35,7 +35,7 @@ ADDRESS = "Olof Palmes plats 1\n413 04 Göteborg"
 EXTERNAL = re.compile(r"""(?:\b(?:src|background|poster|srcset)\s*=\s*["']?\s*(?:https?:)?//"""
                       r"""|url\s*\(|@import|<link\b|<script\b|<img\b[^>]*\bsrc\s*=\s*["']?http)""",
                       re.IGNORECASE)
-CANCELLED_SUBJECT = "Din anmälan är avbokad: Vårkonferensen"
+CANCELLED_SUBJECT = "Du är avanmäld: Vårkonferensen"
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
