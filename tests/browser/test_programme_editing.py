@@ -48,7 +48,7 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
     expect(page.locator("main")).to_contain_text("Alva Persson")
     assert_accessible(page)
     page.get_by_role("button", name="Publicera version 2").click()
-    expect(page.locator(".message-success")).to_contain_text("Version 2 publicerad")
+    expect(page.locator(".message-success")).to_contain_text("Version 2 är publicerad")
     messages = mailbox.wait_for(4)
     recipients = {m["To"] for m in messages[1:]}
     assert recipients == {"alva@example.org", "sara@talare.example", "ahmed@talare.example"}

@@ -207,7 +207,7 @@ def test_a_time_off_the_step_is_refused(organiser, conference, db):
     response = new_item(organiser, start="10:03", end="10:30", room=conference["side"].id)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "10:03 följer inte evenemangets steg på 5 minuter; välj 10:00 eller 10:05." in html
+    assert "10:03 följer inte evenemangets steg på 5 minuter. Välj 10:00 eller 10:05." in html
     assert 'id="start-error"' in html
     assert count(db, ProgrammeItem) == 2
 
@@ -238,7 +238,7 @@ def test_a_fifteen_minute_step(organiser, conference, db):
     assert re.search(r'<input[^>]*id="start"[^>]*step="900"', form)
     response = new_item(organiser, start="10:05", end="10:30", room=conference["side"].id)
     assert response.status_code == 400
-    assert "10:05 följer inte evenemangets steg på 15 minuter; välj 10:00 eller 10:15." in \
+    assert "10:05 följer inte evenemangets steg på 15 minuter. Välj 10:00 eller 10:15." in \
         response.get_data(as_text=True)
     response = new_item(organiser, start="10:15", end="10:50", room=conference["side"].id)
     assert response.status_code == 400
