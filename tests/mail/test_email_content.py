@@ -273,7 +273,7 @@ def test_a_buyer_who_cancels_the_order_is_told_and_so_is_each_colleague(venue, c
     for version in (text, html):
         assert f"Du har avbokat din beställning {order.code}" in version
         assert "Eva Chef" in version and "Nils Karlsson" in version
-        assert "Vi har meddelat varje deltagare med mejl." in version
+        assert "Vi har mejlat alla deltagare om det." in version
     text, html, _attachments = check_both_versions(mail["nils@example.org"], "sv")
     for version in (text, html):
         assert "Eva Chef (Region Örebro län), som anmälde dig till Vårkonferensen" in version
