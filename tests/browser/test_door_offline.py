@@ -101,7 +101,7 @@ def test_two_offline_doors_admit_one_badge_then_the_server_keeps_one_check_in_an
     doors = [open_door(contexts[0], "norr@example.org"), open_door(contexts[1], "syd@example.org")]
     for page in doors:
         prepare(page, 1)
-        expect(page.locator("[data-offline-state]")).to_contain_text("1 namnbricka sparad")
+        expect(page.locator("[data-offline-state]")).to_contain_text("1 namnbricka är sparad")
     for context in contexts:
         context.set_offline(True)
     for page in doors:
@@ -277,7 +277,7 @@ def test_the_offline_door_fits_every_screen_and_is_accessible(conference, make_u
     page.context.set_offline(True)
     scan(page, attendee.badge_token)
     expect(page.get_by_role("alert")).to_contain_text("✔ Incheckad")
-    expect(page.locator("[data-offline-banner]")).to_contain_text("Offline – 1 skanning i kö")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("Utan nätverk – 1 skanning i kö")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     for target in page.locator("main button:visible, main input:visible").all():
         box = target.bounding_box()
