@@ -76,9 +76,9 @@ def test_the_attendee_page_on_a_phone_and_a_desktop(page, colleague, db, width):
     expect(page.locator("#transfer-confirm-error")).to_be_visible()
     assert_accessible(page)
 
-    page.get_by_label("Ja, avboka den här anmälan").check()
-    page.get_by_role("button", name="Avboka anmälan").click()
-    expect(page.locator(".message-success")).to_contain_text("är avbokad")
+    page.get_by_label("Ja, avanmäl deltagaren").check()
+    page.get_by_role("button", name="Avanmäl deltagaren").click()
+    expect(page.locator(".message-success")).to_contain_text("är avanmäld")
     assert_accessible(page)
     page.set_viewport_size({"width": 320, "height": 640})  # the smallest phone Samla fits
     assert page.evaluate("document.documentElement.scrollWidth") <= 320

@@ -21,7 +21,7 @@ from tests.factories import register
 SLUG = "varkonferensen-2027"
 DOOR = f"/checkin/{SLUG}"
 CODE_FIELD = "Skanna namnbrickan eller skriv in koden"
-PREPARE = "Förbered dörren för offline"
+PREPARE = "Förbered dörren för att fungera utan nätverk"
 FORGET = "Glöm dörren"
 PHONE = {"width": 390, "height": 844}
 
@@ -101,7 +101,7 @@ def test_two_offline_doors_admit_one_badge_then_the_server_keeps_one_check_in_an
     doors = [open_door(contexts[0], "norr@example.org"), open_door(contexts[1], "syd@example.org")]
     for page in doors:
         prepare(page, 1)
-        expect(page.locator("[data-offline-state]")).to_contain_text("1 namnbricka sparad")
+        expect(page.locator("[data-offline-state]")).to_contain_text("1 namnbricka är sparad")
     for context in contexts:
         context.set_offline(True)
     for page in doors:
@@ -111,8 +111,9 @@ def test_two_offline_doors_admit_one_badge_then_the_server_keeps_one_check_in_an
         expect(answer).to_contain_text("✔ Incheckad")
         expect(answer).to_contain_text("utan nätverk")
         expect(page.locator(".progress")).to_have_text("Incheckade: 1 av 1")
-        expect(page.get_by_role("status").filter(has_text="Offline")).to_have_text(
-            re.compile(r"^Offline – 1 skanning i kö – senast synkad \d\d:\d\d$"))
+        banner = page.get_by_role("status").filter(has_text=re.compile(r"^Utan nätverk"))
+        expect(banner).to_have_text(
+            re.compile(r"^Utan nätverk – 1 skanning i kö – senast uppdaterad \d\d:\d\d$"))
         # The same badge again on the same door: it knows it let her in.
         scan(page, attendee.badge_token)
         expect(answer).to_contain_text("Redan incheckad")
@@ -159,7 +160,7 @@ def test_a_thousand_queued_scans_sent_twice_make_a_thousand_check_ins(conference
     at = datetime.now().astimezone().isoformat()
     page.evaluate(SEED_QUEUE, [SLUG, tokens, at])
     page.reload()  # from the service worker
-    banner = page.get_by_role("status").filter(has_text="Offline")
+    banner = page.get_by_role("status").filter(has_text=re.compile(r"^Utan nätverk"))
     expect(banner).to_contain_text("1 000 skanningar i kö")
 
     # The first batch reaches the server but its answer is lost on the way back.
@@ -277,7 +278,7 @@ def test_the_offline_door_fits_every_screen_and_is_accessible(conference, make_u
     page.context.set_offline(True)
     scan(page, attendee.badge_token)
     expect(page.get_by_role("alert")).to_contain_text("✔ Incheckad")
-    expect(page.locator("[data-offline-banner]")).to_contain_text("Offline – 1 skanning i kö")
+    expect(page.locator("[data-offline-banner]")).to_contain_text("Utan nätverk – 1 skanning i kö")
     assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     for target in page.locator("main button:visible, main input:visible").all():
         box = target.bounding_box()

@@ -63,7 +63,7 @@ def test_organiser_writes_previews_and_sends_a_message(page, conference, make_us
     # An impatient double click: the form's nonce makes it one message.
     send.dblclick()
     expect(page.get_by_text(re.compile(
-        "Meddelandet är på väg till 2 personer.|det skickades inte en gång till"))).to_be_visible()
+        "Meddelandet är på väg till 2 personer.|Det skickades inte en gång till"))).to_be_visible()
     expect(page.get_by_role("heading", name="Välkommen, {namn}", level=1)).to_be_visible()
     rows = page.locator(".message-recipients tbody tr")
     expect(rows).to_have_count(2)

@@ -21,7 +21,7 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
     page.get_by_label("Börjar").fill("14:00")
     page.get_by_label("Slutar").fill("14:45")
     page.get_by_label("Sal", exact=True).select_option(label="Sal B")
-    new_speaker = page.get_by_role("group", name="Lägg till en ny föreläsare")
+    new_speaker = page.get_by_role("group", name="Lägg till en ny talare")
     new_speaker.get_by_label("Namn", exact=True).fill("Ahmed Yusuf")
     new_speaker.get_by_label("E-post").fill("ahmed@talare.example")
     page.get_by_role("button", name="Spara").click()
@@ -48,7 +48,7 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
     expect(page.locator("main")).to_contain_text("Alva Persson")
     assert_accessible(page)
     page.get_by_role("button", name="Publicera version 2").click()
-    expect(page.locator(".message-success")).to_contain_text("Version 2 publicerad")
+    expect(page.locator(".message-success")).to_contain_text("Version 2 är publicerad")
     messages = mailbox.wait_for(4)
     recipients = {m["To"] for m in messages[1:]}
     assert recipients == {"alva@example.org", "sara@talare.example", "ahmed@talare.example"}
@@ -64,7 +64,7 @@ def test_organiser_adds_an_item_with_a_speaker_and_moves_another(
     # Ahmed follows his invitation and says yes: the programme names him at once.
     page.goto(mailbox.link(invitation, "/s/"))
     page.get_by_role("button", name="Tacka ja").click()
-    expect(page.locator("h1")).to_have_text("Du föreläser på Vårkonferensen")
+    expect(page.locator("h1")).to_have_text("Du talar på Vårkonferensen")
     page.goto(f"/e/{SLUG}/programme")
     expect(page.locator("main")).to_contain_text("Ahmed Yusuf")
     assert_accessible(page)

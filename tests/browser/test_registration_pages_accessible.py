@@ -82,9 +82,9 @@ def test_the_buyer_cancels_one_colleague_from_the_order_page(page, conference, m
     expect(page.locator("main")).to_contain_text("Lo Berg")
     assert kim.manage_token not in page.content() and lo.manage_token not in page.content()
     assert_accessible(page)
-    page.get_by_text("Avboka Kim Ek").first.click()  # opens the row's confirmation
-    page.get_by_label("Ja, avboka anmälan för Kim Ek").check()
-    page.get_by_role("button", name="Avboka Kim Ek").click()
+    page.get_by_text("Avanmäl Kim Ek").first.click()  # opens the row's confirmation
+    page.get_by_label("Ja, avanmäl Kim Ek").check()
+    page.get_by_role("button", name="Avanmäl Kim Ek").click()
     expect(page.locator(".message-success")).to_contain_text("Kim Ek")
     assert_accessible(page)
     db.session.rollback()  # see what the live server committed

@@ -44,7 +44,7 @@ def fits(page):
 def test_the_speakers_page_on_a_phone(page, invited_speaker, mailbox):
     page.set_viewport_size({"width": WIDTH, "height": 640})
     page.goto(f"/s/{invited_speaker.token}")
-    expect(page.locator("h1")).to_have_text("Du är inbjuden att föreläsa på Vårkonferensen")
+    expect(page.locator("h1")).to_have_text("Du är inbjuden att tala på Vårkonferensen")
     expect(page.get_by_text("Järntorget 3")).to_be_visible()
     expect(page.get_by_text("Tillsammans med dig: Sara Nilsson")).to_be_visible()
     assert_accessible(page)
@@ -54,11 +54,11 @@ def test_the_speakers_page_on_a_phone(page, invited_speaker, mailbox):
     assert page.get_by_role("button", name="Tacka nej").bounding_box()["height"] >= 44
 
     accept.click()
-    expect(page.locator("h1")).to_have_text("Du föreläser på Vårkonferensen")
+    expect(page.locator("h1")).to_have_text("Du talar på Vårkonferensen")
     expect(page.get_by_text("Du är anmäld med biljetten Talare.")).to_be_visible()
     assert_accessible(page)
     fits(page)
-    for name in ("Din anmälan", "Din namnbricka (pdf)"):
+    for name in ("Din anmälan", "Din namnbricka (PDF)"):
         assert page.get_by_role("link", name=name).bounding_box()["height"] >= 44
     mail = page.get_by_role("link", name="konferensen@nationell-samverkan-psykisk-halsa.example")
     assert mail.bounding_box()["x"] + mail.bounding_box()["width"] <= WIDTH

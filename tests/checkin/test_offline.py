@@ -88,7 +88,7 @@ def test_one_badge_admitted_at_two_offline_doors_is_one_check_in_and_a_conflict(
     assert conflict.registration_id == people["alva"].id and conflict.check_in is not None
 
     page = organiser.get(f"/manage/e/{SLUG}/check-in-conflicts").get_data(as_text=True)
-    assert "Alva Persson" in page and "Insläppt offline, men redan incheckad." in page
+    assert "Alva Persson" in page and "Insläppt utan nätverk, men redan incheckad." in page
     assert "Entré syd" in page and "Entré norr" in page
     refused = organiser.post(f"/manage/e/{SLUG}/check-in-conflicts/{conflict.id}/resolve",
                              data={"resolution": ""})

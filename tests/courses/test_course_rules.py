@@ -52,7 +52,7 @@ def test_a_session_someone_attended_stays_and_a_move_tells_the_signal(
     first, last = running_course["sessions"][0], running_course["sessions"][-1]
     refused = organiser.post(f"{MANAGE}/course/sessions/{first.id}/delete")
     assert refused.status_code == 409
-    assert "Några har deltagit i träffen" in refused.get_data(as_text=True)
+    assert "Det finns deltagare som har varit på träffen" in refused.get_data(as_text=True)
     old_start = last.starts_at
     heard = []
     signals.course_session_moved.connect(lambda s, **kw: heard.append((s.id, kw)), weak=False)
@@ -98,7 +98,7 @@ def test_the_grid_refuses_forged_cells_and_writes_nothing(organiser, running_cou
     forged = organiser.post(f"{MANAGE}/course/attendance", data={
         "before": "", "attended": [f"99999-{session.id}"], "reason": "Test"})
     assert forged.status_code == 400
-    assert "Tabellen nämner någon eller en träff" in forged.get_data(as_text=True)
+    assert "Tabellen har en person eller en träff" in forged.get_data(as_text=True)
     garbage = organiser.post(f"{MANAGE}/course/attendance", data={
         "before": "", "attended": ["drop table"], "reason": "Test"})
     assert garbage.status_code == 400

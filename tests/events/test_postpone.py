@@ -79,7 +79,7 @@ def test_postponing_moves_everything_and_tells_everyone_with_their_calendars(
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "<del>" in text and "Vilka som får besked: 4" in text
-    assert "Registrerade: 2" in text and "På väntelistan: 1" in text and "Talare: 1" in text
+    assert "Anmälda: 2" in text and "På väntelistan: 1" in text and "Talare: 1" in text
     assert "Lokalen blev översvämmad." in text
     assert db.session.get(Event, conference["event"].id).starts_on == DAY  # nothing moved yet
 
@@ -196,7 +196,7 @@ def test_cancelling_the_event_tells_everyone_and_removes_their_calendar_entries(
     mailbox.clear()
 
     page = organiser.get(f"{BASE}/cancel")
-    assert page.status_code == 200 and "Registrerade: 2" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Anmälda: 2" in page.get_data(as_text=True)
     assert organiser.post(f"{BASE}/cancel", data={}).status_code == 400  # not confirmed
     assert organiser.post(f"{BASE}/cancel", data={"confirm": "y"}).status_code == 303
     assert organiser.post(f"{BASE}/cancel", data={"confirm": "y"}).status_code == 303

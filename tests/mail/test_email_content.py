@@ -35,7 +35,7 @@ ADDRESS = "Olof Palmes plats 1\n413 04 Göteborg"
 EXTERNAL = re.compile(r"""(?:\b(?:src|background|poster|srcset)\s*=\s*["']?\s*(?:https?:)?//"""
                       r"""|url\s*\(|@import|<link\b|<script\b|<img\b[^>]*\bsrc\s*=\s*["']?http)""",
                       re.IGNORECASE)
-CANCELLED_SUBJECT = "Din anmälan är avbokad: Vårkonferensen"
+CANCELLED_SUBJECT = "Du är avanmäld: Vårkonferensen"
 LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
@@ -273,7 +273,7 @@ def test_a_buyer_who_cancels_the_order_is_told_and_so_is_each_colleague(venue, c
     for version in (text, html):
         assert f"Du har avbokat din beställning {order.code}" in version
         assert "Eva Chef" in version and "Nils Karlsson" in version
-        assert "Vi har meddelat varje deltagare med mejl." in version
+        assert "Vi har mejlat alla deltagare om det." in version
     text, html, _attachments = check_both_versions(mail["nils@example.org"], "sv")
     for version in (text, html):
         assert "Eva Chef (Region Örebro län), som anmälde dig till Vårkonferensen" in version
@@ -358,7 +358,7 @@ def test_every_kind_of_email_is_html_and_text_and_valid(app, venue, organiser, m
 
     kinds = ["Din anmälan: ", "You are on the waiting list: ", "A seat is free for you: ",
              f"{CANCELLED_SUBJECT}", "Din beställning ", "Din biljett har lämnats över: ",
-             "Inbjudan att föreläsa på ", "Gå med i teamet för ", "Vad tyckte du om ",
+             "Inbjudan att tala på ", "Gå med i teamet för ", "Vad tyckte du om ",
              "Din programpunkt har flyttats: ", "Välkomna", "Påminnelse: faktura "]
     arrived = mailbox.wait_for(db.session.scalar(select(func.count(OutgoingEmail.id))))
     subjects = [m["Subject"] for m in arrived]

@@ -272,7 +272,7 @@ def test_a_form_sent_twice_sends_once(organiser, crowd, db, mailbox):
     again = send(organiser, nonce=nonce, **both())
     assert again.headers["Location"] == first.headers["Location"]
     page = organiser.get(again.headers["Location"]).get_data(as_text=True)
-    assert "Meddelandet var redan skickat; det skickades inte en gång till." in page
+    assert "Meddelandet var redan skickat. Det skickades inte en gång till." in page
     assert count(db, Message) == 1 and message_mail(db) == 4
     mailbox.wait_for(4)
     assert len(mailbox.messages) == 4

@@ -162,7 +162,7 @@ def test_a_double_submitted_publish_form_sends_once(organiser, conference, peopl
     assert count(db, ProgrammeVersion) == 2  # the first version and this one
     assert notice_emails(db) == 2
     page = organiser.get(f"/manage/e/{SLUG}/programme").get_data(as_text=True)
-    assert "Version 2 publicerad; 2 meddelanden köade." in page
+    assert "Version 2 är publicerad. 2 meddelanden väntar på att skickas." in page
 
 
 def test_moving_back_leaves_nothing_to_publish(conference, people, mailbox, db):

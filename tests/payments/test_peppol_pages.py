@@ -167,7 +167,7 @@ def test_peppol_invoice_needs_reference_org_number_and_postcode(client, conferen
                                                   billing_address="Box 1613"))
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and orders_count(db) == 0
-    assert "En e-faktura behöver er referens" in page
+    assert "En e-faktura behöver en referens" in page
     assert "En e-faktura till en svensk organisation behöver organisationsnumret." in page
     assert "Skriv postnummer och ort på adressens sista rad" in page
 

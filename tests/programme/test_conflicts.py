@@ -86,7 +86,7 @@ def test_speaker_in_two_places_at_once_is_refused(organiser, conference, db):
     response = new_item(organiser, room=conference["side"].id, speakers=[sara.id])
     assert response.status_code == 409
     html = response.get_data(as_text=True)
-    assert "Sara Nilsson föreläser också i ”Peer support i vården” 10:00–10:45" in html
+    assert "Sara Nilsson talar också i ”Peer support i vården” 10:00–10:45" in html
     assert "används redan" not in html
     assert count(db, ProgrammeItem) == 2
 
@@ -182,7 +182,7 @@ def test_a_confirmed_clash_does_not_ask_again_on_an_unrelated_edit(organiser, co
     assert response.status_code == 409
     html = response.get_data(as_text=True)
     assert "Stora salen används redan av ”Nytt namn”" in html
-    assert "Sara Nilsson föreläser också i ”Nytt namn”" in html
+    assert "Sara Nilsson talar också i ”Nytt namn”" in html
 
 
 def test_the_event_page_marks_both_clashing_items(organiser, conference, db):
@@ -207,7 +207,7 @@ def test_a_time_off_the_step_is_refused(organiser, conference, db):
     response = new_item(organiser, start="10:03", end="10:30", room=conference["side"].id)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "10:03 följer inte evenemangets steg på 5 minuter; välj 10:00 eller 10:05." in html
+    assert "10:03 följer inte evenemangets steg på 5 minuter. Välj 10:00 eller 10:05." in html
     assert 'id="start-error"' in html
     assert count(db, ProgrammeItem) == 2
 
@@ -238,7 +238,7 @@ def test_a_fifteen_minute_step(organiser, conference, db):
     assert re.search(r'<input[^>]*id="start"[^>]*step="900"', form)
     response = new_item(organiser, start="10:05", end="10:30", room=conference["side"].id)
     assert response.status_code == 400
-    assert "10:05 följer inte evenemangets steg på 15 minuter; välj 10:00 eller 10:15." in \
+    assert "10:05 följer inte evenemangets steg på 15 minuter. Välj 10:00 eller 10:15." in \
         response.get_data(as_text=True)
     response = new_item(organiser, start="10:15", end="10:50", room=conference["side"].id)
     assert response.status_code == 400

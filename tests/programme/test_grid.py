@@ -198,7 +198,7 @@ def test_a_speaker_clash_is_explained(organiser, conference, db):
     response = move(organiser, other, start="10:15", end="11:00", room_id=conference["side"].id)
     assert response.status_code == 409
     assert response.get_json()["conflicts"] == [
-        "Sara Nilsson föreläser också i ”Peer support i vården” 10:00–10:45"
+        "Sara Nilsson talar också i ”Peer support i vården” 10:00–10:45"
     ]
 
 

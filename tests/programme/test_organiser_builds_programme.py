@@ -80,7 +80,7 @@ def test_item_with_a_new_speaker_invites_them_and_shows_in_local_time(
 
     [invitation] = mailbox.wait_for(1)
     assert invitation["To"] == "johan@talare.example"
-    assert invitation["Subject"] == "Inbjudan att föreläsa på Sommarkursen"
+    assert invitation["Subject"] == "Inbjudan att tala på Sommarkursen"
     body = mailbox.body(invitation)
     assert "Återhämtning i praktiken" in body and "09:30–10:15" in body and "Aulan" in body
     assert mailbox.link(invitation, "/s/") == f"/s/{slot.speaker.token}"

@@ -85,7 +85,7 @@ def test_before_the_first_publish_the_public_sees_no_programme(client, organiser
     assert schedule(client, validator) == {}, "valid, and empty"
     empty = calendar(client)
     assert empty.walk("VEVENT") == [] and empty.walk("VTIMEZONE"), "valid, and empty"
-    assert "Inga föreläsare har presenterats än." in page(client, SPEAKERS)
+    assert "Inga talare har presenterats än." in page(client, SPEAKERS)
     assert client.get(f"{SPEAKERS}/{conference['speaker'].id}").status_code == 404
     mine = f"/r/{attendee.manage_token}/programme"
     assert "Programmet är inte publicerat än." in page(client, mine)
@@ -97,10 +97,10 @@ def test_before_the_first_publish_the_public_sees_no_programme(client, organiser
     assert "Peer support i vården" in manage and "Programmet är inte publicerat än." in manage
     assert f'href="{PUBLISH}"' in manage
     preview = page(organiser, PUBLISH)
-    assert "Publicera version 1" in preview and "Ingen meddelas" in preview
+    assert "Publicera version 1" in preview and "Ingen får besked" in preview
 
     manage = publish_form(organiser)
-    assert "Version 1 publicerad" in manage
+    assert "Version 1 är publicerad" in manage
     assert mailbox.messages == [], "nobody is told of the first version"
     html = page(client, PROGRAMME)
     assert "Peer support i vården" in html and "Programmet är inte publicerat än." not in html
@@ -181,7 +181,7 @@ def test_draft_edits_stay_out_of_sight_until_the_organiser_publishes(
 
     # Publishing makes all of it public at once, and tells the people affected.
     manage = publish_form(organiser, "Nytt schema")
-    assert "Version 2 publicerad" in manage and "Opublicerade ändringar" not in manage
+    assert "Version 2 är publicerad" in manage and "Opublicerade ändringar" not in manage
     mailbox.wait_for(2)  # Alva (the talk moved, the lunch is cancelled) and Sara
     html = page(client, PROGRAMME)
     shown = item_html(html, talk.id)
@@ -221,10 +221,10 @@ def test_a_new_title_alone_is_published_without_telling_anyone(client, organiser
     assert "Om peer support" not in page(client, PROGRAMME)
     assert "Opublicerade ändringar: 1" in page(organiser, MANAGE)
     preview = page(organiser, PUBLISH)
-    assert "Andra ändringar, meddelas ingen: 1" in preview and "Om peer support" in preview
+    assert "Andra ändringar, som ingen får besked om: 1" in preview and "Om peer support" in preview
     assert "Publicera version 2" in preview
 
-    assert "Version 2 publicerad" in publish_form(organiser)
+    assert "Version 2 är publicerad" in publish_form(organiser)
     assert "Om peer support" in page(client, PROGRAMME)
     assert mailbox.messages == []
     # And again: nothing is left to publish, so no version is made.

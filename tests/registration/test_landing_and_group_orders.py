@@ -58,7 +58,7 @@ def test_a_buyer_for_colleagues_lands_on_the_order_page_with_each_listed(client,
     page = text(client.get(f"/o/{order.manage_token}"))
     for name in ("Kim Ek", "Lo Berg"):
         assert f"Ge platsen för {name} till någon annan" in page
-        assert f"Avboka {name}" in page
+        assert f"Avanmäl {name}" in page
 
 
 def test_i_am_attending_too_makes_the_buyer_the_first_attendee(client, conference, db,

@@ -259,8 +259,9 @@ def test_the_organiser_deletes_only_the_sensitive_answers_now(organiser, confere
                                                               db):
     purge = f"/manage/e/{SLUG}/purge"
     page = text(organiser.get(purge))
-    assert "de känsliga svaren (behov av specialkost och tillgänglighet, svar på frågor som är " \
-           "markerade som känsliga) den 18 april 2027, resten den 18 mars 2028" in page
+    assert "De känsliga svaren raderas den 18 april 2027: behov av specialkost och " \
+           "tillgänglighet och svar på frågor som är markerade som känsliga. " \
+           "Resten raderas den 18 mars 2028" in page
     response = organiser.post(purge, data={"confirm_slug": SLUG, "stage": "sensitive"})
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/manage/e/{SLUG}/#personal-data")

@@ -174,15 +174,15 @@ def test_the_speakers_page_has_what_they_need_for_the_day(client, conference, jo
 def test_the_heading_follows_the_answer(client, conference, johan, db):
     speaker, slot = johan
     html = client.get(portal_of(speaker)).get_data(as_text=True)
-    assert "<h1>Du är inbjuden att föreläsa på Vårkonferensen</h1>" in html
+    assert "<h1>Du är inbjuden att tala på Vårkonferensen</h1>" in html
     assert "Svara ja eller nej här nedanför." in html
 
     html = say(client, speaker, slot, "accept")
-    assert "<h1>Du föreläser på Vårkonferensen</h1>" in html
+    assert "<h1>Du talar på Vårkonferensen</h1>" in html
     assert "Du har tackat ja." in html
 
     html = say(client, speaker, slot, "decline")
-    assert "<h1>Du har tackat nej till att föreläsa på Vårkonferensen</h1>" in html
+    assert "<h1>Du har tackat nej till att tala på Vårkonferensen</h1>" in html
     assert "om du ändrar dig" in html.lower()
 
     client.get("/language/en")
