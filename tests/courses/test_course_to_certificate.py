@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 import icalendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.audit.models import AuditEntry
 from app.checkin.models import CheckIn
@@ -159,6 +159,12 @@ def test_a_course_from_enrolment_to_certificate(app, client, organiser, make_use
         "title": "Träff 8: återhämtning", "day": moved_day.isoformat(), "start": "13:00",
         "end": "16:00", "place": "Folkets hus, sal 3", "leader_name": "Karin Kursledare"})
     assert moved.status_code == 303
+    # Everyone enrolled is told of the new time, with the entry moved in their calendar.
+    enrolled = db.session.scalar(select(func.count()).select_from(Registration).where(
+        Registration.event_id == course["event"].id, Registration.status == "confirmed"))
+    told = mailbox.wait_for(enrolled)
+    assert len(told) == enrolled and all(m["Subject"].startswith("Ny tid") for m in told)
+    mailbox.clear()
     entry = icalendar.Calendar.from_ical(
         client.get(f"/r/{alva.manage_token}/course.ics").data).walk("VEVENT")[-1]
     assert str(entry["UID"]) == uids[-1] and entry["SEQUENCE"] == 1
