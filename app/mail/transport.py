@@ -1,10 +1,20 @@
-"""Where a built message goes: an SMTP server, or a folder of .eml files for a developer."""
+"""Where a built message goes: an SMTP server, or a folder of .eml files for a developer.
+
+A sweep hands a transport many messages at once: `connection()` gives one sender for all of
+them, which for SMTP is one session kept open (a TCP and TLS handshake and a login per message
+was most of the time of delivering thousands)."""
 
 import smtplib
+from contextlib import contextmanager, suppress
 from email.message import EmailMessage
 from pathlib import Path
 
 from flask import current_app
+
+
+class Unreachable(Exception):
+    """The mail server could not be reached at all: no message of the batch can go now, and
+    none of them is at fault."""
 
 
 class FolderTransport:
@@ -18,20 +28,103 @@ class FolderTransport:
         tmp.write_bytes(bytes(message))
         tmp.replace(target)
 
+    @contextmanager
+    def connection(self):
+        yield self
+
 
 class SMTPTransport:
     def __init__(self, config):
         self.config = config
 
     def send(self, message: EmailMessage, email_id: int) -> None:
+        with self.connection() as connection:
+            connection.send(message, email_id)
+
+    @contextmanager
+    def connection(self):
+        session = SMTPSession(self.config)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+# 421: the server is closing the session (too many messages on it, shutting down). Nothing of
+# the message was taken, so it goes again at once on a new session.
+_CLOSING = 421
+
+
+class SMTPSession:
+    """One SMTP session for many messages, opened with the first. A message the server refuses
+    (an unknown recipient, too large) fails alone and the session goes on. When a session that
+    has carried mail already is dropped or closed by the server, the message is sent once more
+    on a new one: a server may limit the messages per session. (Were the message taken just
+    before the drop, it would be sent twice, as a retry after the back-off would; it keeps its
+    Message-ID.)"""
+
+    def __init__(self, config):
+        self.config = config
+        self.smtp = None
+        self.carried = 0
+
+    def _open(self):
         cfg = self.config
         smtp_class = smtplib.SMTP_SSL if cfg["SMTP_SSL"] else smtplib.SMTP
-        with smtp_class(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"]) as smtp:
+        try:
+            smtp = smtp_class(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"])
+        except OSError as error:
+            raise Unreachable(f"{type(error).__name__}: {error}") from error
+        try:
             if cfg["SMTP_STARTTLS"] and not cfg["SMTP_SSL"]:
                 smtp.starttls()
             if cfg["SMTP_USERNAME"]:
                 smtp.login(cfg["SMTP_USERNAME"], cfg["SMTP_PASSWORD"])
-            smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as error:
+            _quietly_close(smtp)
+            raise Unreachable(f"{type(error).__name__}: {error}") from error
+        self.smtp, self.carried = smtp, 0
+
+    def send(self, message: EmailMessage, email_id: int) -> None:
+        if self.smtp is None:
+            self._open()
+        try:
+            self.smtp.send_message(message)
+        except OSError as error:  # smtplib's errors are OSErrors too
+            reused = self.carried > 0
+            if not _session_lost(error):
+                raise  # this message's own refusal; the session goes on
+            self.close()
+            if not reused:
+                raise
+            self._open()
+            self.smtp.send_message(message)
+        self.carried += 1
+
+    def close(self):
+        if self.smtp is not None:
+            smtp, self.smtp = self.smtp, None
+            try:
+                smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                _quietly_close(smtp)
+
+
+def _session_lost(error: OSError) -> bool:
+    """Whether the session is gone (dropped, timed out, closed by a 421), not just this message
+    refused."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code == _CLOSING for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == _CLOSING
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    return not isinstance(error, smtplib.SMTPException)
+
+
+def _quietly_close(smtp):
+    with suppress(OSError):
+        smtp.close()
 
 
 def get_transport():
