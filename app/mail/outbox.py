@@ -11,10 +11,11 @@ messages carry it, and one UPDATE marks them all sent. Each message still fails 
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import timedelta
-from email.message import EmailMessage
+from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime, make_msgid
 from typing import NamedTuple
 
@@ -29,7 +30,7 @@ from app.extensions import db
 from app.validators import one_line
 
 from .models import EmailAttachment, OutgoingEmail
-from .transport import Unreachable, get_transport
+from .transport import SharedPart, Unreachable, get_transport
 
 log = logging.getLogger(__name__)
 CLAIM_TIMEOUT = timedelta(minutes=10)
@@ -64,18 +65,38 @@ def attachment_renderer(name: str):
     return register
 
 
-def _attachment_data(attachment: EmailAttachment, drawn: dict | None = None) -> bytes | None:
-    """The stored data, or the deferred attachment drawn; `drawn` keeps what a batch has drawn
-    already (a postponement's calendar file is the same for thousands of messages)."""
+def _attachment_data(attachment: EmailAttachment) -> bytes | None:
     if not attachment.source:
         return attachment.data
-    if drawn is not None and attachment.source in drawn:
-        return drawn[attachment.source]
     name, _, argument = attachment.source.partition(":")
-    data = _RENDERERS[name](argument, object_session(attachment))
-    if drawn is not None:
-        drawn[attachment.source] = data
-    return data
+    return _RENDERERS[name](argument, object_session(attachment))
+
+
+class SharedAttachments:
+    """The deferred attachments of one batch that several of its messages carry (a
+    postponement's calendar file, the same in thousands of notices): each is drawn and encoded
+    once, as a SharedPart that the transport also turns into bytes once."""
+
+    def __init__(self, emails: list[OutgoingEmail]):
+        counts = Counter(attachment.source for email in emails
+                         for attachment in email.attachments if attachment.source)
+        self.repeated = {source for source, count in counts.items() if count > 1}
+        self.parts: dict[tuple[str, str, str], SharedPart | None] = {}
+
+    def part(self, attachment: EmailAttachment) -> SharedPart | None:
+        key = (attachment.source, attachment.filename, attachment.content_type)
+        if key not in self.parts:
+            data = _attachment_data(attachment)
+            self.parts[key] = None if data is None else _attachment_part(
+                SharedPart(), attachment, data)
+        return self.parts[key]
+
+
+def _attachment_part(part, attachment: EmailAttachment, data: bytes):
+    maintype, subtype, params = _content_type(attachment.content_type)
+    part.set_content(data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                     params=params)
+    return part
 
 
 def queue_email(*, to, subject, body, kind, html="", attachments=(), event_id=None,
@@ -168,7 +189,7 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
 
 
-def build_message(email: OutgoingEmail, drawn: dict | None = None) -> EmailMessage:
+def build_message(email: OutgoingEmail, shared: SharedAttachments | None = None) -> EmailMessage:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     # A header is one line, and the email package refuses a line break in one: a name stored
@@ -184,14 +205,17 @@ def build_message(email: OutgoingEmail, drawn: dict | None = None) -> EmailMessa
     if email.body_html:
         message.add_alternative(email.body_html, subtype="html")
     for attachment in email.attachments:
-        data = _attachment_data(attachment, drawn)
-        if data is None:
+        if shared is not None and attachment.source in shared.repeated:
+            part = shared.part(attachment)
+        else:
+            data = _attachment_data(attachment)
+            part = None if data is None else _attachment_part(
+                MIMEPart(policy=message.policy), attachment, data)
+        if part is None:
             continue
-        maintype, subtype, params = _content_type(attachment.content_type)
-        message.add_attachment(
-            data, maintype=maintype, subtype=subtype, filename=attachment.filename,
-            params=params,
-        )
+        if message.get_content_type() != "multipart/mixed":
+            message.make_mixed()
+        message.attach(part)
     return message
 
 
@@ -293,7 +317,7 @@ def _send_claimed(session: Session, claimed: list[int], now) -> int:
 
 def _send(emails: list[OutgoingEmail]) -> _Outcome:
     outcome = _Outcome([], [], [])
-    drawn: dict[str, bytes | None] = {}  # each deferred attachment once per batch
+    shared = SharedAttachments(emails)
     deadline = time.monotonic() + SEND_WITHIN.total_seconds()
     with _connection(get_transport()) as transport:
         for position, email in enumerate(emails):
@@ -301,7 +325,7 @@ def _send(emails: list[OutgoingEmail]) -> _Outcome:
                 outcome.released.extend(e.id for e in emails[position:])
                 break
             try:
-                transport.send(build_message(email, drawn), email.id)
+                transport.send(build_message(email, shared), email.id)
             except Unreachable as error:
                 outcome.failed.extend((e.id, e.attempts, e.to_address, str(error))
                                       for e in emails[position:])
