@@ -10,6 +10,7 @@ messages carry it, and one UPDATE marks them all sent. Each message still fails 
 (retried with back-off) and a batch stops taking messages well before its claim runs out."""
 
 import logging
+import secrets
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -216,6 +217,12 @@ def build_message(email: OutgoingEmail, shared: SharedAttachments | None = None)
         if message.get_content_type() != "multipart/mixed":
             message.make_mixed()
         message.attach(part)
+    # Our own random boundaries: left to the generator, it makes one per multipart and searches
+    # the whole flattened message (a 150 KB calendar file) with a regular expression compiled
+    # for it, to be sure the boundary does not occur in it; 128 random bits cannot be guessed.
+    for part in message.walk():
+        if part.is_multipart():
+            part.set_boundary(f"=_samla_{secrets.token_hex(16)}")
     return message
 
 
