@@ -10,8 +10,8 @@ from app import background, create_app
 from config import TestConfig
 from tests.redis_db import REDIS_URL
 
-TASKS = {"samla.deliver_email", "samla.deliver_due", "samla.remind_speakers",
-         "samla.expire_waiting_list_offers", "samla.expire_payment_holds",
+TASKS = {"samla.deliver_email", "samla.deliver_emails", "samla.deliver_due",
+         "samla.remind_speakers", "samla.expire_waiting_list_offers", "samla.expire_payment_holds",
          "samla.retry_pending_refunds", "samla.remind_invoices",
          "samla.purge_expired_personal_data", "samla.send_feedback",
          "samla.scramble_feedback_storage", "samla.refund_cancelled_event"}
