@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from app import signals
 from app.audit.models import AuditEntry
 from app.checkin.models import CheckIn
 from app.courses import services
@@ -47,16 +48,17 @@ def test_a_session_form_refuses_what_makes_no_sense(organiser, course, db):
 
 def test_a_session_someone_attended_stays_and_a_move_tells_the_signal(
         organiser, running_course, db):
-    from app import signals
-
     first, last = running_course["sessions"][0], running_course["sessions"][-1]
     refused = organiser.post(f"{MANAGE}/course/sessions/{first.id}/delete")
     assert refused.status_code == 409
     assert "Det finns deltagare som har varit på träffen" in refused.get_data(as_text=True)
     old_start = last.starts_at
     heard = []
-    signals.course_session_moved.connect(lambda s, **kw: heard.append((s.id, kw)), weak=False)
-    try:
+
+    def listen(session, **kw):
+        heard.append((session.id, kw))
+
+    with signals.course_session_moved.connected_to(listen):
         page = organiser.get(f"{MANAGE}/course/sessions/{last.id}")
         assert page.status_code == 200 and 'value="09:00"' in page.get_data(as_text=True)
         unchanged = session_form(title="Ny rubrik", day=running_course["days"][-1].isoformat(),
@@ -68,8 +70,6 @@ def test_a_session_someone_attended_stays_and_a_move_tells_the_signal(
                               data={**unchanged, "start": "10:00"}).status_code == 303
         [(session_id, old)] = heard
         assert session_id == last.id and old["old_starts_at"] == old_start
-    finally:
-        signals.course_session_moved.receivers.clear()
     db.session.refresh(last)
     assert last.sequence == 1 and last.title == "Ny rubrik"
     last_id = last.id
