@@ -1,6 +1,7 @@
 """Browser fixtures: Chromium contexts that can inject axe-core, and an accessibility check."""
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from app.registration.personal import star
 from config import BASE_DIR
@@ -18,7 +19,16 @@ def browser_context_args(browser_context_args):
 def assert_accessible(page):
     """No WCAG 2.1 A/AA violations according to axe-core, which the test suite ships."""
     assert AXE.exists(), "node_modules/axe-core is missing: run `make test` (it runs npm ci)"
-    page.add_script_tag(path=str(AXE))
+    # After a click that navigates, the next document may be on its way (no <head> to add the
+    # script to): wait until that page has loaded, then check it.
+    for attempt in range(3):
+        page.wait_for_load_state("load")
+        try:
+            page.add_script_tag(path=str(AXE))
+            break
+        except PlaywrightError as error:
+            if "appendChild" not in str(error) or attempt == 2:
+                raise
     result = page.evaluate(
         "() => axe.run(document, {runOnly: {type: 'tag', values: "
         "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}})"
