@@ -87,28 +87,21 @@ def send_unsent(event, transmitter: Transmitter, user=None, now: datetime | None
     now = now or utcnow()
     orders, notes = unsent(event)
     count, failed = 0, []
-    for order in orders:
-        name = filename(event, einvoice.invoice_filename(order))
+    documents = [(einvoice.invoice_filename(order), einvoice.invoice_xml, order,
+                  update(Order).where(Order.id == order.id, Order.einvoice_sent_at.is_(None))
+                  .values(einvoice_sent_at=now)) for order in orders]
+    documents += [(einvoice.credit_note_filename(note), einvoice.credit_note_xml, note,
+                   update(CreditNote).where(CreditNote.id == note.id, CreditNote.sent_at.is_(None))
+                   .values(sent_at=now)) for note in notes]
+    for document_name, draw, source, mark_sent in documents:
+        name = filename(event, document_name)
         try:
-            transmitter.deliver(name, einvoice.invoice_xml(order))
+            transmitter.deliver(name, draw(source))
         except OSError as error:
             failed.append(f"{name}: {error.strerror or error}")
             continue
         count += db.session.execute(
-            update(Order).where(Order.id == order.id, Order.einvoice_sent_at.is_(None))
-            .values(einvoice_sent_at=now).execution_options(synchronize_session=False)
-        ).rowcount
-    for note in notes:
-        name = filename(event, einvoice.credit_note_filename(note))
-        try:
-            transmitter.deliver(name, einvoice.credit_note_xml(note))
-        except OSError as error:
-            failed.append(f"{name}: {error.strerror or error}")
-            continue
-        count += db.session.execute(
-            update(CreditNote).where(CreditNote.id == note.id, CreditNote.sent_at.is_(None))
-            .values(sent_at=now).execution_options(synchronize_session=False)
-        ).rowcount
+            mark_sent.execution_options(synchronize_session=False)).rowcount
     db.session.flush()
     db.session.expire_all()
     if count or failed:
