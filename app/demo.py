@@ -145,7 +145,11 @@ def _hhmm(text: str) -> time:
 
 
 def credentials_file() -> Path:
-    return Path(current_app.instance_path) / "demo-credentials.txt"
+    """Where `demo load` keeps the demo's passwords (DEMO_CREDENTIALS_FILE, or in instance/):
+    each test run has its own, since `make test` runs two suites side by side."""
+    configured = current_app.config.get("DEMO_CREDENTIALS_FILE")
+    return Path(configured) if configured else Path(current_app.instance_path) / \
+        "demo-credentials.txt"
 
 
 def load_demo() -> Event:

@@ -144,6 +144,7 @@ def app_settings(smtp_server, tmp_path_factory):
         SMTP_PORT=smtp_server.port,
         SMTP_TIMEOUT=5,
         MAIL_FOLDER=str(tmp / "mail"),
+        DEMO_CREDENTIALS_FILE=str(tmp / "demo-credentials.txt"),
     )
 
 

@@ -221,7 +221,7 @@ def test_cli_refuses_bad_accounts(app, conference, db, changes, message):
 
 @pytest.fixture
 def keep_demo_credentials(app):
-    """demo load writes instance/demo-credentials.txt; put back whatever was there."""
+    """demo load writes the credentials file (the test run's own); put back what was there."""
     path = credentials_file()
     before = path.read_bytes() if path.exists() else None
     yield path
