@@ -5,6 +5,7 @@ nothing. Every scan is recorded; a nonce makes a repeat (a retry after a lost an
 offline queue uploaded twice) get the first answer and change nothing."""
 
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,8 +13,9 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, load_only
 
+from app.accounts.models import User
 from app.db_types import utcnow
 from app.errors import Refusal
 from app.events.models import Event
@@ -73,8 +75,9 @@ class ScanResult:
 
 # The scan's SELECT, built once per event, list and sign-up rule: building it with its joins and
 # options cost more CPU than PostgreSQL spends running it. The badge token is a bound parameter.
+# It reads only the columns a door answer shows: every column costs CPU to describe and load.
 _SCAN_STATEMENTS: dict[tuple[int, str, bool], object] = {}
-_SCAN_STATEMENTS_KEPT = 512
+_KEPT = 512
 
 
 def _scan_statement(event: Event, checkin_list: CheckInList):
@@ -85,24 +88,51 @@ def _scan_statement(event: Event, checkin_list: CheckInList):
                       .where(CheckIn.event_id == event.id, CheckIn.list_key == checkin_list.key,
                              CheckIn.counts()).scalar_subquery())
         statement = (
-            select(Registration, CheckIn, checkin_list.entitled(), checked_in,
-                   expected(event, checkin_list))
+            select(Registration, CheckIn, checkin_list.entitled(), checked_in)
             .outerjoin(CheckIn, (CheckIn.registration_id == Registration.id) & CheckIn.counts()
                        & (CheckIn.list_key == checkin_list.key))
             .where(Registration.badge_token == bindparam("token"))
-            .options(joinedload(Registration.ticket_type),
-                     joinedload(CheckIn.checked_in_by).lazyload("*"),  # not their door events
-                     joinedload(CheckIn.device)))
-        if len(_SCAN_STATEMENTS) >= _SCAN_STATEMENTS_KEPT:
+            .options(load_only(Registration.event_id, Registration.ticket_type_id,
+                               Registration.name, Registration.organisation,
+                               Registration.status),
+                     joinedload(Registration.ticket_type).load_only(TicketType.name),
+                     joinedload(CheckIn.checked_in_by).load_only(User.name).lazyload("*"),
+                     joinedload(CheckIn.device).load_only(DoorDevice.name)))
+        if len(_SCAN_STATEMENTS) >= _KEPT:
             _SCAN_STATEMENTS.clear()
         _SCAN_STATEMENTS[key] = statement
     return statement
 
 
+# How many a list expects changes seldom while its door is busy (a cancellation, a sign-up), and
+# counting them for every scan cost PostgreSQL more than the rest of the scan. A scan's answer
+# takes the figure counted at most EXPECTED_FRESH seconds ago by this process; the live counts
+# (progress) always count afresh.
+EXPECTED_FRESH = 10.0
+_expected_counts: dict[tuple[int, str], tuple[float, int]] = {}
+
+
+def expected_count(event: Event, checkin_list: CheckInList) -> int:
+    key, now = (event.id, checkin_list.key), time.monotonic()
+    kept = _expected_counts.get(key)
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    count = db.session.scalar(select(expected(event, checkin_list)))
+    if len(_expected_counts) >= _KEPT:
+        _expected_counts.clear()
+    _expected_counts[key] = (now + EXPECTED_FRESH, count)
+    return count
+
+
+def forget_expected_counts() -> None:
+    """Count afresh at the next scan (a test's new event may have an earlier one's id)."""
+    _expected_counts.clear()
+
+
 def scan(door: Door, raw: str, checkin_list: CheckInList | None = None, *,
          at: datetime | None = None, offline: bool = False, manual: bool = False) -> ScanResult:
     """One query finds the badge with its ticket type, its live check-in on the list, whether
-    it may come in and the list's counts; a new check-in is one INSERT that does nothing when
+    it may come in and how many are in; a new check-in is one INSERT that does nothing when
     another door's check-in of the badge is already there."""
     event, checkin_list = door.event, checkin_list or entrance()
     token = normalise_badge_input(raw)
@@ -111,10 +141,10 @@ def scan(door: Door, raw: str, checkin_list: CheckInList | None = None, *,
     row = db.session.execute(_scan_statement(event, checkin_list), {"token": token}).first()
     if row is None:
         return ScanResult("unknown")
-    registration, existing, entitled, count, expected_count = row
+    registration, existing, entitled, count = row
     if registration.event_id != event.id:
         return ScanResult("other_event", registration)
-    counts = {"checked_in": count, "expected": expected_count}
+    counts = {"checked_in": count, "expected": expected_count(event, checkin_list)}
     if registration.status != "confirmed":
         return ScanResult("cancelled", registration, **counts)
     if not entitled:
@@ -124,15 +154,8 @@ def scan(door: Door, raw: str, checkin_list: CheckInList | None = None, *,
     values = {"registration_id": registration.id, "event_id": event.id,
               "list_key": checkin_list.key, "checked_in_at": at or utcnow(), "offline": offline,
               "manual": manual, "checked_in_by_id": door.user.id if door.user else None,
-              "device_id": door.device.id if door.device else None}
-    # A Core INSERT returning only the id: the ORM's bulk INSERT with RETURNING of the whole
-    # entity cost a fifth of a scan's CPU.
-    table = CheckIn.__table__
-    check_in_id = db.session.scalar(
-        _insert_for_dialect()(table).values(values)
-        .on_conflict_do_nothing(index_elements=[table.c.registration_id, table.c.list_key],
-                                index_where=CheckIn.counts())
-        .returning(table.c.id))
+              "device_id": door.device.id if door.device else None, "annul_reason": ""}
+    check_in_id = db.session.scalar(_insert_check_in(), values)
     if check_in_id is None:  # another door checked the badge in at the same moment
         existing = db.session.scalar(
             select(CheckIn).where(CheckIn.registration_id == registration.id,
@@ -141,15 +164,36 @@ def scan(door: Door, raw: str, checkin_list: CheckInList | None = None, *,
     # The answer's copy of the row, never added to the session (so never written again); it
     # names its registration by id only, since setting the relationship would add it.
     check_in = CheckIn(id=check_in_id, **values, checked_in_by=door.user, device=door.device)
-    return ScanResult("checked_in", registration, check_in,
-                      checked_in=count + 1, expected=expected_count)
+    counts["checked_in"] += 1
+    return ScanResult("checked_in", registration, check_in, **counts)
 
 
-def _insert_for_dialect():
-    """INSERT with ON CONFLICT, which PostgreSQL and SQLite both have."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert
-    return sqlite.insert
+# The door's two INSERTs (INSERT ... ON CONFLICT DO NOTHING RETURNING id, which PostgreSQL and
+# SQLite both have) as Core statements built once per dialect, executed with each scan's values:
+# the ORM's INSERT returning the whole row, or a statement built anew, cost a fifth of a scan.
+_INSERTS: dict[tuple[str, str], object] = {}
+
+
+def _dialect_insert(name: str, build: Callable):
+    dialect = db.session.get_bind().dialect.name
+    statement = _INSERTS.get((name, dialect))
+    if statement is None:
+        statement = _INSERTS[name, dialect] = build(
+            postgresql.insert if dialect == "postgresql" else sqlite.insert)
+    return statement
+
+
+def _insert_check_in():
+    table = CheckIn.__table__
+    return _dialect_insert("check_in", lambda insert: insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.registration_id, table.c.list_key],
+        index_where=CheckIn.counts()).returning(table.c.id))
+
+
+def _insert_scan_record():
+    table = ScanRecord.__table__
+    return _dialect_insert("scan_record", lambda insert: insert(table).on_conflict_do_nothing()
+                           .returning(table.c.id))
 
 
 def _earlier(door: Door, nonces: list[str]) -> dict[str, ScanRecord]:
@@ -166,16 +210,14 @@ def record(door: Door, result: ScanResult, code: str, checkin_list: CheckInList,
     """Keep the scan; its id. None when the door already sent this nonce (at the same instant
     from a second tab, say): that first record stands."""
     registration = result.registration if result.outcome != "other_event" else None
-    return db.session.scalar(
-        _insert_for_dialect()(ScanRecord.__table__).values(
-            event_id=door.event.id, device_id=door.device.id if door.device else None,
-            user_id=door.user.id if door.user else None, nonce=nonce or None,
-            list_key=checkin_list.key, code=code[:200],
-            registration_id=registration.id if registration else None,
-            outcome=result.outcome, offline_outcome=offline_outcome,
-            device_time=device_time[:40], received_at=utcnow(), status=result.status_code,
-            answer=answer)
-        .on_conflict_do_nothing().returning(ScanRecord.__table__.c.id))
+    return db.session.scalar(_insert_scan_record(), {
+        "event_id": door.event.id, "device_id": door.device.id if door.device else None,
+        "user_id": door.user.id if door.user else None, "nonce": nonce or None,
+        "list_key": checkin_list.key, "code": code[:200],
+        "registration_id": registration.id if registration else None,
+        "outcome": result.outcome, "offline_outcome": offline_outcome,
+        "device_time": device_time[:40], "received_at": utcnow(), "status": result.status_code,
+        "answer": answer})
 
 
 def redeem(door: Door, code: str, checkin_list: CheckInList, *, nonce: str | None = None,

@@ -4,6 +4,7 @@ The answer says the outcome in the door's words, who it is, and how many are in.
 import pytest
 from sqlalchemy import func, select
 
+from app.checkin import services as checkin_services
 from app.checkin.models import CheckIn
 from app.extensions import limiter
 from app.registration import services as registration_services
@@ -115,3 +116,25 @@ def test_json_scans_and_form_scans_share_the_door_rate_limit(door, conference, d
     assert statuses == [404] * 3
     assert scan(door, "A" * 26).status_code == 429
     assert door.post("/checkin/varkonferensen-2027", data={"code": "A" * 26}).status_code == 429
+
+
+def test_the_expected_figure_is_kept_briefly_and_the_live_counts_count_afresh(
+        door, conference, mailbox, monkeypatch):
+    """Counting who a list expects for every scan cost the database more than the scan: a
+    scan's answer may take a figure up to EXPECTED_FRESH seconds old, counts.json never."""
+    first = register(conference["event"], conference["ticket"])
+    second = register(conference["event"], conference["ticket"], name="Nils Karlsson",
+                      email="nils@example.org")
+    third = register(conference["event"], conference["ticket"], name="Siri Holm",
+                     email="siri@example.org")
+    clock = [1000.0]
+    monkeypatch.setattr(checkin_services.time, "monotonic", lambda: clock[0])
+    assert scan(door, first.badge_token).get_json()["expected"] == 3
+    registration_services.cancel(third)
+    kept = scan(door, second.badge_token).get_json()
+    assert (kept["checked_in"], kept["expected"]) == (2, 3)  # in: always counted
+    counts = door.get("/checkin/varkonferensen-2027/counts.json").get_json()
+    assert (counts["checked_in"], counts["expected"]) == (2, 2)
+    clock[0] += checkin_services.EXPECTED_FRESH + 0.1
+    again = scan(door, second.badge_token).get_json()
+    assert (again["outcome"], again["checked_in"], again["expected"]) == ("already", 2, 2)
