@@ -173,9 +173,10 @@
     // A prepared door waits a few seconds for Samla, then decides itself.
     var wait = here && here.prepared() ? SERVER_WAIT_MS : 0;
     post(form.dataset.scanUrl || form.dataset.jsonUrl, body, wait).then(function (data) {
-      if (here) { here.learn(scan, data); }
-      beep(data.outcome); buzz(data.outcome);
-      if (mine === latest) { show(data, "scan-" + data.outcome); }
+      return (here ? here.learn(scan, data) : Promise.resolve()).then(function () {
+        beep(data.outcome); buzz(data.outcome);
+        if (mine === latest) { show(data, "scan-" + data.outcome); }
+      });
     }).catch(function (error) {
       if (error && error.network && here && here.prepared()) {
         here.unreachable();

@@ -352,12 +352,16 @@
   }
 
   // An answer from Samla online: a badge now checked in is remembered for the next outage.
+  // door.js shows the answer once this is done (a few milliseconds), so a reload or an outage
+  // right after the answer cannot find the door without it.
   function learn(scan, data) {
     reached();
-    if (!state.door || (data.outcome !== "checked_in" && data.outcome !== "already")) { return; }
+    if (!state.door || (data.outcome !== "checked_in" && data.outcome !== "already")) {
+      return Promise.resolve();
+    }
     var token = normalise(scan.code);
-    if (!BADGE.test(token)) { return; }
-    digest(token).then(function (hash) {
+    if (!BADGE.test(token)) { return Promise.resolve(); }
+    return digest(token).then(function (hash) {
       return store.markCheckedIn(event, list, hash, data);
     }).catch(function () {});
   }
