@@ -109,10 +109,10 @@ test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translatio
 	  $(PY) -m pytest -q; \
 	else \
 	  mkdir -p $(TEST_LOGS); \
-	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL), side by side"; \
-	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/5 \
+	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL), side by side (each browser test once: see tests/conftest.py)"; \
+	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/5 BROWSER_TESTS=not-door \
 	    $(PY) -m pytest -q -p no:cacheprovider > $(TEST_LOGS)/sqlite.log 2>&1 & lite=$$!; \
-	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 \
+	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 BROWSER_TESTS=door \
 	    $(PY) -m pytest -q > $(TEST_LOGS)/postgresql.log 2>&1; pg=$$?; \
 	  wait $$lite; sqlite=$$?; \
 	  echo "--- SQLite (exit $$sqlite)"; cat $(TEST_LOGS)/sqlite.log; \

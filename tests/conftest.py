@@ -155,6 +155,7 @@ def app(app_settings):
     server that Chromium uses has it on, and a test turns it on to check the expired-form page."""
     application = create_app(TestConfig, WTF_CSRF_ENABLED=False, **app_settings)
     application.test_client_class = Client
+    APPS.append(application)
     with application.app_context():
         _reset_schema()
         import flask_migrate
@@ -198,10 +199,20 @@ def _empty_tables():
                 f"setval('{sequence}', 1, false)" for sequence in sequences)))
 
 
+# The test apps (the live server's too, once a browser test made it).
+APPS = []
+# A test that reads mail asks for one of these; the others leave their mail in the outbox,
+# written and committed as always, but not drawn and sent (a badge PDF and an SMTP exchange
+# for every registration were a fifth of the suite's time).
+MAIL_READERS = {"mailbox", "smtp_server"}
+
+
 @pytest.fixture(autouse=True)
 def app_context(request, app):
     """Tests call services directly, so each runs inside an app context; tables empty after.
     The test body reads without taking SQLite's write lock (see app.database)."""
+    for application in APPS:
+        application.config["OUTBOX_HOLD"] = not MAIL_READERS & set(request.fixturenames)
     with sqlite_lock_on_begin(False), app.app_context():
         yield
         _db.session.remove()
@@ -264,7 +275,9 @@ def conference(db):
 @pytest.fixture(scope="session")
 def live_app(app, app_settings):
     """The app the live server runs: the same database, with CSRF protection on."""
-    return create_app(TestConfig, WTF_CSRF_ENABLED=True, **app_settings)
+    application = create_app(TestConfig, WTF_CSRF_ENABLED=True, **app_settings)
+    APPS.append(application)
+    return application
 
 
 @pytest.fixture(scope="session")
@@ -334,3 +347,45 @@ def stripe_standin(app, stripe_server):
     stripe_server.reset()
     yield stripe_server
     app.config.update(saved)
+
+
+# --- which browser tests this run takes ----------------------------------------------------------
+# `make test` runs the suite on SQLite and on PostgreSQL side by side. Every test that reads or
+# writes data runs on both; each browser test (what the page does in Chromium, which the
+# database does not change) runs once: the door's on PostgreSQL, where two doors really scan
+# at once, the others on SQLite, the embedded default a newcomer's `make run` starts. Run alone,
+# pytest takes all of them. BROWSER_TESTS: "all" (the default), "door" or "not-door".
+BROWSER_SHARES = {"all", "door", "not-door"}
+
+
+def _browser_share(item) -> str | None:
+    """"door" or "not-door" for a browser test, None for any other test."""
+    if item.path.parent.name != "browser":
+        return None
+    return "door" if item.path.name.startswith("test_door") else "not-door"
+
+
+def pytest_collection_modifyitems(config, items):
+    share = os.environ.get("BROWSER_TESTS", "all")
+    if share not in BROWSER_SHARES:
+        raise pytest.UsageError(f"BROWSER_TESTS={share!r}: use one of {sorted(BROWSER_SHARES)}")
+    if share == "all":
+        return
+    kept, left = [], []
+    for item in items:
+        (left if _browser_share(item) not in (None, share) else kept).append(item)
+    if left:
+        items[:] = kept
+        config.hook.pytest_deselected(items=left)
+        config.stash[_LEFT_TO_THE_OTHER_RUN] = len(left)
+
+
+_LEFT_TO_THE_OTHER_RUN = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    left = config.stash.get(_LEFT_TO_THE_OTHER_RUN, 0)
+    if left:
+        terminalreporter.write_line(
+            f"BROWSER_TESTS={os.environ['BROWSER_TESTS']}: {left} browser tests were left to "
+            "the other database's run (see tests/conftest.py)", yellow=True)
