@@ -4,6 +4,7 @@ copied from the invoice line when it is credited, so it never changes afterwards
 
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,7 +19,7 @@ from app.orders.models import Order
 from . import documents, invoicing
 from .models import CreditNote, CreditNoteLine, Refund
 
-REASONS = ("cancelled", "postponed", "organiser")
+REASONS = ("cancelled", "postponed", "organiser", "refunded")
 
 
 def credited_registration_ids(order: Order) -> set[int]:
@@ -53,6 +54,50 @@ def issue(order: Order, registrations, refund: Refund, reason: str = "cancelled"
     db.session.flush()
     _queue_email(order, note)
     return note
+
+
+def issue_for_amount(order: Order, refund: Refund, reason: str = "refunded",
+                     now: datetime | None = None) -> CreditNote:
+    """Write the credit note for money paid back on a paid invoice (by bank, any amount, not
+    seat by seat): one line per VAT rate of the invoice's seats not credited before, sharing
+    the amount in proportion to what each rate came to (largest remainder, so the lines add
+    up to the amount to the öre), named "Paid back" in the order's language. Swedish VAT law wants
+    a credit note for every reduction of an invoiced price. Part of the caller's
+    transaction."""
+    done = credited_registration_ids(order)
+    invoiced = [line for line in invoicing.lines(order)
+                if line.registration_id not in done and line.gross_ore > 0] \
+        or [line for line in invoicing.lines(order) if line.gross_ore > 0]
+    rates: dict[tuple[int, str, str], int] = {}
+    for line in invoiced:
+        key = (line.vat_percent, line.vat_category, line.exemption_reason)
+        rates[key] = rates.get(key, 0) + line.gross_ore
+    with force_locale(order.language):
+        name = _("Paid back")
+    note = CreditNote(order_id=order.id, refund_id=refund.id, reason=reason,
+                      number=orders.next_number("invoice"), issued_at=now or utcnow(),
+                      amount_ore=refund.amount_ore)
+    for (percent, category, exemption), share in zip(
+            rates, shares(refund.amount_ore, list(rates.values())), strict=True):
+        if share:
+            note.lines.append(CreditNoteLine(
+                ticket=name, attendee="", vat_percent=percent, vat_category=category,
+                exemption_reason=exemption, gross_ore=share))
+    db.session.add(note)
+    db.session.flush()
+    _queue_email(order, note)
+    return note
+
+
+def shares(amount: int, weights: list[int]) -> list[int]:
+    """`amount` split in proportion to `weights`, in whole öre adding up to `amount`."""
+    total = sum(weights)
+    split = [divmod(amount * weight, total) for weight in weights]
+    parts = [whole for whole, _rest in split]
+    by_remainder = sorted(range(len(weights)), key=lambda i: split[i][1], reverse=True)
+    for i in by_remainder[:amount - sum(parts)]:
+        parts[i] += 1
+    return parts
 
 
 def _queue_email(order: Order, note: CreditNote) -> None:

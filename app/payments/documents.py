@@ -379,6 +379,7 @@ def credit_note_pdf(credit_note) -> bytes:
         why = {
             "cancelled": _("Credited for cancelled registrations."),
             "postponed": _("Credited because the event was postponed."),
+            "refunded": _("Paid back by the organiser."),
         }.get(credit_note.reason, _("Credited by the organiser."))
         story = [
             *_body(order, title, facts, order_lines),

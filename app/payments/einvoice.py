@@ -254,7 +254,8 @@ def _lines(root, order_lines, currency: str, line_name: str, quantity_name: str)
     for number, line in enumerate(order_lines, start=1):
         element = _cac(root, line_name)
         _cbc(element, "ID", number)
-        _cbc(element, "Note", _("Attendee: %(name)s", name=line.attendee))
+        if line.attendee:  # a refund's line is for no one in particular
+            _cbc(element, "Note", _("Attendee: %(name)s", name=line.attendee))
         _cbc(element, quantity_name, 1, unitCode=UNIT)
         _amount(element, "LineExtensionAmount", line.net_ore, currency)
         item = _cac(element, "Item")

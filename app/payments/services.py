@@ -632,6 +632,9 @@ def refund_by_hand(order: Order, amount_ore: int, user, note: str = "",
         settle()
     else:
         refund.status = "succeeded"
+        db.session.flush()
+        if invoicing.has_invoice(order):
+            credit_notes.issue_for_amount(order, refund)
         _set_refund_status(order.id)
         db.session.commit()
     return db.session.get(Refund, refund.id)

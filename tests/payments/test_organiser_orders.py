@@ -232,3 +232,29 @@ def test_a_paid_invoice_can_be_refunded_by_hand(organiser, conference, db, mailb
     assert f'action="/manage/e/{SLUG}/orders/{order.id}/refund"' in page
     assert "At most SEK\u00a01,900 can be refunded. Pay it back yourself" in page
     assert f"/manage/e/{SLUG}/orders/{order.id}/receipt.pdf" in page
+
+
+def test_money_paid_back_on_a_paid_invoice_comes_with_a_credit_note(organiser, conference, db,
+                                                                    mailbox):
+    """Swedish VAT law wants a credit note for every reduction of an invoiced price: paying
+    back part of a paid invoice by bank writes one, mails it to the buyer and lists it."""
+    order = invoice_order(conference)
+    organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/mark-paid")
+    mailbox.clear()
+    response = organiser.post(f"/manage/e/{SLUG}/orders/{order.id}/refund",
+                              data={"amount": "400", "note": "Bankgiro",
+                                    "seen_refunded_ore": "0"})
+    assert response.status_code == 303
+    [message] = mailbox.wait_for(1)
+    assert message["To"] == order.buyer_email
+    text = mailbox.body(message)
+    assert "krediteras med 400" in text and "du får tillbaka 400" in text
+    [(name, pdf)] = [(part.get_filename(), part.get_content())
+                     for part in message.iter_attachments()]
+    assert name.endswith(".pdf")
+    credit_note = "\n".join(pdf_text(pdf))
+    assert "Återbetalning" in credit_note and "Återbetalt av arrangören." in credit_note
+    page = organiser.get(f"/manage/e/{SLUG}/orders/{order.id}").get_data(as_text=True)
+    assert re.search(r"Kreditfaktura \d+ \(PDF\)", page)
+    db.session.refresh(order)
+    assert order.payment_status == "partially_refunded"

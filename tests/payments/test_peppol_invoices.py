@@ -287,3 +287,34 @@ def test_an_iban_for_buyers_abroad_is_a_second_way_to_pay(event, db, conference)
     accounts = [m.find("cac:PayeeFinancialAccount/cbc:ID", NS).text
                 for m in root.findall("cac:PaymentMeans", NS)]
     assert accounts == ["55551234", "SE4550000000058398257466"]
+
+
+def test_money_paid_back_on_a_paid_invoice_gets_a_credit_note_per_vat_rate(
+        event, db, conference, make_user):
+    """A refund by bank of part of a paid invoice with three VAT rates: one line per rate, in
+    proportion to what each came to, adding up to the öre; the credit note passes both rule
+    sets and refers to the invoice."""
+    book = ticket(event, db, "Kursbok", 31800, 6)
+    dinner = ticket(event, db, "Middag", 44800, 12)
+    order = order_of(event, [conference["paid"], book, dinner])  # 950 + 318 + 448 kr
+    order.payment_status = "paid"
+    db.session.commit()
+    organiser = make_user("ekonomi@nsph.example", role="admin")
+    payments.refund_by_hand(order, 50001, organiser, note="Bankgiro")
+    [note] = credit_notes.of_order(order)
+    assert note.reason == "refunded" and note.amount_ore == 50001
+    shares = {line.vat_percent: line.gross_ore for line in note.lines}
+    assert shares == {25: 27681, 6: 9266, 12: 13054}  # 50001 shared as 95000:31800:44800
+    assert {line.ticket for line in note.lines} == {"Återbetalning"}
+    root = passes(einvoice.credit_note_xml(note))
+    assert root.find("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID", NS).text == str(
+        order.invoice_number)
+    assert amount(root, "cac:LegalMonetaryTotal/cbc:PayableAmount") == Decimal("500.01")
+    assert len(root.findall("cac:CreditNoteLine", NS)) == 3
+    assert root.find("cac:CreditNoteLine/cbc:Note", NS) is None  # for no one attendee
+
+
+def test_shares_add_up_to_the_amount():
+    assert credit_notes.shares(100, [1, 1, 1]) == [34, 33, 33]
+    assert credit_notes.shares(50001, [95000, 31800, 44800]) == [27681, 9266, 13054]
+    assert sum(credit_notes.shares(99999, [3, 7, 11, 13])) == 99999
