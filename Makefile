@@ -101,23 +101,28 @@ run: $(VENV)/.installed translations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
-# With TEST_DATABASE_URL the SQLite and the PostgreSQL runs go side by side (one per core, each
-# with its own Redis database and output file), and each run's output is printed when both end.
+# With TEST_DATABASE_URL the suite runs on SQLite and on PostgreSQL in three runs side by side
+# (each browser test once, see tests/conftest.py), each with its own Redis database and output
+# file; each run's output is printed when all have ended.
 TEST_LOGS := instance/test-logs
+PYTEST_RUN = $(PY) -m pytest -q -p no:cacheprovider
 test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint ubl-schemas
 	@if [ -z "$(TEST_DATABASE_URL)" ]; then \
 	  $(PY) -m pytest -q; \
 	else \
 	  mkdir -p $(TEST_LOGS); \
-	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL), side by side (each browser test once: see tests/conftest.py)"; \
-	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/5 BROWSER_TESTS=not-door \
-	    $(PY) -m pytest -q -p no:cacheprovider > $(TEST_LOGS)/sqlite.log 2>&1 & lite=$$!; \
+	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL): three runs side by side"; \
+	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/5 BROWSER_TESTS=none \
+	    $(PYTEST_RUN) > $(TEST_LOGS)/sqlite.log 2>&1 & lite=$$!; \
+	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/7 BROWSER_TESTS=only-other \
+	    $(PYTEST_RUN) > $(TEST_LOGS)/sqlite-browser.log 2>&1 & pages=$$!; \
 	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 BROWSER_TESTS=door \
-	    $(PY) -m pytest -q > $(TEST_LOGS)/postgresql.log 2>&1; pg=$$?; \
-	  wait $$lite; sqlite=$$?; \
+	    $(PYTEST_RUN) > $(TEST_LOGS)/postgresql.log 2>&1; pg=$$?; \
+	  wait $$lite; sqlite=$$?; wait $$pages; browser=$$?; \
 	  echo "--- SQLite (exit $$sqlite)"; cat $(TEST_LOGS)/sqlite.log; \
+	  echo "--- SQLite, browser tests (exit $$browser)"; cat $(TEST_LOGS)/sqlite-browser.log; \
 	  echo "--- PostgreSQL (exit $$pg)"; cat $(TEST_LOGS)/postgresql.log; \
-	  test $$sqlite -eq 0 && test $$pg -eq 0; \
+	  test $$sqlite -eq 0 && test $$browser -eq 0 && test $$pg -eq 0; \
 	fi
 
 bench: $(VENV)/.installed translations

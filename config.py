@@ -115,11 +115,6 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("TEST_DATABASE_URL"), f"sqlite:///{INSTANCE_DIR / 'test.sqlite3'}"
     )
-    # A test's data need not survive a crash: PostgreSQL answers a commit without waiting for
-    # its WAL to reach the disk (a fifth of the time, thousands of commits a run).
-    if SQLALCHEMY_DATABASE_URI.startswith("postgresql"):
-        SQLALCHEMY_ENGINE_OPTIONS = {**Config.SQLALCHEMY_ENGINE_OPTIONS,
-                                     "connect_args": {"options": "-c synchronous_commit=off"}}
     REDIS_URL = ""
     # On, with limits no test reaches; the rate-limit test lowers one for itself.
     RATELIMIT_REGISTRATION = "100000 per minute"

@@ -1,5 +1,7 @@
-"""`make test` gives each browser test to one of its two runs (tests/conftest.py): the door's
-to PostgreSQL, the rest to SQLite. Together the two runs must take every test, each once."""
+"""`make test` splits the suite into three runs (tests/conftest.py): SQLite without browser
+tests, SQLite with only the browser tests other than the door's, PostgreSQL with everything
+but those. Together they must take every data test on both databases and each browser test
+once."""
 
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,23 +29,25 @@ def run(share, monkeypatch):
     monkeypatch.setenv("BROWSER_TESTS", share)
     items, config = collected(), Config()
     conftest.pytest_collection_modifyitems(config, items)
-    return {item.nodeid for item in items}, {item.nodeid for item in config.deselected}
+    assert len(items) + len(config.deselected) == len(collected())
+    return {item.nodeid for item in items}
 
 
-def test_the_two_runs_together_take_every_test_and_each_browser_test_once(monkeypatch):
+def test_the_three_runs_take_every_data_test_twice_and_each_browser_test_once(monkeypatch):
     everything = {item.nodeid for item in collected()}
-    door, door_left = run("door", monkeypatch)
-    rest, rest_left = run("not-door", monkeypatch)
-    assert door | rest == everything
     browser = {test for test in everything if "/browser/" in test}
-    assert door & rest == everything - browser  # the rest runs on both databases
-    assert door_left | rest_left == browser and not door_left & rest_left
-    assert "tests/browser/test_door_offline.py" in door  # two doors at once: PostgreSQL
-    assert "tests/browser/test_phone_pages.py" in rest
+    sqlite = [run("none", monkeypatch), run("only-other", monkeypatch)]
+    postgresql = run("door", monkeypatch)
+    assert sqlite[0] | sqlite[1] | postgresql == everything
+    assert sqlite[0] & sqlite[1] == set()
+    assert (sqlite[0] | sqlite[1]) & postgresql == everything - browser
+    assert "tests/browser/test_door_offline.py" in postgresql  # two doors at once
+    assert "tests/browser/test_phone_pages.py" in sqlite[1]
+    assert "tests/checkin/test_door_json.py" in sqlite[0] & postgresql
 
 
-def test_alone_the_suite_takes_every_browser_test(monkeypatch):
-    assert run("all", monkeypatch) == ({item.nodeid for item in collected()}, set())
+def test_alone_the_suite_takes_everything(monkeypatch):
+    assert run("all", monkeypatch) == {item.nodeid for item in collected()}
 
 
 def test_a_mistyped_share_stops_the_run(monkeypatch):

@@ -19,10 +19,9 @@ def module_name(root: Path, path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def imported_modules(root: Path, path: Path, node) -> list[str]:
-    """The modules of `root` an import statement names (`from app import seats` names the
-    module app.seats; `from app.x import name` the module app.x)."""
-    modules = {module_name(root, p) for p in root.rglob("*.py")}
+def imported_modules(root: Path, path: Path, node, modules: set[str]) -> list[str]:
+    """The modules of `root` (named in `modules`) an import statement names (`from app import
+    seats` names the module app.seats; `from app.x import name` the module app.x)."""
     if isinstance(node, ast.Import):
         return [alias.name for alias in node.names if alias.name in modules]
     if node.level:
@@ -47,13 +46,15 @@ def import_graph(root: Path):
     """(edges: module -> modules it imports, imports inside functions: [(module, function,
     imported)])."""
     edges, inside = {}, []
-    for path in sorted(root.rglob("*.py")):
+    paths = sorted(root.rglob("*.py"))
+    modules = {module_name(root, path) for path in paths}
+    for path in paths:
         name = module_name(root, path)
         tree = ast.parse(path.read_text(), str(path))
         edges.setdefault(name, set())
         for node in ast.walk(tree):
             if isinstance(node, ast.Import | ast.ImportFrom):
-                edges[name].update(imported_modules(root, path, node))
+                edges[name].update(imported_modules(root, path, node, modules))
         for function in ast.walk(tree):
             if isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
                 for node in ast.walk(function):
