@@ -114,9 +114,9 @@ test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translatio
 	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL): three runs side by side"; \
 	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/5 BROWSER_TESTS=none \
 	    $(PYTEST_RUN) > $(TEST_LOGS)/sqlite.log 2>&1 & lite=$$!; \
-	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/7 BROWSER_TESTS=only-other \
+	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/7 BROWSER_TESTS=only-pages \
 	    $(PYTEST_RUN) > $(TEST_LOGS)/sqlite-browser.log 2>&1 & pages=$$!; \
-	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 BROWSER_TESTS=door \
+	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 BROWSER_TESTS=doors \
 	    $(PYTEST_RUN) > $(TEST_LOGS)/postgresql.log 2>&1; pg=$$?; \
 	  wait $$lite; sqlite=$$?; wait $$pages; browser=$$?; \
 	  echo "--- SQLite (exit $$sqlite)"; cat $(TEST_LOGS)/sqlite.log; \

@@ -111,6 +111,8 @@ class Config:
 
 class TestConfig(Config):
     TESTING = True
+    # The test database never goes away under the suite: no ping before each checkout.
+    SQLALCHEMY_ENGINE_OPTIONS = {**Config.SQLALCHEMY_ENGINE_OPTIONS, "pool_pre_ping": False}
     SECRET_KEY = "samla-test-secret-key-32-bytes-or-more"
     SQLALCHEMY_DATABASE_URI = database_url(
         os.environ.get("TEST_DATABASE_URL"), f"sqlite:///{INSTANCE_DIR / 'test.sqlite3'}"

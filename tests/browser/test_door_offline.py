@@ -75,6 +75,7 @@ def two_doors(conference, make_user):
     return conference
 
 
+@pytest.mark.doors_at_once
 def test_two_doors_online_scanning_one_badge_at_once_make_one_check_in(two_doors, new_context,
                                                                        mailbox):
     attendee = register(two_doors["event"], two_doors["ticket"])
@@ -94,6 +95,7 @@ def test_two_doors_online_scanning_one_badge_at_once_make_one_check_in(two_doors
     assert live_check_ins() == 1
 
 
+@pytest.mark.doors_at_once
 def test_two_offline_doors_admit_one_badge_then_the_server_keeps_one_check_in_and_a_conflict(
         two_doors, new_context, organiser, mailbox):
     attendee = register(two_doors["event"], two_doors["ticket"])
@@ -148,6 +150,7 @@ SEED_QUEUE = """([event, codes, at]) => samlaDoorStore.enqueue(codes.map((code, 
     offline_outcome: "checked_in", badge_sha256: null})))"""
 
 
+@pytest.mark.doors_at_once
 def test_a_thousand_queued_scans_sent_twice_make_a_thousand_check_ins(conference, make_user,
                                                                       page):
     tokens = many_registrations(conference, 1000)

@@ -1,8 +1,9 @@
 """`make test` splits the suite into three runs (tests/conftest.py): SQLite without browser
-tests, SQLite with only the browser tests other than the door's, PostgreSQL with everything
-but those. Together they must take every data test on both databases and each browser test
-once."""
+tests, SQLite with only the browser tests of pages, PostgreSQL with everything else (the data
+tests and the browser tests of several doors at once). Together they must take every data test
+on both databases and each browser test once."""
 
+from importlib import import_module
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -16,38 +17,46 @@ TESTS = Path(conftest.__file__).parent
 class Config:
     def __init__(self):
         self.stash = pytest.Stash()
-        self.deselected = []
-        self.hook = SimpleNamespace(pytest_deselected=lambda items: self.deselected.extend(items))
+        self.hook = SimpleNamespace(pytest_deselected=lambda items: None)
 
 
-def collected():
-    return [SimpleNamespace(path=path, nodeid=str(path.relative_to(TESTS.parent)))
-            for path in sorted(TESTS.rglob("test_*.py"))]
+def suite_items():
+    """Each test function of the suite as pytest sees it: its file and its marks."""
+    items = []
+    for path in sorted(TESTS.rglob("test_*.py")):
+        module = path.relative_to(TESTS.parent).with_suffix("").as_posix().replace("/", ".")
+        names = [name for name in vars(import_module(module)) if name.startswith("test_")] \
+            if path.parent.name == "browser" else [path.stem]
+        for name in names:
+            marks = getattr(getattr(import_module(module), name, None), "pytestmark", []) \
+                if path.parent.name == "browser" else []
+            items.append(SimpleNamespace(
+                path=path, nodeid=f"{path.relative_to(TESTS.parent)}::{name}",
+                get_closest_marker=lambda wanted, marks=marks: next(
+                    (mark for mark in marks if mark.name == wanted), None)))
+    return items
 
 
-def run(share, monkeypatch):
+def run(share, monkeypatch) -> set[str]:
     monkeypatch.setenv("BROWSER_TESTS", share)
-    items, config = collected(), Config()
-    conftest.pytest_collection_modifyitems(config, items)
-    assert len(items) + len(config.deselected) == len(collected())
+    items = suite_items()
+    conftest.pytest_collection_modifyitems(Config(), items)
     return {item.nodeid for item in items}
 
 
 def test_the_three_runs_take_every_data_test_twice_and_each_browser_test_once(monkeypatch):
-    everything = {item.nodeid for item in collected()}
-    browser = {test for test in everything if "/browser/" in test}
-    sqlite = [run("none", monkeypatch), run("only-other", monkeypatch)]
-    postgresql = run("door", monkeypatch)
-    assert sqlite[0] | sqlite[1] | postgresql == everything
-    assert sqlite[0] & sqlite[1] == set()
-    assert (sqlite[0] | sqlite[1]) & postgresql == everything - browser
-    assert "tests/browser/test_door_offline.py" in postgresql  # two doors at once
-    assert "tests/browser/test_phone_pages.py" in sqlite[1]
-    assert "tests/checkin/test_door_json.py" in sqlite[0] & postgresql
-
-
-def test_alone_the_suite_takes_everything(monkeypatch):
-    assert run("all", monkeypatch) == {item.nodeid for item in collected()}
+    everything = run("all", monkeypatch)
+    browser = {test for test in everything if test.startswith("tests/browser/")}
+    sqlite, pages, postgresql = (run(share, monkeypatch)
+                                 for share in ("none", "only-pages", "doors"))
+    assert sqlite | pages | postgresql == everything
+    assert sqlite & pages == set() and pages & postgresql == set()
+    assert sqlite == everything - browser and sqlite <= postgresql
+    doors = postgresql & browser
+    assert any("two_doors_online" in test for test in doors)
+    assert any("two_offline_doors" in test for test in doors)
+    assert all(test.startswith("tests/browser/test_door_offline.py::") for test in doors)
+    assert any(test.startswith("tests/browser/test_phone_pages.py::") for test in pages)
 
 
 def test_a_mistyped_share_stops_the_run(monkeypatch):
