@@ -101,9 +101,10 @@ run: $(VENV)/.installed translations
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
-# With TEST_DATABASE_URL the suite runs on SQLite and on PostgreSQL in three runs side by side
-# (each browser test once, see tests/conftest.py), each with its own Redis database and output
-# file; each run's output is printed when all have ended.
+# With TEST_DATABASE_URL the suite runs on SQLite and on PostgreSQL in four runs side by side
+# (each browser test once, PostgreSQL's share in two halves, the second on a database of its own
+# named after TEST_DATABASE_URL's; see tests/conftest.py), each with its own Redis database and
+# output file; each run's output is printed when all have ended.
 TEST_LOGS := instance/test-logs
 PYTEST_RUN = $(PY) -m pytest -q -p no:cacheprovider
 test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translations lint ubl-schemas
@@ -111,18 +112,22 @@ test: $(VENV)/.installed node_modules/.installed chromium java ffmpeg translatio
 	  $(PY) -m pytest -q; \
 	else \
 	  mkdir -p $(TEST_LOGS); \
-	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL): three runs side by side"; \
+	  echo "--- the suite on SQLite and on $(TEST_DATABASE_URL): four runs side by side"; \
 	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/5 BROWSER_TESTS=none \
 	    $(PYTEST_RUN) > $(TEST_LOGS)/sqlite.log 2>&1 & lite=$$!; \
 	  TEST_DATABASE_URL= TEST_REDIS_URL=redis://127.0.0.1:6379/7 BROWSER_TESTS=only-pages \
 	    $(PYTEST_RUN) > $(TEST_LOGS)/sqlite-browser.log 2>&1 & pages=$$!; \
-	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 BROWSER_TESTS=doors \
+	  TEST_DATABASE_URL=$(TEST_DATABASE_URL)_2 TEST_REDIS_URL=redis://127.0.0.1:6379/8 \
+	    BROWSER_TESTS=none TEST_SHARD=2/2 \
+	    $(PYTEST_RUN) > $(TEST_LOGS)/postgresql-2.log 2>&1 & half=$$!; \
+	  TEST_REDIS_URL=redis://127.0.0.1:6379/6 BROWSER_TESTS=doors TEST_SHARD=1/2 \
 	    $(PYTEST_RUN) > $(TEST_LOGS)/postgresql.log 2>&1; pg=$$?; \
-	  wait $$lite; sqlite=$$?; wait $$pages; browser=$$?; \
+	  wait $$lite; sqlite=$$?; wait $$pages; browser=$$?; wait $$half; pg2=$$?; \
 	  echo "--- SQLite (exit $$sqlite)"; cat $(TEST_LOGS)/sqlite.log; \
 	  echo "--- SQLite, browser tests (exit $$browser)"; cat $(TEST_LOGS)/sqlite-browser.log; \
-	  echo "--- PostgreSQL (exit $$pg)"; cat $(TEST_LOGS)/postgresql.log; \
-	  test $$sqlite -eq 0 && test $$browser -eq 0 && test $$pg -eq 0; \
+	  echo "--- PostgreSQL, first half (exit $$pg)"; cat $(TEST_LOGS)/postgresql.log; \
+	  echo "--- PostgreSQL, second half (exit $$pg2)"; cat $(TEST_LOGS)/postgresql-2.log; \
+	  test $$sqlite -eq 0 && test $$browser -eq 0 && test $$pg -eq 0 && test $$pg2 -eq 0; \
 	fi
 
 bench: $(VENV)/.installed translations

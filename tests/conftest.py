@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
 from app import create_app
@@ -153,6 +153,7 @@ def app_settings(smtp_server, tmp_path_factory):
 def app(app_settings):
     """The app for HTTP tests. CSRF is off here (the test client posts bare forms); the live
     server that Chromium uses has it on, and a test turns it on to check the expired-form page."""
+    _make_postgresql_database(app_settings["SQLALCHEMY_DATABASE_URI"])
     application = create_app(TestConfig, WTF_CSRF_ENABLED=False, **app_settings)
     application.test_client_class = Client
     APPS.append(application)
@@ -164,6 +165,21 @@ def app(app_settings):
     yield application
     with application.app_context():
         _db.engine.dispose()
+
+
+def _make_postgresql_database(url: str) -> None:
+    """The test database, made on the server if it is not there (`make test` gives its second
+    PostgreSQL run a database of its own, named after the first)."""
+    url = make_url(url)
+    if url.get_backend_name() != "postgresql":
+        return
+    engine = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        if not connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                 {"name": url.database}):
+            quoted = connection.dialect.identifier_preparer.quote(url.database)
+            connection.execute(text(f"CREATE DATABASE {quoted}"))
+    engine.dispose()
 
 
 def _reset_schema():
@@ -394,13 +410,33 @@ def _kind(item) -> str:
     return "doors" if item.get_closest_marker("doors_at_once") else "pages"
 
 
+def _shard() -> tuple[int, int]:
+    """TEST_SHARD "k/n": this run takes the k-th of n shares of the data tests' files."""
+    spec = os.environ.get("TEST_SHARD", "1/1")
+    k, _, n = spec.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        raise pytest.UsageError(f"TEST_SHARD={spec!r}: write k/n, as 2/2")
+    return int(k), int(n)
+
+
 def pytest_collection_modifyitems(config, items):
     share = os.environ.get("BROWSER_TESTS", "all")
     if share not in BROWSER_SHARES:
         raise pytest.UsageError(f"BROWSER_TESTS={share!r}: use one of {sorted(BROWSER_SHARES)}")
+    k, n = _shard()
+    # The data tests' files dealt out in turn, largest first, so each share gets about as many
+    # tests (PostgreSQL's run is split in two: it takes twice as long as SQLite's).
+    sizes = {}
+    for item in items:
+        if _kind(item) == "data":
+            sizes[item.path] = sizes.get(item.path, 0) + 1
+    dealt = sorted(sizes, key=lambda path: (-sizes[path], str(path)))
+    mine = {path for turn, path in enumerate(dealt) if turn % n == k - 1}
     kept, left = [], []
     for item in items:
-        (kept if _kind(item) in BROWSER_SHARES[share] else left).append(item)
+        taken = _kind(item) in BROWSER_SHARES[share] and (_kind(item) != "data"
+                                                          or item.path in mine)
+        (kept if taken else left).append(item)
     if left:
         items[:] = kept
         config.hook.pytest_deselected(items=left)
@@ -414,5 +450,6 @@ def pytest_terminal_summary(terminalreporter, config):
     left = config.stash.get(_LEFT_TO_THE_OTHER_RUNS, 0)
     if left:
         terminalreporter.write_line(
-            f"BROWSER_TESTS={os.environ['BROWSER_TESTS']}: {left} tests were left to the other "
-            "runs of make test (see tests/conftest.py)", yellow=True)
+            f"BROWSER_TESTS={os.environ.get('BROWSER_TESTS', 'all')} "
+            f"TEST_SHARD={os.environ.get('TEST_SHARD', '1/1')}: {left} tests were left to the "
+            "other runs of make test (see tests/conftest.py)", yellow=True)

@@ -1,7 +1,7 @@
-"""`make test` splits the suite into three runs (tests/conftest.py): SQLite without browser
-tests, SQLite with only the browser tests of pages, PostgreSQL with everything else (the data
-tests and the browser tests of several doors at once). Together they must take every data test
-on both databases and each browser test once."""
+"""`make test` splits the suite into four runs (tests/conftest.py): SQLite without browser
+tests, SQLite with only the browser tests of pages, and PostgreSQL with everything else (the
+data tests and the browser tests of several doors at once) in two halves. Together they must
+take every data test on both databases and each browser test once."""
 
 from importlib import import_module
 from pathlib import Path
@@ -37,8 +37,9 @@ def suite_items():
     return items
 
 
-def run(share, monkeypatch) -> set[str]:
+def run(share, monkeypatch, shard="1/1") -> set[str]:
     monkeypatch.setenv("BROWSER_TESTS", share)
+    monkeypatch.setenv("TEST_SHARD", shard)
     items = suite_items()
     conftest.pytest_collection_modifyitems(Config(), items)
     return {item.nodeid for item in items}
@@ -59,6 +60,16 @@ def test_the_three_runs_take_every_data_test_twice_and_each_browser_test_once(mo
     assert any(test.startswith("tests/browser/test_phone_pages.py::") for test in pages)
 
 
+def test_postgresql_in_two_halves_takes_each_data_test_once(monkeypatch):
+    data = run("none", monkeypatch)
+    first, second = run("doors", monkeypatch, "1/2"), run("none", monkeypatch, "2/2")
+    assert (first | second) - data == {t for t in run("doors", monkeypatch) if t not in data}
+    assert first & second == set() and data <= first | second
+    assert abs(len(first & data) - len(second)) < len(data) / 4  # about as many each
+
+
 def test_a_mistyped_share_stops_the_run(monkeypatch):
     with pytest.raises(pytest.UsageError):
         run("dörr", monkeypatch)
+    with pytest.raises(pytest.UsageError):
+        run("all", monkeypatch, "3/2")
