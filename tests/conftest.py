@@ -8,6 +8,7 @@ import re
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -239,6 +240,18 @@ APPS = []
 # written and committed as always, but not drawn and sent (a badge PDF and an SMTP exchange
 # for every registration were a fifth of the suite's time).
 MAIL_READERS = {"mailbox", "smtp_server"}
+
+
+@contextmanager
+def mail_held(app):
+    """Build a test's people without drawing and sending their confirmations: they stay in
+    the outbox, pending (a badge PDF and an SMTP exchange each, which the test does not read)."""
+    held = app.config["OUTBOX_HOLD"]
+    app.config["OUTBOX_HOLD"] = True
+    try:
+        yield
+    finally:
+        app.config["OUTBOX_HOLD"] = held
 
 
 @pytest.fixture(autouse=True)

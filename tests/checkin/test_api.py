@@ -34,7 +34,7 @@ def api(app, device):
 
 
 @pytest.fixture
-def attendee(conference, mailbox):
+def attendee(conference):
     return register(conference["event"], conference["ticket"], accessibility_needs="Rullstol",
                     sensitive_consent=True)
 

@@ -22,7 +22,7 @@ def workshop(conference):
 
 
 @pytest.fixture
-def people(conference, workshop, mailbox, db):
+def people(conference, workshop, db):
     alva = register(conference["event"], conference["ticket"])
     nils = register(conference["event"], conference["ticket"], name="Nils Karlsson",
                     email="nils@example.org")

@@ -24,7 +24,7 @@ def door(app, make_user, conference):
 
 
 @pytest.fixture
-def people(conference, mailbox):
+def people(conference):
     event, ticket = conference["event"], conference["ticket"]
     return {
         "asa": register(event, ticket, name="Åsa Öström", email="asa.ostrom@example.org",

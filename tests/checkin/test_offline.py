@@ -21,7 +21,7 @@ API = f"/api/v1/checkin/{SLUG}"
 
 
 @pytest.fixture
-def people(conference, mailbox):
+def people(conference):
     alva = register(conference["event"], conference["ticket"], dietary_needs="Vegan",
                     sensitive_consent=True)
     nils = register(conference["event"], conference["ticket"], name="Nils Karlsson",

@@ -61,7 +61,7 @@ def invoice(conference, name, now=None):
 
 
 @pytest.fixture
-def busy_event(app, db, client, conference, make_user, organiser, mailbox, stripe_standin):
+def busy_event(app, db, client, conference, make_user, organiser, stripe_standin):
     """Vårkonferensen while registration is open. Free tickets (4 seats): Alva, Nils and Åsa are
     registered, Bo cancelled and his seat went to Kim, first on the waiting list, as an offer;
     Lo still waits. Ordinarie (950 kr, 100 seats): a card order of two paid (by the Stripe

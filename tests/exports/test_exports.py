@@ -52,7 +52,7 @@ def logged(db, action):
 
 
 @pytest.fixture
-def people(conference, db, make_user, mailbox):
+def people(conference, db, make_user):
     """Alva answered the questions and told her needs, Bo is checked in, an employer's paid
     invoice covers Eva, somebody typed a formula as their name, and Cilla cancelled."""
     event, ticket = conference["event"], conference["ticket"]
@@ -340,7 +340,7 @@ def test_every_badge_on_every_sheet_scans_and_its_text_stays_inside(organiser, c
 # --- sign-up lists -------------------------------------------------------------------------
 
 @pytest.fixture
-def workshops(conference, db, mailbox):
+def workshops(conference, db):
     event, ticket = conference["event"], conference["ticket"]
     one = create_item(event, title="Workshop om återhämtning", kind="workshop", description="",
                       signup=(True, 10), placement=ItemPlacement(DAY, time(14), time(15, 30),

@@ -69,7 +69,7 @@ def codes(page: str) -> list[str]:
 
 
 @pytest.fixture
-def orders(app, conference, db, mailbox):
+def orders(app, conference, db):
     made = {
         "free": free_order(conference, people=("Fia Fri", "Gus Gratis")),
         "invoice": invoice_order(conference),

@@ -22,7 +22,7 @@ NAME = re.compile(r'<h3 class="attendee-name"><a href="([^"]+)">([^<]+)</a></h3>
 
 
 @pytest.fixture
-def people(conference, mailbox, db):
+def people(conference, db):
     """Five people: Åsa (free ticket, checked in, in the workshop, a dietary need), Nils (free),
     Eva (an unpaid invoice), Kim (a card payment not completed) and Bo (cancelled)."""
     event, free, paid = conference["event"], conference["ticket"], conference["paid"]

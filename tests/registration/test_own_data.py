@@ -171,7 +171,7 @@ def test_the_download_is_in_the_audit_log_as_done_by_the_attendee(app, client, o
 
 
 @pytest.fixture
-def alva(conference, organiser, mailbox):
+def alva(conference, organiser):
     return register(conference["event"], conference["ticket"], name="Alva Ek")
 
 

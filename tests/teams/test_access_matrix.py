@@ -81,7 +81,7 @@ def invoice_order(conference):
 
 
 @pytest.fixture
-def two_events(db, make_user, mailbox):
+def two_events(db, make_user):
     """Event A with a member of each role and an unpaid invoice; event B owned by "other"."""
     a = build_conference()
     b = build_conference(name="Höstkonferensen", slug=B)
