@@ -246,7 +246,7 @@ MAIL_READERS = {"mailbox", "smtp_server"}
 def mail_held(app):
     """Build a test's people without drawing and sending their confirmations: they stay in
     the outbox, pending (a badge PDF and an SMTP exchange each, which the test does not read)."""
-    held = app.config["OUTBOX_HOLD"]
+    held = app.config.get("OUTBOX_HOLD", False)
     app.config["OUTBOX_HOLD"] = True
     try:
         yield

@@ -61,9 +61,9 @@ def issue_for_amount(order: Order, refund: Refund, reason: str = "refunded",
     """Write the credit note for money paid back on a paid invoice (by bank, any amount, not
     seat by seat): one line per VAT rate of the invoice's seats not credited before, sharing
     the amount in proportion to what each rate came to (largest remainder, so the lines add
-    up to the amount to the öre), named "Paid back" in the order's language. Swedish VAT law wants
-    a credit note for every reduction of an invoiced price. Part of the caller's
-    transaction."""
+    up to the amount to the öre), named "Amount paid back" in the order's language. Swedish
+    VAT law wants a credit note for every reduction of an invoiced price. Part of the
+    caller's transaction."""
     done = credited_registration_ids(order)
     invoiced = [line for line in invoicing.lines(order)
                 if line.registration_id not in done and line.gross_ore > 0] \
@@ -73,7 +73,7 @@ def issue_for_amount(order: Order, refund: Refund, reason: str = "refunded",
         key = (line.vat_percent, line.vat_category, line.exemption_reason)
         rates[key] = rates.get(key, 0) + line.gross_ore
     with force_locale(order.language):
-        name = _("Paid back")
+        name = _("Amount paid back")
     note = CreditNote(order_id=order.id, refund_id=refund.id, reason=reason,
                       number=orders.next_number("invoice"), issued_at=now or utcnow(),
                       amount_ore=refund.amount_ore)

@@ -19,6 +19,9 @@
   var csrf = form.querySelector("input[name=csrf_token]");
   var latest = 0;
   var SERVER_WAIT_MS = 5000;
+  // How long an answer waits for the prepared door to store it (IndexedDB is quick; a stuck
+  // database must not hold up the door).
+  var LEARN_WAIT_MS = 1000;
 
   function text(name) {
     var node = texts.content.querySelector("[data-text=" + name + "]");
@@ -173,7 +176,11 @@
     // A prepared door waits a few seconds for Samla, then decides itself.
     var wait = here && here.prepared() ? SERVER_WAIT_MS : 0;
     post(form.dataset.scanUrl || form.dataset.jsonUrl, body, wait).then(function (data) {
-      return (here ? here.learn(scan, data) : Promise.resolve()).then(function () {
+      // Shown once the prepared door has stored it, or after LEARN_WAIT_MS at the most.
+      var learned = Promise.resolve(here && here.learn(scan, data));
+      return Promise.race([learned, new Promise(function (done) {
+        window.setTimeout(done, LEARN_WAIT_MS);
+      })]).then(function () {
         beep(data.outcome); buzz(data.outcome);
         if (mine === latest) { show(data, "scan-" + data.outcome); }
       });
