@@ -397,17 +397,17 @@ def stripe_standin(app, stripe_server):
 
 
 # --- which tests this run takes ------------------------------------------------------------------
-# `make test` runs the suite on SQLite and on PostgreSQL, in three runs side by side (a run waits
-# on Chromium, the network or a database much of its time; two cores serve three runs better
+# `make test` runs the suite on SQLite and on PostgreSQL, in four runs side by side (a run waits
+# on Chromium, the network or a database much of its time; two cores serve several runs better
 # than two). Every test that reads or writes data runs on both databases; each browser test
 # (what a page does in Chromium, which the database does not change) runs once: those marked
 # doors_at_once (several doors scanning at the same moment) on PostgreSQL, the others on SQLite,
-# the embedded default a newcomer's `make run` starts. Run alone, pytest takes everything.
-# BROWSER_TESTS:
+# the embedded default a newcomer's `make run` starts. PostgreSQL's data tests are split in two
+# halves by TEST_SHARD (see _shard). Run alone, pytest takes everything. BROWSER_TESTS:
 #   all         every test (the default)
-#   none        no browser test (the first SQLite run)
-#   only-pages  only the browser tests not marked doors_at_once (the second SQLite run)
-#   doors       every test but those (the PostgreSQL run)
+#   none        no browser test (the SQLite data run, the second PostgreSQL half)
+#   only-pages  only the browser tests not marked doors_at_once (the SQLite browser run)
+#   doors       every test but those (the first PostgreSQL half)
 BROWSER_SHARES = {
     # which kinds of test the run takes ("data": not a browser test)
     "all": {"data", "doors", "pages"},

@@ -41,19 +41,11 @@ def issue(order: Order, registrations, refund: Refund, reason: str = "cancelled"
     """Write the credit note for `refund` (a "credit_note" Refund): its number, and its lines
     as the invoice shows them. Part of the caller's transaction."""
     by_id = {line.registration_id: line for line in invoicing.lines(order)}
-    note = CreditNote(order_id=order.id, refund_id=refund.id, reason=reason,
-                      number=orders.next_number("invoice"), issued_at=now or utcnow(),
-                      amount_ore=refund.amount_ore)
-    for registration in registrations:
-        line = by_id[registration.id]
-        note.lines.append(CreditNoteLine(
-            registration_id=registration.id, ticket=line.ticket, attendee=line.attendee,
-            vat_percent=line.vat_percent, vat_category=line.vat_category,
-            exemption_reason=line.exemption_reason, gross_ore=line.gross_ore))
-    db.session.add(note)
-    db.session.flush()
-    _queue_email(order, note)
-    return note
+    return _write(order, refund, reason, now, [CreditNoteLine(
+        registration_id=registration.id, ticket=line.ticket, attendee=line.attendee,
+        vat_percent=line.vat_percent, vat_category=line.vat_category,
+        exemption_reason=line.exemption_reason, gross_ore=line.gross_ore)
+        for registration in registrations for line in [by_id[registration.id]]])
 
 
 def issue_for_amount(order: Order, refund: Refund, reason: str = "refunded",
@@ -65,24 +57,27 @@ def issue_for_amount(order: Order, refund: Refund, reason: str = "refunded",
     VAT law wants a credit note for every reduction of an invoiced price. Part of the
     caller's transaction."""
     done = credited_registration_ids(order)
-    invoiced = [line for line in invoicing.lines(order)
-                if line.registration_id not in done and line.gross_ore > 0] \
-        or [line for line in invoicing.lines(order) if line.gross_ore > 0]
+    charged = [line for line in invoicing.lines(order) if line.gross_ore > 0]
+    invoiced = [line for line in charged if line.registration_id not in done] or charged
     rates: dict[tuple[int, str, str], int] = {}
     for line in invoiced:
         key = (line.vat_percent, line.vat_category, line.exemption_reason)
         rates[key] = rates.get(key, 0) + line.gross_ore
     with force_locale(order.language):
         name = _("Amount paid back")
+    return _write(order, refund, reason, now, [CreditNoteLine(
+        ticket=name, attendee="", vat_percent=percent, vat_category=category,
+        exemption_reason=exemption, gross_ore=share)
+        for (percent, category, exemption), share in zip(
+            rates, shares(refund.amount_ore, list(rates.values())), strict=True) if share])
+
+
+def _write(order: Order, refund: Refund, reason: str, now: datetime | None,
+           lines: list[CreditNoteLine]) -> CreditNote:
+    """The credit note, numbered in the invoice series, stored and mailed to the buyer."""
     note = CreditNote(order_id=order.id, refund_id=refund.id, reason=reason,
                       number=orders.next_number("invoice"), issued_at=now or utcnow(),
-                      amount_ore=refund.amount_ore)
-    for (percent, category, exemption), share in zip(
-            rates, shares(refund.amount_ore, list(rates.values())), strict=True):
-        if share:
-            note.lines.append(CreditNoteLine(
-                ticket=name, attendee="", vat_percent=percent, vat_category=category,
-                exemption_reason=exemption, gross_ore=share))
+                      amount_ore=refund.amount_ore, lines=lines)
     db.session.add(note)
     db.session.flush()
     _queue_email(order, note)
